@@ -1,0 +1,58 @@
+package dev.magnitude.core.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A dataset the prepare job reads, by name.
+ *
+ * @param name dataset name, used in paths and tables ({@code [a-z0-9][a-z0-9_-]*})
+ * @param format {@code synthetic} (generated, then read as BEIR) or {@code beir}
+ * @param path raw input folder for file formats (BEIR: corpus.jsonl, queries.jsonl, qrels/&lt;split&gt;.tsv);
+ *     ignored for {@code synthetic}, which generates into {@code <work>/raw/<name>}
+ * @param splits query splits to prepare, e.g. train, dev, test; the first must be the training split
+ * @param synthetic generator settings, for format {@code synthetic}; null otherwise
+ * @param tokenizer tokenizer settings
+ * @param shardMaxRows upper bound of rows per Parquet shard
+ */
+public record DatasetSpec(
+    String name,
+    String format,
+    String path,
+    List<String> splits,
+    SyntheticSpec synthetic,
+    TokenizerSpec tokenizer,
+    int shardMaxRows) {
+  public static final List<String> FORMATS = List.of("synthetic", "beir");
+
+  public DatasetSpec {
+    Objects.requireNonNull(name, "dataset name");
+    if (!name.matches("[a-z0-9][a-z0-9_-]*")) {
+      throw new IllegalArgumentException(
+          "dataset name '" + name + "' must match [a-z0-9][a-z0-9_-]* (it is used in paths)");
+    }
+    if (!FORMATS.contains(format)) {
+      throw new IllegalArgumentException(
+          "dataset " + name + " format '" + format + "' is not supported; allowed: " + String.join(", ", FORMATS));
+    }
+    splits = List.copyOf(splits);
+    if (splits.isEmpty()) {
+      throw new IllegalArgumentException("dataset " + name + " lists no splits");
+    }
+    if (format.equals("synthetic") && synthetic == null) {
+      throw new IllegalArgumentException("dataset " + name + " has format synthetic but no synthetic settings");
+    }
+    if (format.equals("beir") && (path == null || path.isBlank())) {
+      throw new IllegalArgumentException("dataset " + name + " has format beir but no path");
+    }
+    Objects.requireNonNull(tokenizer, "tokenizer");
+    if (shardMaxRows < 1) {
+      throw new IllegalArgumentException("shard-max-rows = " + shardMaxRows + ": must be >= 1");
+    }
+  }
+
+  /** The split whose queries and qrels train the model and count the vocabulary. */
+  public String trainSplit() {
+    return splits.get(0);
+  }
+}

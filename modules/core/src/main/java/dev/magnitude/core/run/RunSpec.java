@@ -1,0 +1,57 @@
+package dev.magnitude.core.run;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.magnitude.core.json.Json;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One training run: what it trains on, under which variant and seed, with which encoder and settings,
+ * and what it embeds afterwards.
+ *
+ * <p>Its id is {@code <dataset>-<variant>-s<seed>-<hash>}, where hash is the first 12 hex digits of the
+ * SHA-256 of {@link #canonicalJson()} (keys sorted, no whitespace). Equal specs give equal ids on any
+ * machine; any change of a setting or of the prepared data ({@code dataHash}) gives a new id.
+ */
+public record RunSpec(
+    String dataset,
+    String dataHash,
+    Variant variant,
+    long seed,
+    EncoderSpec encoder,
+    TrainingSpec training,
+    List<EvalSet> eval) {
+
+  public RunSpec {
+    Objects.requireNonNull(dataset, "dataset");
+    Objects.requireNonNull(dataHash, "dataHash");
+    Objects.requireNonNull(variant, "variant");
+    Objects.requireNonNull(encoder, "encoder");
+    Objects.requireNonNull(training, "training");
+    eval = List.copyOf(eval);
+  }
+
+  /** The spec as canonical JSON: the input of the id hash and the content of {@code spec.json}. */
+  public String canonicalJson() {
+    return Json.write(this);
+  }
+
+  @JsonIgnore
+  public String id() {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(canonicalJson().getBytes(StandardCharsets.UTF_8));
+      return dataset + "-" + variant.id() + "-s" + seed + "-" + HexFormat.of().formatHex(digest, 0, 6);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static RunSpec fromJson(String json) {
+    return Json.read(json, RunSpec.class);
+  }
+}

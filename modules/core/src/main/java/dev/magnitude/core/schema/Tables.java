@@ -1,0 +1,34 @@
+package dev.magnitude.core.schema;
+
+/**
+ * Names of the Parquet datasets the pipeline writes and of their columns. Each dataset has an Avro
+ * schema {@code data-schemas/<name>.avsc} (on the classpath as {@code /data-schemas/<name>.avsc}); the
+ * schema version goes into every manifest.
+ */
+public final class Tables {
+  private Tables() {}
+
+  public static final int SCHEMA_VERSION = 1;
+
+  // prepared data
+  public static final String QUERIES = "queries";
+  public static final String DOCUMENTS = "documents";
+  public static final String QRELS = "qrels";
+  public static final String QUARANTINE = "quarantine";
+  // run outputs
+  public static final String EMBEDDINGS = "embeddings";
+  public static final String CURVES = "curves";
+  // results
+  public static final String RUN_METRICS = "run_metrics";
+  public static final String QUERY_METRICS = "query_metrics";
+
+  // columns
+  public static final String ID = "id";
+  public static final String TEXT = "text";
+  public static final String TOKEN_IDS = "token_ids";
+  public static final String QUERY_ID = "query_id";
+  public static final String DOC_ID = "doc_id";
+  public static final String RELEVANCE = "relevance";
+  public static final String VECTOR = "vector";
+  public static final String NORM = "norm";
+}
