@@ -1,0 +1,126 @@
+package dev.magnitude.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.magnitude.core.run.Variant;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+  /** Core's own reference.conf plus the sections other modules own, as they would be on a job's classpath. */
+  static final Config REFERENCE =
+      ConfigFactory.parseString(
+              """
+              magnitude.prepare { shard-max-rows = 100, tokenizer { min-count = 2, max-vocabulary = 50, hash-buckets = 8, max-length = 16 } }
+              magnitude.train {
+                encoder { kind = transformer, embedding-dim = 16, layers = 1, heads = 2, max-length = 8 }
+                steps = 10, batch-size = 4, learning-rate = 1e-3, warmup-steps = 0
+                temperature { cosine = 0.05, query-norm = 1.0, doc-norm = 1.0, dot = 1.0 }
+                checkpoint-every = 5, gradient-clip = 0, parallelism = 0
+                worker { threads = 1, java-options = ["-Xmx256m"] }
+              }
+              magnitude.spark { master = "local[2]", app-name = test, conf { "spark.ui.enabled" = "false" } }
+              """)
+          .withFallback(ConfigFactory.parseResources("reference.conf"));
+
+  @TempDir Path dir;
+
+  private Settings load(String fileContent, Map<String, String> overrides) throws IOException {
+    Path file = dir.resolve("user.conf");
+    Files.writeString(file, fileContent);
+    return new Settings(new ConfigLoader(REFERENCE).load(List.of(file), overrides));
+  }
+
+  @Test
+  void defaultsBindToTypedObjects() throws IOException {
+    Settings s = load("", Map.of()).validate();
+    assertThat(s.sweep().variants()).containsExactly(Variant.COSINE, Variant.QUERY_NORM, Variant.DOC_NORM, Variant.DOT);
+    assertThat(s.datasets()).containsOnlyKeys("synthetic");
+    assertThat(s.datasets().get("synthetic").tokenizer().maxVocabulary()).isEqualTo(50);
+    assertThat(s.train().temperature()).containsEntry(Variant.COSINE, 0.05);
+    assertThat(s.spark().conf()).containsEntry("spark.ui.enabled", "false");
+  }
+
+  @Test
+  void overridesWinOverFilesWhichWinOverReference() throws IOException {
+    Settings s = load("magnitude.train.steps = 50\nmagnitude.train.batch-size = 8", Map.of("magnitude.train.steps", "70"));
+    assertThat(s.train().steps()).isEqualTo(70);
+    assertThat(s.train().batchSize()).isEqualTo(8);
+    assertThat(s.train().learningRate()).isEqualTo(1e-3);
+  }
+
+  @Test
+  void unknownKeyNamesTheKeyAndTheKnownOnes() {
+    assertThatThrownBy(() -> load("magnitude.train.stepz = 5", Map.of()))
+        .isInstanceOf(ConfigError.class)
+        .hasMessageContaining("unknown key magnitude.train.stepz")
+        .hasMessageContaining("known keys under magnitude.train: batch-size, checkpoint-every");
+    assertThatThrownBy(() -> load("", Map.of("magnitude.sweeep.id", "x")))
+        .hasMessageContaining("unknown key magnitude.sweeep.id");
+    assertThatThrownBy(() -> load("magnitude.datasets.mine { format = beir, pth = /x }", Map.of()))
+        .hasMessageStartingWith("unknown key magnitude.datasets.mine.pth; a dataset takes: format, path, splits");
+  }
+
+  @Test
+  void freeFormSparkSettingsAreAllowed() throws IOException {
+    Settings s = load("magnitude.spark.conf { \"spark.executor.memory\" = 2g }", Map.of());
+    assertThat(s.spark().conf()).containsEntry("spark.executor.memory", "2g");
+  }
+
+  @Test
+  void invalidValueNamesKeyValueOriginAndWhatIsAllowed() {
+    assertThatThrownBy(() -> load("magnitude.train.steps = many", Map.of()).train())
+        .isInstanceOf(ConfigError.class)
+        .hasMessageContaining("magnitude.train.steps = \"many\"")
+        .hasMessageContaining("user.conf line 1")
+        .hasMessageContaining("expected an integer");
+    assertThatThrownBy(() -> load("magnitude.train.steps = 0", Map.of()).train())
+        .hasMessageContaining("magnitude.train.steps = 0")
+        .hasMessageContaining("expected an integer >= 1");
+    assertThatThrownBy(() -> load("magnitude.train.temperature.dot = -1", Map.of()).train())
+        .hasMessageContaining("magnitude.train.temperature.dot = -1.0")
+        .hasMessageContaining("a number > 0");
+    assertThatThrownBy(() -> load("magnitude.train.encoder.heads = 3", Map.of()).train())
+        .hasMessageContaining("magnitude.train.encoder.heads = 3")
+        .hasMessageContaining("a divisor of embedding-dim = 16");
+  }
+
+  @Test
+  void sweepNamingAnUnknownVariantOrDatasetIsAnError() {
+    assertThatThrownBy(() -> load("magnitude.sweep.variants = [cosine, euclid]", Map.of()).validate())
+        .isInstanceOf(ConfigError.class)
+        .hasMessageContaining("magnitude.sweep.variants = \"euclid\"")
+        .hasMessageContaining("cosine, query-norm, doc-norm, dot");
+    assertThatThrownBy(() -> load("magnitude.sweep.datasets = [msmarco]", Map.of()).validate())
+        .hasMessageContaining("magnitude.sweep.datasets names unknown dataset 'msmarco'; configured datasets: synthetic");
+  }
+
+  @Test
+  void datasetRecordChecksSurfaceWithTheSection() {
+    assertThatThrownBy(() -> load("magnitude.datasets.synthetic.synthetic.topics = 1000", Map.of()).datasets())
+        .hasMessageStartingWith("magnitude.datasets.synthetic.synthetic: synthetic topics = 1000");
+    assertThatThrownBy(() -> load("magnitude.datasets.mine { format = parquet, splits = [test] }", Map.of()).datasets())
+        .hasMessageContaining("magnitude.datasets.mine.format = \"parquet\"")
+        .hasMessageContaining("one of synthetic, beir");
+  }
+
+  @Test
+  void missingOrBrokenConfigFilesAreNamed() throws IOException {
+    Path missing = dir.resolve("nope.conf");
+    assertThatThrownBy(() -> new ConfigLoader(REFERENCE).load(List.of(missing), Map.of()))
+        .isInstanceOf(ConfigError.class)
+        .hasMessage("config file " + missing + " does not exist or is not a file");
+    Path broken = dir.resolve("broken.conf");
+    Files.writeString(broken, "magnitude { train { steps = ");
+    assertThatThrownBy(() -> new ConfigLoader(REFERENCE).load(List.of(broken), Map.of()))
+        .hasMessageStartingWith("config file " + broken + " cannot be parsed");
+  }
+}

@@ -1,0 +1,48 @@
+package dev.magnitude.core.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RunSpecTest {
+  static RunSpec spec(Variant variant, long seed, int steps) {
+    return new RunSpec(
+        "synthetic",
+        "abc123",
+        variant,
+        seed,
+        new EncoderSpec("transformer", 16, 1, 2, 8, 100, "builtin-x"),
+        new TrainingSpec(steps, 4, 1e-3, 0, 0.05, 5, 0, 1),
+        List.of(new EvalSet("synthetic", "test")));
+  }
+
+  @Test
+  void idIsStableReadableAndChangesWithAnySetting() {
+    RunSpec a = spec(Variant.DOC_NORM, 13, 10);
+    assertThat(a.id()).matches("synthetic-doc-norm-s13-[0-9a-f]{12}");
+    assertThat(spec(Variant.DOC_NORM, 13, 10).id()).isEqualTo(a.id());
+    assertThat(spec(Variant.DOC_NORM, 13, 11).id()).isNotEqualTo(a.id());
+    assertThat(spec(Variant.DOC_NORM, 14, 10).id()).isNotEqualTo(a.id());
+  }
+
+  @Test
+  void canonicalJsonHasSortedKeysAndRoundTrips() {
+    RunSpec a = spec(Variant.QUERY_NORM, 1, 10);
+    String json = a.canonicalJson();
+    assertThat(json).startsWith("{\"dataHash\":\"abc123\",\"dataset\":\"synthetic\",\"encoder\":{");
+    assertThat(json).contains("\"variant\":\"query-norm\"").doesNotContain(" ");
+    RunSpec back = RunSpec.fromJson(json);
+    assertThat(back).isEqualTo(a);
+    assertThat(back.id()).isEqualTo(a.id());
+  }
+
+  @Test
+  void variantsParseByConfigName() {
+    assertThat(Variant.of("query-norm")).isEqualTo(Variant.QUERY_NORM);
+    assertThat(Variant.DOT.normalizesQuery()).isFalse();
+    assertThat(Variant.COSINE.normalizesDocument()).isTrue();
+    assertThatThrownBy(() -> Variant.of("l2")).hasMessage("unknown variant 'l2'; allowed: cosine, query-norm, doc-norm, dot");
+  }
+}
