@@ -1,0 +1,199 @@
+package dev.magnitude.jobs.aggregate;
+
+import dev.magnitude.core.config.AggregateSettings;
+import dev.magnitude.core.config.Settings;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.metrics.Evaluation;
+import dev.magnitude.core.metrics.QueryMetrics;
+import dev.magnitude.core.metrics.RetrievalMetrics;
+import dev.magnitude.core.metrics.ScoredDoc;
+import dev.magnitude.core.run.EvalSet;
+import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.schema.Tables;
+import dev.magnitude.core.stats.DocNormEffect;
+import dev.magnitude.jobs.support.Fs;
+import dev.magnitude.jobs.support.JobError;
+import dev.magnitude.jobs.train.RunPlanner;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The aggregate job: scores every finished run of the sweep exhaustively on its evaluation sets under
+ * the run's own variant, computes per-query metrics (trec_eval semantics), their means, and the
+ * document-norm effect; writes {@code results/<sweep>/run_metrics}, {@code query_metrics} (Parquet) and
+ * {@code summary.md}, into a temporary folder renamed into place with {@code _SUCCESS} last.
+ *
+ * <p>Runs that are not finished (failed, or never trained) are listed in the summary and left out,
+ * never silently.
+ */
+public final class AggregateJob {
+  /** What the job wrote. */
+  public record Result(String resultsDir, List<RunMetricsRow> rows, Map<String, String> leftOut, String summary) {}
+
+  private final SparkSession spark;
+  private final Settings settings;
+  private final WorkDir work;
+  private final Fs fs;
+
+  public AggregateJob(SparkSession spark, Settings settings, WorkDir work, Fs fs) {
+    this.spark = spark;
+    this.settings = settings;
+    this.work = work;
+    this.fs = fs;
+  }
+
+  public Result run() {
+    String sweepId = settings.sweep().id();
+    AggregateSettings agg = settings.aggregate();
+    List<RunSpec> planned = RunPlanner.plan(settings, work, fs);
+    Map<String, String> leftOut = new LinkedHashMap<>();
+    List<RunMetricsRow> rows = new ArrayList<>();
+    List<Row> queryRows = new ArrayList<>();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    jsc.setJobGroup("magnitude-aggregate", "aggregate sweep " + sweepId, true);
+    try {
+      for (RunSpec spec : planned) {
+        String id = spec.id();
+        if (!fs.exists(work.runSuccess(id))) {
+          leftOut.put(id, fs.exists(work.failure(id)) ? "failed (see " + work.failure(id) + ")" : "not trained");
+          continue;
+        }
+        for (EvalSet eval : spec.eval()) {
+          System.err.printf("aggregate: scoring %s on %s/%s%n", id, eval.dataset(), eval.split());
+          RunMetricsRow row = evaluate(jsc, spec, eval, agg, queryRows);
+          rows.add(row);
+        }
+      }
+    } finally {
+      jsc.clearJobGroup();
+    }
+    String summary = ResultTable.markdown(sweepId, rows, leftOut);
+    String target = work.results(sweepId);
+    String tmp = work.root() + "/results/." + sweepId + ".tmp-" + UUID.randomUUID();
+    write(runMetrics(rows), tmp + "/" + Tables.RUN_METRICS, runMetricsSchema());
+    write(queryRows, tmp + "/" + Tables.QUERY_METRICS, queryMetricsSchema());
+    fs.write(tmp + "/summary.md", summary);
+    fs.write(tmp + "/" + WorkDir.SUCCESS, "");
+    fs.replace(tmp, target);
+    return new Result(target, rows, leftOut, summary);
+  }
+
+  private RunMetricsRow evaluate(
+      JavaSparkContext jsc, RunSpec spec, EvalSet eval, AggregateSettings agg, List<Row> queryRows) {
+    Map<String, Map<String, Integer>> qrels = qrels(eval);
+    String queriesPath = work.embeddings(spec.id(), eval.dataset(), eval.split(), "queries");
+    String docsPath = work.embeddings(spec.id(), eval.dataset(), WorkDir.CORPUS, "documents");
+    List<String> queryIds = new ArrayList<>();
+    List<float[]> queryVectors = new ArrayList<>();
+    for (Row r : spark.read().parquet(queriesPath).select("id", "vector").collectAsList()) {
+      queryIds.add(r.getString(0));
+      queryVectors.add(ExhaustiveScorer.floats(r.getList(1)));
+    }
+    Dataset<Row> docs = spark.read().parquet(docsPath);
+    QueryBlock block = QueryBlock.of(queryIds, queryVectors, spec.variant().normalizesQuery());
+    Map<String, List<ScoredDoc>> top = ExhaustiveScorer.score(jsc, docs, block, spec.variant(), agg.topK());
+    Map<String, List<String>> rankings = new HashMap<>();
+    top.forEach((q, list) -> rankings.put(q, list.stream().map(ScoredDoc::docId).toList()));
+    Evaluation evaluation = RetrievalMetrics.evaluate(rankings, qrels);
+    for (QueryMetrics m : evaluation.perQuery()) {
+      queryRows.add(RowFactory.create(
+          spec.id(), spec.variant().id(), eval.dataset(), eval.split(), m.queryId(),
+          m.ndcgAt10(), m.mrrAt10(), m.rr(), m.recallAt100(), m.recallAt10(), m.pAt10(), m.mapAt100()));
+    }
+    Map<String, Double> norms = new HashMap<>();
+    for (Row r : docs.select("id", "norm").collectAsList()) {
+      norms.put(r.getString(0), r.getDouble(1));
+    }
+    DocNormEffect effect =
+        DocNormEffect.compute(norms, relevantByQuery(qrels), agg.bootstrapSamples(), agg.bootstrapSeed(), agg.level());
+    return new RunMetricsRow(
+        spec, eval.dataset(), eval.split(), evaluation.queries(), evaluation.queriesWithoutRelevant(), evaluation.mean(), effect);
+  }
+
+  private Map<String, Map<String, Integer>> qrels(EvalSet eval) {
+    String path = work.table(eval.dataset(), eval.split(), Tables.QRELS);
+    if (!fs.exists(path)) {
+      throw new JobError(
+          "evaluation set " + eval.dataset() + "/" + eval.split() + " has no qrels: " + path
+              + " is missing; prepare the dataset with that split");
+    }
+    Map<String, Map<String, Integer>> qrels = new TreeMap<>();
+    for (Row r : spark.read().parquet(path).select(Tables.QUERY_ID, Tables.DOC_ID, Tables.RELEVANCE).collectAsList()) {
+      qrels.computeIfAbsent(r.getString(0), q -> new HashMap<>()).put(r.getString(1), r.getInt(2));
+    }
+    return qrels;
+  }
+
+  static Map<String, Set<String>> relevantByQuery(Map<String, Map<String, Integer>> qrels) {
+    Map<String, Set<String>> out = new TreeMap<>();
+    qrels.forEach((q, judged) -> judged.forEach((d, rel) -> {
+      if (rel >= RetrievalMetrics.RELEVANT_LEVEL) {
+        out.computeIfAbsent(q, x -> new TreeSet<>()).add(d);
+      }
+    }));
+    return out;
+  }
+
+  private List<Row> runMetrics(List<RunMetricsRow> rows) {
+    List<Row> out = new ArrayList<>();
+    for (RunMetricsRow r : rows) {
+      QueryMetrics m = r.mean();
+      DocNormEffect e = r.effect();
+      out.add(RowFactory.create(
+          r.spec().id(), r.spec().variant().id(), r.spec().seed(), r.dataset(), r.split(),
+          (long) r.queries(), (long) r.queriesWithoutRelevant(),
+          m.ndcgAt10(), m.mrrAt10(), m.rr(), m.recallAt100(), m.recallAt10(), m.pAt10(), m.mapAt100(),
+          e.d(), e.g(), e.ciLow(), e.ciHigh()));
+    }
+    return out;
+  }
+
+  private void write(List<Row> rows, String path, StructType schema) {
+    spark.createDataFrame(rows, schema).coalesce(1).write().mode("overwrite").parquet(path);
+  }
+
+  /** Field order and types of data-schemas/run_metrics.avsc. */
+  static StructType runMetricsSchema() {
+    StructType s = new StructType()
+        .add("run_id", DataTypes.StringType)
+        .add("variant", DataTypes.StringType)
+        .add("seed", DataTypes.LongType)
+        .add("dataset", DataTypes.StringType)
+        .add("split", DataTypes.StringType)
+        .add("queries", DataTypes.LongType)
+        .add("queries_without_relevant", DataTypes.LongType);
+    for (String c : List.of("ndcg_at_10", "mrr_at_10", "rr", "recall_at_100", "recall_at_10", "p_at_10", "map_at_100",
+        "doc_norm_d", "doc_norm_g", "doc_norm_d_ci_low", "doc_norm_d_ci_high")) {
+      s = s.add(c, DataTypes.DoubleType);
+    }
+    return s;
+  }
+
+  /** Field order and types of data-schemas/query_metrics.avsc. */
+  static StructType queryMetricsSchema() {
+    StructType s = new StructType()
+        .add("run_id", DataTypes.StringType)
+        .add("variant", DataTypes.StringType)
+        .add("dataset", DataTypes.StringType)
+        .add("split", DataTypes.StringType)
+        .add("query_id", DataTypes.StringType);
+    for (String c : List.of("ndcg_at_10", "mrr_at_10", "rr", "recall_at_100", "recall_at_10", "p_at_10", "map_at_100")) {
+      s = s.add(c, DataTypes.DoubleType);
+    }
+    return s;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.magnitude.jobs.aggregate;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The Markdown summary: a row per run and evaluation set, then the runs left out and why. */
+final class ResultTable {
+  private ResultTable() {}
+
+  static String markdown(String sweepId, List<RunMetricsRow> rows, Map<String, String> leftOut) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# Sweep ").append(sweepId).append("\n\n");
+    sb.append("| variant | seed | eval set | queries | nDCG@10 | MRR@10 | Recall@100 | doc-norm d [95% CI] | run |\n");
+    sb.append("|---|---:|---|---:|---:|---:|---:|---|---|\n");
+    for (RunMetricsRow r : rows) {
+      sb.append(String.format(
+          Locale.ROOT,
+          "| %s | %d | %s/%s | %d | %.4f | %.4f | %.4f | %s | %s |%n",
+          r.spec().variant().id(),
+          r.spec().seed(),
+          r.dataset(),
+          r.split(),
+          r.queries(),
+          r.mean().ndcgAt10(),
+          r.mean().mrrAt10(),
+          r.mean().recallAt100(),
+          effect(r),
+          r.spec().id()));
+    }
+    sb.append('\n');
+    sb.append("nDCG@10 and Recall@100 follow trec_eval (ndcg_cut, recall); MRR@10 is MS MARCO's. ")
+        .append("doc-norm d is Cohen's d of the raw document-embedding norm, relevant (per query–document pair) ")
+        .append("vs never-relevant documents, with a percentile bootstrap interval over queries.\n");
+    if (!rows.isEmpty() && rows.get(0).queriesWithoutRelevant() > 0) {
+      sb.append("Queries without any relevant document are excluded: ")
+          .append(rows.get(0).queriesWithoutRelevant())
+          .append(".\n");
+    }
+    if (!leftOut.isEmpty()) {
+      sb.append("\n## Runs left out\n\n");
+      leftOut.forEach((run, why) -> sb.append("- ").append(run).append(": ").append(why).append('\n'));
+    }
+    return sb.toString();
+  }
+
+  private static String effect(RunMetricsRow r) {
+    return String.format(Locale.ROOT, "%.2f [%.2f, %.2f]", r.effect().d(), r.effect().ciLow(), r.effect().ciHigh());
+  }
+}

@@ -1,0 +1,43 @@
+package dev.magnitude.jobs.aggregate;
+
+/** Vector arithmetic of the scorer, in double precision. */
+final class Vectors {
+  private Vectors() {}
+
+  static double norm(float[] v) {
+    double s = 0;
+    for (float x : v) {
+      s += (double) x * x;
+    }
+    return Math.sqrt(s);
+  }
+
+  /**
+   * The vector in double precision, divided by its L2 norm when {@code normalize}. A zero vector stays
+   * zero (its cosine with anything is taken as 0, not NaN).
+   */
+  static double[] toDouble(float[] v, boolean normalize) {
+    double scale = 1;
+    if (normalize) {
+      double n = norm(v);
+      scale = n > 0 ? 1 / n : 0;
+    }
+    double[] out = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i] * scale;
+    }
+    return out;
+  }
+
+  static double dot(double[] a, double[] b) {
+    if (a.length != b.length) {
+      throw new IllegalArgumentException(
+          "query and document dimensions differ: " + a.length + " vs " + b.length + "; were they embedded by the same run?");
+    }
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+}

@@ -1,0 +1,46 @@
+package dev.magnitude.jobs.train;
+
+import dev.magnitude.core.config.Settings;
+import dev.magnitude.core.config.SweepSpec;
+import dev.magnitude.core.config.TrainSettings;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.Variant;
+import dev.magnitude.jobs.support.Fs;
+import dev.magnitude.jobs.support.JobError;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Expands a sweep into its run specs: every dataset × variant × seed, in that order. Each spec carries
+ * the content hash and tokenizer of the prepared dataset, so re-prepared data means new runs.
+ */
+public final class RunPlanner {
+  private RunPlanner() {}
+
+  /** @throws JobError when a dataset of the sweep is not prepared */
+  public static List<RunSpec> plan(Settings settings, WorkDir work, Fs fs) {
+    SweepSpec sweep = settings.sweep();
+    TrainSettings train = settings.train();
+    List<RunSpec> runs = new ArrayList<>();
+    for (String dataset : sweep.datasets()) {
+      Manifest manifest = manifest(work, fs, dataset);
+      for (Variant variant : sweep.variants()) {
+        for (long seed : sweep.seeds()) {
+          runs.add(train.runSpec(manifest, variant, seed, sweep.evalSplit()));
+        }
+      }
+    }
+    return runs;
+  }
+
+  public static Manifest manifest(WorkDir work, Fs fs, String dataset) {
+    String done = work.dataset(dataset) + "/" + WorkDir.SUCCESS;
+    if (!fs.exists(done)) {
+      throw new JobError(
+          "dataset '" + dataset + "' is not prepared: " + done + " is missing; run `jobs/magnitude prepare` first");
+    }
+    return Manifest.fromJson(fs.read(work.manifest(dataset)));
+  }
+}

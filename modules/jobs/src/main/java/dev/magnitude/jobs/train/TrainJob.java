@@ -1,0 +1,123 @@
+package dev.magnitude.jobs.train;
+
+import dev.magnitude.core.config.Settings;
+import dev.magnitude.core.config.TrainSettings;
+import dev.magnitude.core.json.Json;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.jobs.support.Fs;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The train job: expands the sweep into runs, drops the finished ones, writes each pending run's
+ * spec.json and gives each run one Spark task, which trains it in a worker process
+ * ({@link WorkerLauncher}). Failed runs get a {@code failure.json} with the worker's last lines.
+ */
+public final class TrainJob {
+  /** What the job did: every planned run's outcome, in plan order. */
+  public record Result(List<RunSpec> planned, List<RunOutcome> outcomes) {
+    public List<RunOutcome> failed() {
+      return outcomes.stream().filter(o -> !o.succeeded()).toList();
+    }
+
+    public long trained() {
+      return outcomes.stream().filter(o -> o.succeeded() && !o.skipped()).count();
+    }
+
+    public long skipped() {
+      return outcomes.stream().filter(RunOutcome::skipped).count();
+    }
+  }
+
+  private final SparkSession spark;
+  private final Settings settings;
+  private final WorkDir work;
+  private final Fs fs;
+
+  public TrainJob(SparkSession spark, Settings settings, WorkDir work, Fs fs) {
+    this.spark = spark;
+    this.settings = settings;
+    this.work = work;
+    this.fs = fs;
+  }
+
+  public Result run() {
+    List<RunSpec> planned = RunPlanner.plan(settings, work, fs);
+    Map<String, RunOutcome> outcomes = new LinkedHashMap<>();
+    List<PlannedRun> pending = new ArrayList<>();
+    for (RunSpec spec : planned) {
+      String id = spec.id();
+      if (fs.exists(work.runSuccess(id))) {
+        outcomes.put(id, new RunOutcome(id, true, true, 0, List.of(), 0));
+        continue;
+      }
+      if (!fs.exists(work.spec(id))) {
+        fs.write(work.spec(id), spec.canonicalJson());
+      }
+      pending.add(new PlannedRun(id, work.spec(id), work.runSuccess(id)));
+    }
+    System.err.printf(
+        "train: %d runs planned, %d already finished, %d to train%n", planned.size(), outcomes.size(), pending.size());
+    if (pending.isEmpty()) {
+      System.err.println("train: every run is finished; nothing to train");
+      return new Result(planned, List.copyOf(outcomes.values()));
+    }
+    for (RunOutcome o : launch(pending)) {
+      outcomes.put(o.runId(), o);
+      recordFailure(o);
+    }
+    List<RunOutcome> ordered = planned.stream().map(s -> outcomes.get(s.id())).toList();
+    return new Result(planned, ordered);
+  }
+
+  private List<RunOutcome> launch(List<PlannedRun> pending) {
+    TrainSettings train = settings.train();
+    WorkerLauncher launcher = new WorkerLauncher(train.workerJavaOptions(), train.threads());
+    int slices = train.parallelism() == 0 ? pending.size() : Math.min(train.parallelism(), pending.size());
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int attempts = maxAttempts(spark.sparkContext());
+    jsc.setJobGroup("magnitude-train", "train " + pending.size() + " runs", true);
+    System.err.printf("train: launching %d worker process(es) in %d task(s), up to %d attempt(s) each%n",
+        pending.size(), slices, attempts);
+    try {
+      return jsc.parallelize(pending, slices).mapPartitions(new RunTask(launcher, attempts)).collect();
+    } finally {
+      jsc.clearJobGroup();
+    }
+  }
+
+  private void recordFailure(RunOutcome o) {
+    if (o.succeeded()) {
+      if (fs.exists(work.failure(o.runId()))) {
+        fs.delete(work.failure(o.runId()));
+      }
+      return;
+    }
+    Map<String, Object> failure = new LinkedHashMap<>();
+    failure.put("run", o.runId());
+    failure.put("exitCode", o.exitCode());
+    failure.put("lastLines", o.lastLines());
+    fs.write(work.failure(o.runId()), Json.writePretty(failure));
+  }
+
+  /**
+   * Attempts Spark gives a task: {@code local[N,F]} gives F, plain {@code local[N]} one, a cluster
+   * spark.task.maxFailures (default 4).
+   */
+  static int maxAttempts(SparkContext sc) {
+    String master = sc.master();
+    if (master.startsWith("local[") || master.equals("local")) {
+      Matcher m = Pattern.compile("local\\[[^,\\]]+,\\s*(\\d+)\\]").matcher(master);
+      return m.matches() ? Integer.parseInt(m.group(1)) : 1;
+    }
+    return sc.conf().getInt("spark.task.maxFailures", 4);
+  }
+}
