@@ -1,0 +1,111 @@
+package dev.magnitude.trainer.loss;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.magnitude.core.run.Variant;
+import java.util.Objects;
+
+/**
+ * InfoNCE over in-batch negatives: query i's positive is document i; every other document of the batch
+ * is a negative unless it is excluded.
+ *
+ * <p>A pure function of the two embedding batches (no model): with q̃ = q/‖q‖ if the variant normalizes
+ * the query side and q̃ = q otherwise (the same for d on the document side),
+ *
+ * <pre>
+ *   logits[i][j] = q̃_i · d̃_j / τ          (excluded[i][j] adds {@link #EXCLUDED_LOGIT})
+ *   loss         = mean_i ( −log softmax(logits[i])[i] )
+ * </pre>
+ *
+ * <p>Exclusion is how a batch avoids false negatives: a column that holds the same document as row i's
+ * positive, or any document judged relevant to query i, must not push query i away. The diagonal is
+ * the target and must never be excluded. Temperature τ = 0.05 is a logit scale of 20.
+ *
+ * <p>Thread-safe (no state besides the variant and τ).
+ */
+public final class InfoNceLoss {
+  /** Added to the logit of an excluded column: exp of it underflows to 0, so its softmax weight is 0. */
+  public static final float EXCLUDED_LOGIT = -1e9f;
+  /** Lower bound of a row norm when normalizing, so a zero row gives a zero row and not NaN. */
+  public static final float NORM_FLOOR = 1e-12f;
+
+  private final Variant variant;
+  private final double temperature;
+
+  /**
+   * @param variant which sides are L2-normalized before the dot product
+   * @param temperature τ &gt; 0; logits are divided by it
+   */
+  public InfoNceLoss(Variant variant, double temperature) {
+    this.variant = Objects.requireNonNull(variant, "variant");
+    if (!(temperature > 0)) {
+      throw new IllegalArgumentException("temperature = " + temperature + ": must be > 0");
+    }
+    this.temperature = temperature;
+  }
+
+  public Variant variant() {
+    return variant;
+  }
+
+  public double temperature() {
+    return temperature;
+  }
+
+  /**
+   * The mean InfoNCE loss of a batch.
+   *
+   * @param queries raw query embeddings (B, E), float32
+   * @param documents raw document embeddings (B, E); row i is the positive of query i
+   * @param excluded (B, B) boolean; true where column j is not a negative of row i. The diagonal must be
+   *     false. May be null: nothing excluded
+   * @return scalar float32 loss, differentiable with respect to both inputs
+   */
+  public NDArray loss(NDArray queries, NDArray documents, NDArray excluded) {
+    NDArray logits = logits(queries, documents, excluded);
+    long b = logits.getShape().get(0);
+    NDArray logProbabilities = logits.logSoftmax(1);
+    // Pick the diagonal by a mask instead of a gather: finite log-probabilities times 0 are 0.
+    NDArray diagonal = logProbabilities.mul(logits.getManager().eye((int) b)).sum(new int[] {1});
+    return diagonal.neg().mean();
+  }
+
+  /**
+   * The scaled similarity matrix with exclusions applied.
+   *
+   * @param queries (B, E)
+   * @param documents (B, E)
+   * @param excluded (B, B) boolean or null
+   * @return (B, B) float32
+   */
+  public NDArray logits(NDArray queries, NDArray documents, NDArray excluded) {
+    Shape qs = queries.getShape();
+    Shape ds = documents.getShape();
+    if (qs.dimension() != 2 || !qs.equals(ds)) {
+      throw new IllegalArgumentException(
+          "queries " + qs + " and documents " + ds + " must both be (B, E) of the same shape");
+    }
+    NDArray q = variant.normalizesQuery() ? normalizeRows(queries) : queries;
+    NDArray d = variant.normalizesDocument() ? normalizeRows(documents) : documents;
+    NDArray logits = q.matMul(d.transpose()).div((float) temperature);
+    if (excluded == null) {
+      return logits;
+    }
+    if (!excluded.getShape().equals(new Shape(qs.get(0), qs.get(0)))) {
+      throw new IllegalArgumentException(
+          "excluded mask " + excluded.getShape() + " must be (B, B) with B = " + qs.get(0));
+    }
+    return logits.add(excluded.toType(DataType.FLOAT32, false).mul(EXCLUDED_LOGIT));
+  }
+
+  /**
+   * Divides each row by its L2 norm (floored at {@link #NORM_FLOOR}).
+   *
+   * @param x (B, E)
+   * @return (B, E), rows of norm 1 (or 0 for a zero row)
+   */
+  public static NDArray normalizeRows(NDArray x) {
+    return x.div(x.norm(new int[] {1}, true).maximum(NORM_FLOOR));
+  }
+}

@@ -1,0 +1,213 @@
+package dev.magnitude.trainer.loss;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.engine.Engine;
+import dev.magnitude.core.run.Variant;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class InfoNceLossTest {
+  private NDManager manager;
+
+  @BeforeEach
+  void open() {
+    manager = NDManager.newBaseManager();
+  }
+
+  @AfterEach
+  void close() {
+    manager.close();
+  }
+
+  // Toy batch: q0 = (3, 4), q1 = (0, 2); d0 = (2, 0), d1 = (1, 1).
+  // With two columns the per-row loss has a closed form: −log(e^a / (e^a + e^b)) = log(1 + e^(b − a)),
+  // a = the positive's logit, b = the negative's.
+  private static final float[][] Q = {{3, 4}, {0, 2}};
+  private static final float[][] D = {{2, 0}, {1, 1}};
+
+  private static double twoColumn(double positive, double negative) {
+    return Math.log1p(Math.exp(negative - positive));
+  }
+
+  @Test
+  void dotUsesRawVectors() {
+    // logits: row 0 = (3·2, 3+4) = (6, 7); row 1 = (0, 2); targets on the diagonal.
+    double expected = (twoColumn(6, 7) + twoColumn(2, 0)) / 2;
+    assertThat(expected).isCloseTo(0.7200948492805977, within(1e-12));
+    assertThat(loss(Variant.DOT, 1.0, Q, D, null)).isCloseTo(expected, within(1e-5));
+  }
+
+  @Test
+  void queryNormNormalizesQueriesOnly() {
+    // q̂0 = (0.6, 0.8), q̂1 = (0, 1): row 0 = (1.2, 1.4), row 1 = (0, 1).
+    double expected = (twoColumn(1.2, 1.4) + twoColumn(1, 0)) / 2;
+    assertThat(expected).isCloseTo(0.5557002784499073, within(1e-12));
+    assertThat(loss(Variant.QUERY_NORM, 1.0, Q, D, null)).isCloseTo(expected, within(1e-5));
+  }
+
+  @Test
+  void docNormNormalizesDocumentsOnly() {
+    // d̂0 = (1, 0), d̂1 = (1, 1)/√2: row 0 = (3, 7/√2), row 1 = (0, 2/√2).
+    double r = Math.sqrt(2);
+    double expected = (twoColumn(3, 7 / r) + twoColumn(2 / r, 0)) / 2;
+    assertThat(loss(Variant.DOC_NORM, 1.0, Q, D, null)).isCloseTo(expected, within(1e-5));
+  }
+
+  @Test
+  void cosineNormalizesBothAndTemperatureScales() {
+    // row 0 = (0.6, 1.4/√2), row 1 = (0, 1/√2); τ = 0.5 doubles every logit.
+    double r = Math.sqrt(2);
+    double expected = (twoColumn(1.2, 2.8 / r) + twoColumn(2 / r, 0)) / 2;
+    assertThat(loss(Variant.COSINE, 0.5, Q, D, null)).isCloseTo(expected, within(1e-5));
+  }
+
+  @Test
+  void excludedColumnIsNotANegative() {
+    // Three pairs, dot, τ = 1. q = e0, e1, e0 + e1; d = 2e0, e1, e0.
+    // Row 0 logits (2, 0, 1); column 2 (say the same document as row 0's positive) is excluded, so
+    // row 0 sees only (2, 0): log(1 + e^−2). Rows 1 and 2 are unmasked: row 1 logits (0, 1, 0), target
+    // 1 → −log(e/(e + 2)); row 2 logits (2, 1, 1), target column 2 → −log(e/(e^2 + 2e)).
+    float[][] q = {{1, 0}, {0, 1}, {1, 1}};
+    float[][] d = {{2, 0}, {0, 1}, {1, 0}};
+    boolean[][] excluded = {{false, false, true}, {false, false, false}, {false, false, false}};
+    double e = Math.E;
+    double row0 = Math.log1p(Math.exp(-2));
+    double row1 = -Math.log(e / (e + 2));
+    double row2 = -Math.log(e / (e * e + 2 * e));
+    double expected = (row0 + row1 + row2) / 3;
+    assertThat(loss(Variant.DOT, 1.0, q, d, excluded)).isCloseTo(expected, within(1e-5));
+    // Without the mask row 0 would also count column 2: −log(e^2/(e^2 + 1 + e)).
+    double unmasked = (-Math.log(e * e / (e * e + 1 + e)) + row1 + row2) / 3;
+    assertThat(loss(Variant.DOT, 1.0, q, d, null)).isCloseTo(unmasked, within(1e-5));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Variant.class)
+  void matchesPlainJavaOnRandomBatches(Variant variant) {
+    Random random = new Random(variant.ordinal() + 11);
+    for (int trial = 0; trial < 5; trial++) {
+      int b = 2 + random.nextInt(6);
+      int e = 1 + random.nextInt(5);
+      float[][] q = randomMatrix(random, b, e);
+      float[][] d = randomMatrix(random, b, e);
+      boolean[][] excluded = new boolean[b][b];
+      for (int i = 0; i < b; i++) {
+        for (int j = 0; j < b; j++) {
+          excluded[i][j] = i != j && random.nextInt(4) == 0;
+        }
+      }
+      double tau = 0.05 + random.nextDouble();
+      assertThat(loss(variant, tau, q, d, excluded))
+          .as("variant %s, B = %d, E = %d", variant, b, e)
+          .isCloseTo(referenceLoss(variant, tau, q, d, excluded), within(1e-4));
+    }
+  }
+
+  @Test
+  void normalizedSideGetsGradientsOrthogonalToItsRows() {
+    // Normalization makes the loss invariant to each row's scale, so ∂loss/∂q_i ⟂ q_i for query-norm,
+    // while dot has no such constraint.
+    Random random = new Random(5);
+    float[][] q = randomMatrix(random, 4, 3);
+    float[][] d = randomMatrix(random, 4, 3);
+    assertThat(gradientDotRow(Variant.QUERY_NORM, q, d)).containsExactly(new double[4], within(1e-5));
+    assertThat(Arrays.stream(gradientDotRow(Variant.DOT, q, d)).map(Math::abs).max().getAsDouble())
+        .isGreaterThan(1e-3);
+  }
+
+  @Test
+  void rejectsMismatchedShapes() {
+    InfoNceLoss loss = new InfoNceLoss(Variant.DOT, 1);
+    NDArray q = manager.ones(new Shape(2, 3));
+    NDArray d = manager.ones(new Shape(3, 3));
+    assertThatThrownBy(() -> loss.loss(q, d, null)).hasMessageContaining("(B, E)");
+    assertThatThrownBy(() -> new InfoNceLoss(Variant.DOT, 0)).hasMessageContaining("temperature = 0.0");
+  }
+
+  private double loss(Variant variant, double tau, float[][] q, float[][] d, boolean[][] excluded) {
+    NDArray mask = excluded == null ? null : manager.create(excluded);
+    return new InfoNceLoss(variant, tau).loss(manager.create(q), manager.create(d), mask).getFloat();
+  }
+
+  private double[] gradientDotRow(Variant variant, float[][] q, float[][] d) {
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray qa = scope.create(q);
+      qa.setRequiresGradient(true);
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        collector.backward(new InfoNceLoss(variant, 0.5).loss(qa, scope.create(d), null));
+      }
+      float[] g = qa.getGradient().toFloatArray();
+      double[] dots = new double[q.length];
+      for (int i = 0; i < q.length; i++) {
+        for (int k = 0; k < q[i].length; k++) {
+          dots[i] += g[i * q[i].length + k] * q[i][k];
+        }
+      }
+      return dots;
+    }
+  }
+
+  /** Second route: the same loss in plain double arithmetic. */
+  static double referenceLoss(Variant variant, double tau, float[][] q, float[][] d, boolean[][] excluded) {
+    int b = q.length;
+    double total = 0;
+    for (int i = 0; i < b; i++) {
+      double[] logits = new double[b];
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < b; j++) {
+        if (excluded != null && excluded[i][j]) {
+          logits[j] = Double.NEGATIVE_INFINITY;
+          continue;
+        }
+        double dot = 0;
+        for (int k = 0; k < q[i].length; k++) {
+          dot += q[i][k] * d[j][k];
+        }
+        if (variant.normalizesQuery()) {
+          dot /= norm(q[i]);
+        }
+        if (variant.normalizesDocument()) {
+          dot /= norm(d[j]);
+        }
+        logits[j] = dot / tau;
+        max = Math.max(max, logits[j]);
+      }
+      double sum = 0;
+      for (double l : logits) {
+        sum += Math.exp(l - max);
+      }
+      total += -(logits[i] - max - Math.log(sum));
+    }
+    return total / b;
+  }
+
+  private static double norm(float[] x) {
+    double s = 0;
+    for (float v : x) {
+      s += (double) v * v;
+    }
+    return Math.sqrt(s);
+  }
+
+  private static float[][] randomMatrix(Random random, int rows, int cols) {
+    float[][] m = new float[rows][cols];
+    for (float[] row : m) {
+      for (int k = 0; k < cols; k++) {
+        row[k] = (float) (random.nextGaussian() * 2);
+      }
+    }
+    return m;
+  }
+}
