@@ -28,7 +28,10 @@ final class Commands {
           "work directory " + root + " does not exist (magnitude.work-dir); create it or pass --work-dir");
     }
     WorkDir work = new WorkDir(precheck.qualify(root));
-    try (SparkSession spark = session(settings.spark())) {
+    // A session that already exists (a notebook, a test suite) is used and left open.
+    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
+    SparkSession spark = session(settings.spark());
+    try {
       Fs fs = new Fs(spark.sparkContext().hadoopConfiguration());
       return switch (command) {
         case "prepare" -> prepare(spark, settings, work, force, err);
@@ -37,6 +40,10 @@ final class Commands {
         case "sweep" -> sweep(spark, settings, work, fs, force, out, err);
         default -> throw new IllegalStateException(command);
       };
+    } finally {
+      if (ownSession) {
+        spark.close();
+      }
     }
   }
 

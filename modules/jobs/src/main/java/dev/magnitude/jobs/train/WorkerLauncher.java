@@ -41,14 +41,21 @@ public final class WorkerLauncher implements Serializable {
 
   private final List<String> javaOptions;
   private final int threads;
+  private final String mainClass;
 
   /**
    * @param javaOptions JVM options of the worker (heap, GC)
    * @param threads intra-op threads; also OMP_NUM_THREADS and MKL_NUM_THREADS of the child
    */
   public WorkerLauncher(List<String> javaOptions, int threads) {
+    this(javaOptions, threads, WORKER_MAIN);
+  }
+
+  /** With another main class taking {@code --spec <uri>}: tests launch a fake worker. */
+  WorkerLauncher(List<String> javaOptions, int threads, String mainClass) {
     this.javaOptions = List.copyOf(javaOptions);
     this.threads = threads;
+    this.mainClass = mainClass;
   }
 
   /**
@@ -112,7 +119,7 @@ public final class WorkerLauncher implements Serializable {
     cmd.addAll(javaOptions);
     cmd.add("-cp");
     cmd.add(String.join(File.pathSeparator, classpath()));
-    cmd.add(WORKER_MAIN);
+    cmd.add(mainClass);
     cmd.add("--spec");
     cmd.add(specUri);
     return cmd;

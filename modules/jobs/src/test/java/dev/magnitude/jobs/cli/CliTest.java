@@ -1,0 +1,81 @@
+package dev.magnitude.jobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.magnitude.jobs.Cli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Start-up errors: one line naming the key or path, exit code 2, nothing written. */
+class CliTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String errorLine() {
+    return err.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("");
+  }
+
+  @Test
+  void unknownCommandPrintsUsage() {
+    assertThat(run("fly")).isEqualTo(2);
+    assertThat(errorLine()).isEqualTo("magnitude: unknown command 'fly'");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: jobs/magnitude <command>");
+  }
+
+  @Test
+  void unknownVariantNamesTheKey(@TempDir Path work) {
+    assertThat(run("sweep", "--work-dir", work.toString(), "-Dmagnitude.sweep.variants=[cosine,l1]")).isEqualTo(2);
+    assertThat(errorLine()).startsWith("magnitude: error: magnitude.sweep.variants = \"l1\"");
+    assertThat(work).isEmptyDirectory();
+  }
+
+  @Test
+  void unknownDatasetNamesTheKey(@TempDir Path work) {
+    assertThat(run("train", "--work-dir", work.toString(), "-Dmagnitude.sweep.datasets=[nq]")).isEqualTo(2);
+    assertThat(errorLine())
+        .isEqualTo("magnitude: error: magnitude.sweep.datasets names unknown dataset 'nq'; configured datasets:"
+            + " synthetic (define it under magnitude.datasets)");
+    assertThat(work).isEmptyDirectory();
+  }
+
+  @Test
+  void missingWorkDirectoryIsNamed(@TempDir Path dir) {
+    Path missing = dir.resolve("no-such-work");
+    assertThat(run("sweep", "--work-dir", missing.toString())).isEqualTo(2);
+    assertThat(errorLine())
+        .isEqualTo("magnitude: error: work directory " + missing
+            + " does not exist (magnitude.work-dir); create it or pass --work-dir");
+    assertThat(missing).doesNotExist();
+  }
+
+  @Test
+  void unreadableConfigFileIsNamed(@TempDir Path work) throws Exception {
+    Path conf = work.resolve("broken.conf");
+    Files.writeString(conf, "magnitude { train { steps = ");
+    assertThat(run("train", "--conf", conf.toString(), "--work-dir", work.toString())).isEqualTo(2);
+    assertThat(errorLine()).startsWith("magnitude: error: config file " + conf + " cannot be parsed");
+    assertThat(run("train", "--conf", work.resolve("nope.conf").toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("config file " + work.resolve("nope.conf") + " does not exist");
+  }
+
+  @Test
+  void unknownKeyIsNamed(@TempDir Path work) {
+    assertThat(run("train", "--work-dir", work.toString(), "-Dmagnitude.train.lr=0.1")).isEqualTo(2);
+    assertThat(errorLine()).startsWith("magnitude: error: unknown key magnitude.train.lr; known keys under magnitude.train:");
+  }
+
+  @Test
+  void trainOnUnpreparedDataSaysWhatToRun(@TempDir Path work) {
+    assertThat(run("train", "--work-dir", work.toString())).isEqualTo(2);
+    assertThat(errorLine()).contains("dataset 'synthetic' is not prepared").contains("run `jobs/magnitude prepare` first");
+  }
+}

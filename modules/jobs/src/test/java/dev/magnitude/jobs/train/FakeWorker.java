@@ -1,0 +1,26 @@
+package dev.magnitude.jobs.train;
+
+/**
+ * Stands in for the trainer's WorkerMain in launcher tests: prints worker-style JSON events, echoes its
+ * environment, then exits with the code named in the spec argument ({@code --spec exit:<code>}).
+ */
+public final class FakeWorker {
+  public static void main(String[] args) {
+    int exit = Integer.parseInt(args[1].substring("exit:".length()));
+    System.out.println("{\"event\":\"start\",\"run\":\"r\",\"device\":\"cpu()\",\"threads\":1,\"steps\":10}");
+    System.out.println("{\"event\":\"progress\",\"run\":\"r\",\"step\":5,\"steps\":10,\"loss\":1.5,\"pairsPerSecond\":100.0}");
+    System.err.println("plain log line on stderr");
+    System.out.println("env CUDA_VISIBLE_DEVICES=" + System.getenv("CUDA_VISIBLE_DEVICES")
+        + " OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS") + " DJL_OFFLINE=" + System.getenv("DJL_OFFLINE"));
+    for (int i = 0; i < 40; i++) {
+      System.out.println("line " + i);
+    }
+    if (exit != 0) {
+      System.out.println("{\"event\":\"failed\",\"run\":\"r\",\"reason\":\"non-finite loss at step 7 (variant dot)\"}");
+    } else {
+      System.out.println("{\"event\":\"done\",\"run\":\"r\",\"seconds\":1.25}");
+    }
+    System.out.flush();
+    System.exit(exit);
+  }
+}
