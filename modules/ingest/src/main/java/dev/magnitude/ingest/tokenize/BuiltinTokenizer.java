@@ -1,0 +1,238 @@
+package dev.magnitude.ingest.tokenize;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.magnitude.core.config.TokenizerSpec;
+import dev.magnitude.core.manifest.TokenizerInfo;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+
+/**
+ * The built-in tokenizer, as {@link TokenizerSpec} defines it.
+ *
+ * <ul>
+ *   <li>Normalization: Unicode NFKC, then lower case (root locale).
+ *   <li>Words: maximal runs of code points that are letters or digits ({@link Character#isLetterOrDigit(int)});
+ *       everything else separates words.
+ *   <li>Ids: 0 [PAD], 1 [UNK], 2 [CLS], 3 [SEP] (reserved, never emitted by {@link #encode}), then the
+ *       vocabulary from {@link TokenizerSpec#FIRST_WORD} in vocabulary order, then {@code hashBuckets}
+ *       buckets. A word outside the vocabulary goes to bucket {@code fnv1a32(utf8(word)) mod hashBuckets}
+ *       (hash read as unsigned), or to [UNK] when there are no buckets.
+ *   <li>{@link #encode} emits at most {@code maxLength} ids: the first words of the text; no specials, no
+ *       padding.
+ *   <li>Vocabulary ({@link #countVocabulary}): words seen at least {@code minCount} times in the training
+ *       texts, the {@code maxVocabulary} most frequent, ties by word ascending (String order).
+ * </ul>
+ *
+ * <p>Immutable and {@link Serializable}: broadcast it, or capture it in a Spark function.
+ */
+public final class BuiltinTokenizer implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  public static final String KIND = "builtin";
+  /** Changes whenever the algorithm above changes, so the tokenizer id changes with it. */
+  private static final String ALGORITHM = "builtin-tokenizer v1; NFKC then lower(ROOT); letter-or-digit runs; oov fnv1a32(utf8) mod buckets";
+
+  private final int minCount;
+  private final int maxVocabulary;
+  private final int hashBuckets;
+  private final int maxLength;
+  private final List<String> vocabulary;
+  private final Map<String, Integer> ids;
+  private final String id;
+
+  private BuiltinTokenizer(TokenizerSpec spec, List<String> vocabulary) {
+    this.minCount = spec.minCount();
+    this.maxVocabulary = spec.maxVocabulary();
+    this.hashBuckets = spec.hashBuckets();
+    this.maxLength = spec.maxLength();
+    this.vocabulary = List.copyOf(vocabulary);
+    this.ids = new HashMap<>(vocabulary.size() * 2);
+    for (int i = 0; i < vocabulary.size(); i++) {
+      String word = vocabulary.get(i);
+      List<String> asWords = words(word);
+      if (asWords.size() != 1 || !asWords.get(0).equals(word)) {
+        throw new IllegalArgumentException(
+            "vocabulary entry " + i + " '" + word + "' is not one normalized word; a vocabulary holds words as "
+                + "words(text) returns them (NFKC, lower case, letters and digits only)");
+      }
+      if (ids.put(word, TokenizerSpec.FIRST_WORD + i) != null) {
+        throw new IllegalArgumentException("vocabulary entry " + i + " '" + word + "' is a duplicate");
+      }
+    }
+    if (vocabulary.size() > spec.maxVocabulary()) {
+      throw new IllegalArgumentException(
+          "vocabulary has " + vocabulary.size() + " words, more than max-vocabulary = " + spec.maxVocabulary());
+    }
+    this.id = KIND + "-" + sha256Hex(canonical()).substring(0, 12);
+  }
+
+  /** A tokenizer over a given vocabulary (in id order), e.g. one read back from vocab.txt. */
+  public static BuiltinTokenizer of(TokenizerSpec spec, List<String> vocabulary) {
+    return new BuiltinTokenizer(spec, vocabulary);
+  }
+
+  /** Counts the vocabulary over {@code trainingTexts} with Spark, then builds the tokenizer. */
+  public static BuiltinTokenizer fit(TokenizerSpec spec, Dataset<String> trainingTexts) {
+    return new BuiltinTokenizer(spec, countVocabulary(spec, trainingTexts));
+  }
+
+  /**
+   * The vocabulary of {@code texts} in id order: words with count &gt;= minCount, by count descending then
+   * word ascending, the first maxVocabulary. Words are counted in Spark; only those maxVocabulary rows
+   * reach the driver.
+   */
+  public static List<String> countVocabulary(TokenizerSpec spec, Dataset<String> texts) {
+    FlatMapFunction<String, String> split = text -> words(text).iterator();
+    List<Row> top =
+        texts
+            .flatMap(split, Encoders.STRING())
+            .groupBy(col("value").as("word"))
+            .count()
+            .filter(col("count").geq(spec.minCount()))
+            .orderBy(col("count").desc(), col("word").asc())
+            .limit(spec.maxVocabulary())
+            .collectAsList();
+    List<String> words = new ArrayList<>(top.size());
+    top.forEach(r -> words.add(r.getString(0)));
+    return words;
+  }
+
+  /** NFKC, then lower case in the root locale. */
+  public static String normalize(String text) {
+    return Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+  }
+
+  /** The words of {@code text} after {@link #normalize}, in order. */
+  public static List<String> words(String text) {
+    String s = normalize(text);
+    List<String> out = new ArrayList<>();
+    int start = -1;
+    int i = 0;
+    while (i < s.length()) {
+      int cp = s.codePointAt(i);
+      if (Character.isLetterOrDigit(cp)) {
+        if (start < 0) {
+          start = i;
+        }
+      } else if (start >= 0) {
+        out.add(s.substring(start, i));
+        start = -1;
+      }
+      i += Character.charCount(cp);
+    }
+    if (start >= 0) {
+      out.add(s.substring(start));
+    }
+    return out;
+  }
+
+  /** Token ids of {@code text}: at most maxLength, unpadded, no specials. */
+  public int[] encode(String text) {
+    List<String> words = words(text);
+    int n = Math.min(words.size(), maxLength);
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = wordId(words.get(i));
+    }
+    return out;
+  }
+
+  /** Same as {@link #encode}, boxed, for Spark rows. */
+  public List<Integer> encodeList(String text) {
+    return Arrays.stream(encode(text)).boxed().toList();
+  }
+
+  /** The id of one normalized word. */
+  public int wordId(String word) {
+    Integer known = ids.get(word);
+    if (known != null) {
+      return known;
+    }
+    if (hashBuckets == 0) {
+      return TokenizerSpec.UNK;
+    }
+    return TokenizerSpec.FIRST_WORD + vocabulary.size() + bucket(word, hashBuckets);
+  }
+
+  /** {@code fnv1a32(utf8(word))}, read as unsigned, mod {@code buckets}. */
+  public static int bucket(String word, int buckets) {
+    return (int) (Integer.toUnsignedLong(fnv1a32(word.getBytes(StandardCharsets.UTF_8))) % buckets);
+  }
+
+  /** 32-bit FNV-1a. */
+  public static int fnv1a32(byte[] bytes) {
+    int hash = 0x811c9dc5;
+    for (byte b : bytes) {
+      hash ^= b & 0xff;
+      hash *= 0x01000193;
+    }
+    return hash;
+  }
+
+  public List<String> vocabulary() {
+    return vocabulary;
+  }
+
+  /** {@code builtin-} + the first 12 hex digits of SHA-256 over the algorithm, settings and vocabulary. */
+  public String id() {
+    return id;
+  }
+
+  /** Size of the id space: 4 specials + vocabulary + hash buckets. */
+  public int vocabularySize() {
+    return TokenizerSpec.FIRST_WORD + vocabulary.size() + hashBuckets;
+  }
+
+  public int maxLength() {
+    return maxLength;
+  }
+
+  public TokenizerSpec spec() {
+    return new TokenizerSpec(minCount, maxVocabulary, hashBuckets, maxLength);
+  }
+
+  public TokenizerInfo info() {
+    return new TokenizerInfo(KIND, id, vocabularySize(), maxLength);
+  }
+
+  /** vocab.txt: one word per line, in id order (line i holds id FIRST_WORD + i). */
+  public String vocabularyFile() {
+    StringBuilder b = new StringBuilder();
+    vocabulary.forEach(w -> b.append(w).append('\n'));
+    return b.toString();
+  }
+
+  private String canonical() {
+    return ALGORITHM
+        + "\nmin-count=" + minCount
+        + "\nmax-vocabulary=" + maxVocabulary
+        + "\nhash-buckets=" + hashBuckets
+        + "\nmax-length=" + maxLength
+        + "\nvocabulary:\n"
+        + vocabularyFile();
+  }
+
+  static String sha256Hex(String s) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+    }
+  }
+}
