@@ -1,0 +1,39 @@
+package dev.magnitude.ingest.beir;
+
+import java.util.List;
+
+/**
+ * Why a BEIR input row was quarantined: the {@code reason} column of data-schemas/quarantine.avsc. Fixed
+ * strings, so quarantine tables can be grouped by reason; the raw row says which value was wrong.
+ */
+public final class Reasons {
+  private Reasons() {}
+
+  /** corpus/queries: the line is not one JSON object (or has duplicate keys or trailing tokens). */
+  public static final String INVALID_JSON = "invalid JSON";
+  /** corpus/queries: {@code _id} absent, null, blank, or neither a string nor an integer. */
+  public static final String MISSING_ID = "missing id";
+  /** corpus: title and text both blank; queries: text blank. */
+  public static final String EMPTY_TEXT = "empty text";
+  /** corpus/queries: the text holds no word (no run of letters or digits) so it would tokenize to nothing. */
+  public static final String NO_WORDS = "text has no words";
+  /** corpus/queries: an earlier valid row of the file has the same id (the first by line number is kept). */
+  public static final String DUPLICATE_ID = "duplicate id";
+  /** qrels: not three tab-separated fields, or a blank query or corpus id. */
+  public static final String MALFORMED_QRELS = "malformed qrels row";
+  /** qrels: the score field is not an integer. */
+  public static final String SCORE_NOT_INTEGER = "score not an integer";
+  /** qrels: the query id is not a valid query of queries.jsonl. */
+  public static final String UNKNOWN_QUERY = "qrels names an unknown query";
+  /** qrels: the corpus id is not a valid document of corpus.jsonl. */
+  public static final String UNKNOWN_DOCUMENT = "qrels names an unknown document";
+  /** qrels: an earlier valid row of the same file judges the same (query, document) pair. */
+  public static final String DUPLICATE_JUDGEMENT = "duplicate judgement";
+  /** queries: a valid query that no valid qrels row of any prepared split judges. */
+  public static final String NO_JUDGEMENTS = "query has no judgements in any split";
+
+  public static final List<String> ALL =
+      List.of(
+          INVALID_JSON, MISSING_ID, EMPTY_TEXT, NO_WORDS, DUPLICATE_ID, MALFORMED_QRELS, SCORE_NOT_INTEGER,
+          UNKNOWN_QUERY, UNKNOWN_DOCUMENT, DUPLICATE_JUDGEMENT, NO_JUDGEMENTS);
+}
