@@ -1,8 +1,10 @@
 package dev.magnitude.trainer.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.loss.Loss;
 import dev.magnitude.core.run.Variant;
 import java.util.Objects;
 
@@ -22,9 +24,11 @@ import java.util.Objects;
  * positive, or any document judged relevant to query i, must not push query i away. The diagonal is
  * the target and must never be excluded. Temperature τ = 0.05 is a logit scale of 20.
  *
- * <p>Thread-safe (no state besides the variant and τ).
+ * <p>As a DJL {@link Loss} (so a Trainer can be configured with it), {@link #evaluate} takes the
+ * predictions (queries, documents) and the labels (excluded); the accumulator methods inherited from
+ * DJL's evaluator are unused. {@link #loss} itself holds no state.
  */
-public final class InfoNceLoss {
+public final class InfoNceLoss extends Loss {
   /** Added to the logit of an excluded column: exp of it underflows to 0, so its softmax weight is 0. */
   public static final float EXCLUDED_LOGIT = -1e9f;
   /** Lower bound of a row norm when normalizing, so a zero row gives a zero row and not NaN. */
@@ -38,6 +42,7 @@ public final class InfoNceLoss {
    * @param temperature τ &gt; 0; logits are divided by it
    */
   public InfoNceLoss(Variant variant, double temperature) {
+    super("infonce-" + Objects.requireNonNull(variant, "variant").id());
     this.variant = Objects.requireNonNull(variant, "variant");
     if (!(temperature > 0)) {
       throw new IllegalArgumentException("temperature = " + temperature + ": must be > 0");
@@ -69,6 +74,17 @@ public final class InfoNceLoss {
     // Pick the diagonal by a mask instead of a gather: finite log-probabilities times 0 are 0.
     NDArray diagonal = logProbabilities.mul(logits.getManager().eye((int) b)).sum(new int[] {1});
     return diagonal.neg().mean();
+  }
+
+  /**
+   * DJL's loss signature for {@link #loss}.
+   *
+   * @param labels (excluded (B, B)), or empty for no exclusions
+   * @param predictions (queries (B, E), documents (B, E))
+   */
+  @Override
+  public NDArray evaluate(NDList labels, NDList predictions) {
+    return loss(predictions.get(0), predictions.get(1), labels.isEmpty() ? null : labels.get(0));
   }
 
   /**

@@ -1,0 +1,326 @@
+package dev.magnitude.trainer;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.initializer.TruncatedNormalInitializer;
+import ai.djl.training.optimizer.Adam;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.core.run.EvalSet;
+import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.TrainingSpec;
+import dev.magnitude.core.schema.Tables;
+import dev.magnitude.trainer.data.PartFiles;
+import dev.magnitude.trainer.data.PreparedTables;
+import dev.magnitude.trainer.data.TrainingPairs;
+import dev.magnitude.trainer.loss.InfoNceLoss;
+import dev.magnitude.trainer.model.TextEncoder;
+import dev.magnitude.trainer.output.CurvesFile;
+import dev.magnitude.trainer.output.EmbeddingExport;
+import dev.magnitude.trainer.train.BatchSampler;
+import dev.magnitude.trainer.train.Checkpoints;
+import dev.magnitude.trainer.train.ContrastiveTraining;
+import dev.magnitude.trainer.train.CurvePoint;
+import dev.magnitude.trainer.train.LearningRateSchedule;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains one run and exports its embeddings: the body of a worker process, callable in-process.
+ *
+ * <ol>
+ *   <li>Checks every input table of the run (training split and each eval set) exists, and that the
+ *       datasets' manifests, where present, name the encoder's tokenizer.
+ *   <li>Reads the training pairs (relevance ≥ 1 in {@code <dataset>/train/qrels}).
+ *   <li>Builds the encoder, seeded; resumes the parameters of the latest checkpoint if there is one
+ *       (the optimizer's moments start afresh; the batch order continues exactly).
+ *   <li>Trains {@code training.steps} Adam steps, writing {@code checkpoints/step-<n>.params} and
+ *       {@code curves.parquet} every {@code checkpointEvery} steps and at the last step.
+ *   <li>In eval mode, embeds each eval set's queries and each eval dataset's corpus once.
+ *   <li>Writes {@code _SUCCESS} last. Every file is written under a temporary name and renamed.
+ * </ol>
+ *
+ * <p>Events go to the consumer as JSON lines ({@link Events}). One run at a time per JVM: DJL's
+ * PyTorch gradient collector is process-global.
+ */
+public final class Worker {
+  private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+  /** Standard deviation of the truncated-normal weight initialization (BERT's). */
+  public static final float INIT_STD = 0.02f;
+  /** The split whose qrels train a run. */
+  public static final String TRAIN_SPLIT = "train";
+  static final String THREADS = "ai.djl.pytorch.num_threads";
+  static final String INTEROP_THREADS = "ai.djl.pytorch.num_interop_threads";
+
+  private final RunSpec spec;
+  private final WorkDir work;
+  private final Configuration conf;
+  private final Consumer<String> events;
+  private final String runId;
+  private final PreparedTables tables;
+  private String phase = "starting";
+
+  private Worker(RunSpec spec, WorkDir work, Configuration conf, Consumer<String> events) {
+    this.spec = spec;
+    this.work = work;
+    this.conf = conf;
+    this.events = events;
+    this.runId = spec.id();
+    this.tables = new PreparedTables(conf);
+  }
+
+  /**
+   * Runs a spec to its end. Never throws for a failed run: the failure is the {@code failed} event and
+   * the result's reason.
+   *
+   * @param workDir the work directory (any Hadoop FileSystem URI)
+   * @param events receives one JSON line per event
+   */
+  public static RunResult run(RunSpec spec, String workDir, Configuration conf, Consumer<String> events) {
+    Objects.requireNonNull(spec, "spec");
+    return new Worker(spec, new WorkDir(workDir), conf, events).execute();
+  }
+
+  /**
+   * Sets PyTorch's intra- and inter-op thread counts. Takes effect only if called before the engine
+   * loads (the first {@code Engine.getInstance()}), as {@link WorkerMain} does.
+   */
+  public static void configureThreads(int threads) {
+    System.setProperty(THREADS, Integer.toString(threads));
+    System.setProperty(INTEROP_THREADS, Integer.toString(threads));
+  }
+
+  private RunResult execute() {
+    long start = System.nanoTime();
+    Progress progress = new Progress();
+    try {
+      if (exists(work.runSuccess(runId))) {
+        LOG.info("run {} is already finished ({} exists); nothing to do", runId, work.runSuccess(runId));
+        events.accept(Events.done(runId, 0));
+        return result(true, null, true, progress, start);
+      }
+      phase = "checking the prepared data";
+      checkInputs();
+      phase = "reading the training pairs";
+      TrainingPairs pairs =
+          TrainingPairs.load(tables, work, spec.dataset(), TRAIN_SPLIT, spec.encoder().vocabularySize());
+      BatchSampler sampler = sampler(pairs);
+      phase = "loading the PyTorch engine";
+      if (System.getProperty(THREADS) == null) {
+        configureThreads(spec.training().threads());
+      }
+      Engine engine = Engine.getInstance();
+      engine.setRandomSeed(Long.hashCode(spec.seed()));
+      train(pairs, sampler, progress);
+      phase = "committing the run";
+      FileSystem fs = new Path(work.run(runId)).getFileSystem(conf);
+      fs.create(new Path(work.runSuccess(runId)), true).close();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      events.accept(Events.done(runId, seconds));
+      return result(true, null, false, progress, start);
+    } catch (RunFailure f) {
+      return fail(f.getMessage(), f, progress, start);
+    } catch (Exception | Error e) {
+      return fail(phase + ": " + e, e, progress, start);
+    }
+  }
+
+  private void train(TrainingPairs pairs, BatchSampler sampler, Progress progress) throws IOException {
+    TrainingSpec settings = spec.training();
+    int b = settings.batchSize();
+    TextEncoder encoder = new TextEncoder(spec.encoder());
+    InfoNceLoss loss = new InfoNceLoss(spec.variant(), settings.temperature());
+    LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
+    Checkpoints checkpoints = new Checkpoints(work.checkpoints(runId), conf);
+    Device device = Engine.getInstance().defaultDevice();
+    try (Model model = Model.newInstance(runId, device)) {
+      model.setBlock(encoder.block());
+      phase = "initializing the encoder";
+      // Initialize (and load a checkpoint into) the block before the Trainer exists: the Trainer caches
+      // the parameter arrays it sees at initialization.
+      encoder.block().setInitializer(new TruncatedNormalInitializer(INIT_STD), Parameter.Type.WEIGHT);
+      encoder.block().initialize(model.getNDManager(), DataType.FLOAT32, encoder.inputShapes(2 * b));
+      encoder.prepareParameters();
+      int done = resume(checkpoints, encoder, model, progress);
+      DefaultTrainingConfig config =
+          new DefaultTrainingConfig(loss)
+              .optDevices(new Device[] {device})
+              .optOptimizer(Adam.builder().optLearningRateTracker(schedule).build());
+      try (Trainer trainer = model.newTrainer(config)) {
+        trainer.initialize(encoder.inputShapes(2 * b));
+        events.accept(
+            Events.start(runId, device.toString(), settings.threads(), settings.steps(), done + 1, pairs.size()));
+        ContrastiveTraining training = new ContrastiveTraining(trainer, encoder, loss, sampler, schedule, settings);
+        int every = Math.max(1, Math.round(settings.steps() / 20f));
+        long windowStart = System.nanoTime();
+        int windowSteps = 0;
+        for (int step = done + 1; step <= settings.steps(); step++) {
+          phase = "training step " + step + " (variant " + spec.variant() + ")";
+          CurvePoint point = training.step(step);
+          progress.curve.add(point);
+          progress.lastStep = step;
+          windowSteps++;
+          if (step % every == 0 || step == settings.steps()) {
+            double seconds = (System.nanoTime() - windowStart) / 1e9;
+            events.accept(Events.progress(runId, step, settings.steps(), point.loss(), windowSteps * b / seconds));
+            windowStart = System.nanoTime();
+            windowSteps = 0;
+          }
+          if (step % settings.checkpointEvery() == 0 || step == settings.steps()) {
+            phase = "writing the checkpoint of step " + step;
+            String path = checkpoints.save(encoder.block(), step);
+            CurvesFile.write(work.curves(runId), progress.curve, conf);
+            progress.checkpoints.add(path);
+            events.accept(Events.checkpoint(runId, step, path));
+          }
+        }
+        export(new EmbeddingExport(trainer, encoder, tables, conf), progress);
+      }
+    }
+  }
+
+  /** Loads the latest checkpoint if any; returns the step it holds (0 = start afresh). */
+  private int resume(Checkpoints checkpoints, TextEncoder encoder, Model model, Progress progress)
+      throws IOException {
+    OptionalInt latest = checkpoints.latest();
+    if (latest.isEmpty()) {
+      return 0;
+    }
+    int step = Math.min(latest.getAsInt(), spec.training().steps());
+    phase = "loading the checkpoint of step " + step;
+    checkpoints.load(encoder.block(), model.getNDManager(), step);
+    encoder.prepareParameters();
+    for (CurvePoint p : CurvesFile.read(work.curves(runId), conf)) {
+      if (p.step() <= step) {
+        progress.curve.add(p);
+      }
+    }
+    progress.firstStep = step + 1;
+    progress.lastStep = step;
+    LOG.info("run {}: resuming after step {} from {} (optimizer state starts afresh)",
+        runId, step, checkpoints.path(step));
+    return step;
+  }
+
+  private void export(EmbeddingExport export, Progress progress) throws IOException {
+    Set<String> corpora = new LinkedHashSet<>();
+    for (EvalSet eval : spec.eval()) {
+      phase = "exporting the embeddings of " + eval.dataset() + "/" + eval.split() + " queries";
+      String path = work.embeddings(runId, eval.dataset(), eval.split(), Tables.QUERIES);
+      progress.embeddings.put(path, export.export(work.table(eval.dataset(), eval.split(), Tables.QUERIES), path));
+      corpora.add(eval.dataset());
+    }
+    for (String dataset : corpora) {
+      phase = "exporting the embeddings of the " + dataset + " corpus";
+      String path = work.embeddings(runId, dataset, WorkDir.CORPUS, Tables.DOCUMENTS);
+      progress.embeddings.put(path, export.export(work.documents(dataset), path));
+    }
+  }
+
+  /** Fails fast, before any training, on a missing table or a dataset of another tokenizer. */
+  private void checkInputs() throws IOException {
+    Set<String> folders = new LinkedHashSet<>();
+    Set<String> datasets = new LinkedHashSet<>();
+    folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.QRELS));
+    folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.QUERIES));
+    folders.add(work.documents(spec.dataset()));
+    datasets.add(spec.dataset());
+    for (EvalSet eval : spec.eval()) {
+      folders.add(work.table(eval.dataset(), eval.split(), Tables.QUERIES));
+      folders.add(work.documents(eval.dataset()));
+      datasets.add(eval.dataset());
+    }
+    for (String folder : folders) {
+      PartFiles.list(folder, conf);
+    }
+    for (String dataset : datasets) {
+      checkManifest(dataset);
+    }
+  }
+
+  private void checkManifest(String dataset) throws IOException {
+    Path path = new Path(work.manifest(dataset));
+    FileSystem fs = path.getFileSystem(conf);
+    if (!fs.exists(path)) {
+      LOG.warn("{} does not exist; cannot check the dataset's tokenizer", path);
+      return;
+    }
+    Manifest manifest;
+    try (InputStream in = fs.open(path)) {
+      manifest = Manifest.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      LOG.warn("cannot parse {} ({}); cannot check the dataset's tokenizer", path, e.getMessage());
+      return;
+    }
+    if (manifest.tokenizer() == null) {
+      return;
+    }
+    String expected = spec.encoder().tokenizerId();
+    String actual = manifest.tokenizer().id();
+    if (expected != null && actual != null && !expected.equals(actual)) {
+      throw new RunFailure(
+          "dataset " + dataset + " was prepared with tokenizer " + actual + " but the encoder expects "
+              + expected + " (" + path + "); prepare it with the run's tokenizer or fix encoder.tokenizer-id");
+    }
+    int vocabulary = manifest.tokenizer().vocabularySize();
+    if (vocabulary > spec.encoder().vocabularySize()) {
+      throw new RunFailure(
+          "dataset " + dataset + " has a vocabulary of " + vocabulary + " ids but encoder vocabulary-size = "
+              + spec.encoder().vocabularySize() + " (" + path + "); take vocabulary-size from the manifest");
+    }
+  }
+
+  private BatchSampler sampler(TrainingPairs pairs) {
+    try {
+      return new BatchSampler(pairs, spec.training().batchSize(), spec.seed());
+    } catch (IllegalArgumentException e) {
+      throw new RunFailure("dataset " + spec.dataset() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private RunResult fail(String reason, Throwable cause, Progress progress, long start) {
+    LOG.error("run {} failed: {}", runId, reason, cause);
+    events.accept(Events.failed(runId, reason));
+    return result(false, reason, false, progress, start);
+  }
+
+  private RunResult result(boolean ok, String reason, boolean alreadyDone, Progress progress, long start) {
+    return new RunResult(
+        runId, ok, reason, alreadyDone, progress.firstStep, progress.lastStep, progress.curve,
+        progress.embeddings, progress.checkpoints, (System.nanoTime() - start) / 1e9);
+  }
+
+  private boolean exists(String path) throws IOException {
+    Path p = new Path(path);
+    return p.getFileSystem(conf).exists(p);
+  }
+
+  /** What the run has done so far, for the result of a success or a failure. */
+  private static final class Progress {
+    int firstStep = 1;
+    int lastStep;
+    final List<CurvePoint> curve = new ArrayList<>();
+    final Map<String, Long> embeddings = new LinkedHashMap<>();
+    final List<String> checkpoints = new ArrayList<>();
+  }
+}

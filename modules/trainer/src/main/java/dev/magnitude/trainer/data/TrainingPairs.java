@@ -1,0 +1,165 @@
+package dev.magnitude.trainer.data;
+
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.schema.Tables;
+import dev.magnitude.trainer.RunFailure;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training examples of a run: every (query, document) judged relevant (relevance ≥ 1) in the
+ * training split's qrels, with the token ids of exactly the queries and documents they use.
+ *
+ * <p>Pairs are sorted by (query id, document id), so their order does not depend on how the prepare job
+ * sharded the qrels. Judgements naming a query or document that the prepared tables do not hold are
+ * dropped (and counted in the log): the prepare job quarantines such rows, so this only guards against
+ * partial data.
+ */
+public final class TrainingPairs {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingPairs.class);
+
+  /** One training example: indexes into {@link #queryTokens} and {@link #documentTokens}. */
+  public record Pair(int query, int document) {}
+
+  private final List<Pair> pairs;
+  private final List<String> queryIds;
+  private final List<String> documentIds;
+  private final List<int[]> queryTokens;
+  private final List<int[]> documentTokens;
+  private final List<Set<Integer>> relevantDocuments;
+
+  private TrainingPairs(
+      List<Pair> pairs,
+      List<String> queryIds,
+      List<String> documentIds,
+      List<int[]> queryTokens,
+      List<int[]> documentTokens,
+      List<Set<Integer>> relevantDocuments) {
+    this.pairs = List.copyOf(pairs);
+    this.queryIds = queryIds;
+    this.documentIds = documentIds;
+    this.queryTokens = queryTokens;
+    this.documentTokens = documentTokens;
+    this.relevantDocuments = relevantDocuments;
+  }
+
+  /**
+   * Reads the training split's qrels and queries and the dataset's corpus.
+   *
+   * @throws RunFailure if a table is missing, a token id is out of range, or no relevant pair remains
+   */
+  public static TrainingPairs load(
+      PreparedTables tables, WorkDir work, String dataset, String split, int vocabularySize) throws IOException {
+    String qrelsFolder = work.table(dataset, split, Tables.QRELS);
+    List<Qrel> qrels = tables.readQrels(qrelsFolder);
+    Set<String> wantedQueries = new HashSet<>();
+    Set<String> wantedDocuments = new HashSet<>();
+    for (Qrel q : qrels) {
+      if (q.relevant()) {
+        wantedQueries.add(q.queryId());
+        wantedDocuments.add(q.docId());
+      }
+    }
+    Map<String, int[]> queries = new HashMap<>();
+    tables.readTexts(work.table(dataset, split, Tables.QUERIES), vocabularySize, t -> {
+      if (wantedQueries.contains(t.id())) {
+        queries.put(t.id(), t.tokenIds());
+      }
+    });
+    Map<String, int[]> documents = new HashMap<>();
+    tables.readTexts(work.documents(dataset), vocabularySize, t -> {
+      if (wantedDocuments.contains(t.id())) {
+        documents.put(t.id(), t.tokenIds());
+      }
+    });
+    return build(qrels, queries, documents, qrelsFolder);
+  }
+
+  /** Builds from judgements already read; pairs with unknown ids are dropped. Visible for tests. */
+  public static TrainingPairs build(
+      Iterable<Qrel> judgements, Map<String, int[]> queries, Map<String, int[]> documents, String source) {
+    TreeSet<Qrel> relevant =
+        new TreeSet<>(Comparator.comparing(Qrel::queryId).thenComparing(Qrel::docId));
+    judgements.forEach(q -> {
+      if (q.relevant()) {
+        relevant.add(q);
+      }
+    });
+    Map<String, Integer> queryIndex = new HashMap<>();
+    Map<String, Integer> documentIndex = new HashMap<>();
+    List<String> queryIds = new ArrayList<>();
+    List<String> documentIds = new ArrayList<>();
+    List<int[]> queryTokens = new ArrayList<>();
+    List<int[]> documentTokens = new ArrayList<>();
+    List<Set<Integer>> relevantDocuments = new ArrayList<>();
+    List<Pair> pairs = new ArrayList<>();
+    int dropped = 0;
+    for (Qrel qrel : relevant) {
+      int[] q = queries.get(qrel.queryId());
+      int[] d = documents.get(qrel.docId());
+      if (q == null || d == null) {
+        dropped++;
+        continue;
+      }
+      int qi = queryIndex.computeIfAbsent(qrel.queryId(), id -> {
+        queryIds.add(id);
+        queryTokens.add(q);
+        relevantDocuments.add(new HashSet<>());
+        return queryIds.size() - 1;
+      });
+      int di = documentIndex.computeIfAbsent(qrel.docId(), id -> {
+        documentIds.add(id);
+        documentTokens.add(d);
+        return documentIds.size() - 1;
+      });
+      relevantDocuments.get(qi).add(di);
+      pairs.add(new Pair(qi, di));
+    }
+    if (dropped > 0) {
+      LOG.warn("{}: dropped {} relevant judgements whose query or document is not in the prepared tables",
+          source, dropped);
+    }
+    if (pairs.isEmpty()) {
+      throw new RunFailure(source + " holds no relevant (relevance >= 1) pair of a known query and document");
+    }
+    return new TrainingPairs(pairs, queryIds, documentIds, queryTokens, documentTokens, relevantDocuments);
+  }
+
+  public int size() {
+    return pairs.size();
+  }
+
+  public Pair pair(int index) {
+    return pairs.get(index);
+  }
+
+  public int[] queryTokens(int query) {
+    return queryTokens.get(query);
+  }
+
+  public int[] documentTokens(int document) {
+    return documentTokens.get(document);
+  }
+
+  public String queryId(int query) {
+    return queryIds.get(query);
+  }
+
+  public String documentId(int document) {
+    return documentIds.get(document);
+  }
+
+  /** Whether document (index) is judged relevant to query (index). */
+  public boolean isRelevant(int query, int document) {
+    return relevantDocuments.get(query).contains(document);
+  }
+}

@@ -1,0 +1,90 @@
+package dev.magnitude.trainer.output;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.Trainer;
+import dev.magnitude.core.schema.Tables;
+import dev.magnitude.trainer.data.DataSchemas;
+import dev.magnitude.trainer.data.PreparedTables;
+import dev.magnitude.trainer.data.TokenizedText;
+import dev.magnitude.trainer.model.TextEncoder;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * Embeds every row of a prepared queries or documents table in eval mode (no dropout, BatchNorm
+ * running statistics, so an embedding does not depend on its batch) and writes one Parquet file per
+ * data-schemas/embeddings.avsc: id, the raw float vector, and its L2 norm computed in double from the
+ * stored floats. Rows keep the table's order. Streams: at most one inference batch is held at a time.
+ */
+public final class EmbeddingExport {
+  /** Texts per inference forward. */
+  public static final int INFERENCE_BATCH = 128;
+
+  private final Trainer trainer;
+  private final TextEncoder encoder;
+  private final PreparedTables tables;
+  private final Configuration conf;
+
+  public EmbeddingExport(Trainer trainer, TextEncoder encoder, PreparedTables tables, Configuration conf) {
+    this.trainer = trainer;
+    this.encoder = encoder;
+    this.tables = tables;
+    this.conf = conf;
+  }
+
+  /**
+   * Embeds the table in {@code folder} into the file {@code path}, committed only when complete.
+   *
+   * @return rows written
+   */
+  public long export(String folder, String path) throws IOException {
+    Schema schema = DataSchemas.load(Tables.EMBEDDINGS);
+    try (AtomicParquetFile file = AtomicParquetFile.create(path, schema, conf)) {
+      List<TokenizedText> pending = new ArrayList<>(INFERENCE_BATCH);
+      tables.readTexts(folder, encoder.spec().vocabularySize(), text -> {
+        pending.add(text);
+        if (pending.size() == INFERENCE_BATCH) {
+          flush(pending, file);
+        }
+      });
+      flush(pending, file);
+      file.commit();
+      return file.rows();
+    }
+  }
+
+  private void flush(List<TokenizedText> pending, AtomicParquetFile file) throws IOException {
+    if (pending.isEmpty()) {
+      return;
+    }
+    int e = encoder.spec().embeddingDim();
+    float[] vectors;
+    try (NDManager scope = trainer.getManager().newSubManager()) {
+      List<int[]> tokens = new ArrayList<>(pending.size());
+      pending.forEach(t -> tokens.add(t.tokenIds()));
+      NDArray embeddings = encoder.embed(trainer::evaluate, scope, tokens);
+      vectors = embeddings.toFloatArray();
+    }
+    for (int i = 0; i < pending.size(); i++) {
+      List<Float> vector = new ArrayList<>(e);
+      double squares = 0;
+      for (int k = 0; k < e; k++) {
+        float v = vectors[i * e + k];
+        vector.add(v);
+        squares += (double) v * v;
+      }
+      GenericRecord r = new GenericData.Record(file.schema());
+      r.put(Tables.ID, pending.get(i).id());
+      r.put(Tables.VECTOR, vector);
+      r.put(Tables.NORM, Math.sqrt(squares));
+      file.write(r);
+    }
+    pending.clear();
+  }
+}

@@ -1,0 +1,95 @@
+package dev.magnitude.trainer.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import dev.magnitude.core.run.TrainingSpec;
+import dev.magnitude.trainer.RunFailure;
+import dev.magnitude.trainer.loss.InfoNceLoss;
+import dev.magnitude.trainer.model.TextEncoder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The optimizer steps of one run: per step, one batch of B pairs, one forward of the 2B texts
+ * (queries then documents, see {@link TextEncoder} for why together), InfoNCE, backward, guards,
+ * optional global-norm clipping, Adam update.
+ *
+ * <p>Per-step arrays live in a sub-manager closed at the end of the step. Not thread-safe; one per
+ * process, since DJL's PyTorch gradient collector is process-global.
+ */
+public final class ContrastiveTraining {
+  private final Trainer trainer;
+  private final TextEncoder encoder;
+  private final InfoNceLoss loss;
+  private final BatchSampler sampler;
+  private final LearningRateSchedule schedule;
+  private final TrainingSpec settings;
+
+  public ContrastiveTraining(
+      Trainer trainer,
+      TextEncoder encoder,
+      InfoNceLoss loss,
+      BatchSampler sampler,
+      LearningRateSchedule schedule,
+      TrainingSpec settings) {
+    this.trainer = trainer;
+    this.encoder = encoder;
+    this.loss = loss;
+    this.sampler = sampler;
+    this.schedule = schedule;
+    this.settings = settings;
+  }
+
+  /**
+   * Runs one optimizer step.
+   *
+   * @param step 1-based step; selects the batch and the learning rate
+   * @throws RunFailure on a non-finite loss or gradient norm (the parameters are left unchanged)
+   */
+  public CurvePoint step(int step) {
+    long start = System.nanoTime();
+    schedule.setStep(step);
+    Batch batch = sampler.batch(step);
+    int b = batch.size();
+    List<int[]> texts = new ArrayList<>(2 * b);
+    texts.addAll(batch.queries());
+    texts.addAll(batch.documents());
+    try (NDManager scope = trainer.getManager().newSubManager()) {
+      float lossValue;
+      float[] queryNorms;
+      float[] documentNorms;
+      try (GradientCollector collector = trainer.newGradientCollector()) {
+        NDArray embeddings = encoder.embed(trainer::forward, scope, texts);
+        NDArray queries = embeddings.get("0:" + b);
+        NDArray documents = embeddings.get(b + ":");
+        NDArray value = loss.loss(queries, documents, scope.create(batch.excluded()));
+        lossValue = value.getFloat();
+        if (!Float.isFinite(lossValue)) {
+          throw new RunFailure(
+              "non-finite loss at step " + step + " (variant " + loss.variant() + "): " + lossValue
+                  + "; lower learning-rate, raise temperature or set gradient-clip");
+        }
+        collector.backward(value);
+        queryNorms = queries.norm(new int[] {1}).toFloatArray();
+        documentNorms = documents.norm(new int[] {1}).toFloatArray();
+      }
+      List<NDArray> gradients = GradientNorms.gradients(encoder.block().getParameters(), scope);
+      double gradNorm = GradientNorms.globalNorm(gradients);
+      if (!Double.isFinite(gradNorm)) {
+        throw new RunFailure(
+            "non-finite gradient norm at step " + step + " (variant " + loss.variant() + ")"
+                + "; lower learning-rate or set gradient-clip");
+      }
+      if (settings.gradientClip() > 0) {
+        GradientNorms.clip(gradients, gradNorm, settings.gradientClip());
+      }
+      trainer.step();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      double[] q = CurvePoint.meanStd(queryNorms);
+      double[] d = CurvePoint.meanStd(documentNorms);
+      return new CurvePoint(step, lossValue, schedule.at(step), gradNorm, q[0], q[1], d[0], d[1], b / seconds);
+    }
+  }
+}
