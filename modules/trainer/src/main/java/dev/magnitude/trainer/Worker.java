@@ -139,9 +139,12 @@ public final class Worker {
       events.accept(Events.done(runId, seconds));
       return result(true, null, false, progress, start);
     } catch (RunFailure f) {
-      return fail(f.getMessage(), f, progress, start);
+      LOG.error("run {} failed: {}", runId, f.getMessage());
+      return fail(f.getMessage(), progress, start);
     } catch (Exception | Error e) {
-      return fail(phase + ": " + e, e, progress, start);
+      String reason = phase + ": " + e;
+      LOG.error("run {} failed: {}", runId, reason, e);
+      return fail(reason, progress, start);
     }
   }
 
@@ -298,8 +301,7 @@ public final class Worker {
     }
   }
 
-  private RunResult fail(String reason, Throwable cause, Progress progress, long start) {
-    LOG.error("run {} failed: {}", runId, reason, cause);
+  private RunResult fail(String reason, Progress progress, long start) {
     events.accept(Events.failed(runId, reason));
     return result(false, reason, false, progress, start);
   }

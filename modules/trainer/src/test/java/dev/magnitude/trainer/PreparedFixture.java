@@ -90,6 +90,13 @@ public final class PreparedFixture {
   public static Dataset synthetic(
       String work, String name, int vocabularySize, int documents, int trainQueries, int testQueries, long seed)
       throws IOException {
+    return synthetic(work, name, vocabularySize, documents, trainQueries, testQueries, seed, 7);
+  }
+
+  /** As above, with documents in parts of {@code rowsPerPart} rows (queries and qrels in larger ones). */
+  public static Dataset synthetic(
+      String work, String name, int vocabularySize, int documents, int trainQueries, int testQueries, long seed,
+      int rowsPerPart) throws IOException {
     Random random = new Random(seed);
     List<TokenizedText> docs = new ArrayList<>();
     for (int i = 0; i < documents; i++) {
@@ -115,11 +122,11 @@ public final class PreparedFixture {
       }
     }
     WorkDir dir = new WorkDir(work);
-    writeTexts(dir.documents(name), Tables.DOCUMENTS, docs, 7, Set.of("d2"));
-    writeTexts(dir.table(name, "train", Tables.QUERIES), Tables.QUERIES, train, 10);
-    writeTexts(dir.table(name, "test", Tables.QUERIES), Tables.QUERIES, test, 10);
-    writeQrels(dir.table(name, "train", Tables.QRELS), trainQrels, 16);
-    writeQrels(dir.table(name, "test", Tables.QRELS), testQrels, 16);
+    writeTexts(dir.documents(name), Tables.DOCUMENTS, docs, rowsPerPart, Set.of("d2"));
+    writeTexts(dir.table(name, "train", Tables.QUERIES), Tables.QUERIES, train, rowsPerPart + 3);
+    writeTexts(dir.table(name, "test", Tables.QUERIES), Tables.QUERIES, test, rowsPerPart + 3);
+    writeQrels(dir.table(name, "train", Tables.QRELS), trainQrels, 2 * rowsPerPart + 2);
+    writeQrels(dir.table(name, "test", Tables.QRELS), testQrels, 2 * rowsPerPart + 2);
     return new Dataset(name, vocabularySize, docs, train, test, trainQrels, testQrels);
   }
 

@@ -79,6 +79,28 @@ class ReproducibilityTest {
         .hasSize(TinyRuns.TEST_QUERIES);
   }
 
+  @Test
+  void aRunKilledDuringExportReexportsTheCheckpointWithoutTraining() throws IOException {
+    String work = tmp.resolve("work").toString();
+    TinyRuns.prepare(work);
+    RunSpec spec = TinyRuns.spec(Variant.COSINE, 3, 3);
+    assertThat(Worker.run(spec, work, PreparedFixture.conf(), line -> {}).succeeded()).isTrue();
+    List<String> before = vectors(work, spec, "corpus", "documents");
+
+    WorkDir dir = new WorkDir(work);
+    Files.delete(Path.of(dir.runSuccess(spec.id())));
+    deleteTree(Path.of(dir.run(spec.id()), "embeddings"));
+    TinyRuns.EventLog log = new TinyRuns.EventLog();
+    RunResult again = Worker.run(spec, work, PreparedFixture.conf(), log);
+
+    // The checkpoint of the last step is loaded and nothing is trained: eval-mode embeddings of the
+    // loaded parameters equal the first export exactly.
+    assertThat(again.succeeded()).isTrue();
+    assertThat(again.firstStep()).isEqualTo(4);
+    assertThat(log.of("progress")).isEmpty();
+    assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(before);
+  }
+
   private static List<Double> losses(List<CurvePoint> curve) {
     return curve.stream().map(CurvePoint::loss).toList();
   }

@@ -1,0 +1,119 @@
+package dev.magnitude.trainer.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.magnitude.core.json.Json;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.run.EncoderSpec;
+import dev.magnitude.core.run.EvalSet;
+import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.TrainingSpec;
+import dev.magnitude.core.run.Variant;
+import dev.magnitude.trainer.PreparedFixture;
+import dev.magnitude.trainer.WorkerMain;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Times worker processes at the demo's size (E = 64, 2 layers, 4 heads, S = 32, B = 32, 1 thread):
+ * JVM start to the start event and to the first step, steady ms/step, and the whole run, for N
+ * workers side by side (the demo runs 4 on 2 cores). Not a test: run it by hand,
+ * {@code java -cp <test classpath> dev.magnitude.trainer.bench.WorkerBenchmark [workers] [steps]}.
+ */
+public final class WorkerBenchmark {
+  private WorkerBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int workers = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+    int steps = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+    Path root = Files.createTempDirectory("magnitude-bench");
+    String work = root.resolve("work").toString();
+    PreparedFixture.synthetic(work, "bench", 2000, 1000, 800, 200, 1, 500);
+    List<Process> processes = new ArrayList<>();
+    List<Thread> readers = new ArrayList<>();
+    List<String> reports = new ArrayList<>();
+    Variant[] variants = Variant.values();
+    for (int w = 0; w < workers; w++) {
+      RunSpec spec =
+          new RunSpec(
+              "bench", "h", variants[w % variants.length], 13 + w,
+              new EncoderSpec("transformer", 64, 2, 4, 32, 2000, "bench"),
+              new TrainingSpec(steps, 32, 1e-3, 10, 0.05, steps, 1.0, 1),
+              List.of(new EvalSet("bench", "test")));
+      Path specFile = Path.of(new WorkDir(work).spec(spec.id()));
+      Files.createDirectories(specFile.getParent());
+      Files.writeString(specFile, spec.canonicalJson());
+      List<String> command =
+          List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-XX:+UseSerialGC",
+              "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(), "--spec", specFile.toString());
+      ProcessBuilder pb = new ProcessBuilder(command).redirectError(root.resolve("worker-" + w + ".stderr").toFile());
+      pb.environment().put("DJL_OFFLINE", "true");
+      long launched = System.nanoTime();
+      Process p = pb.start();
+      processes.add(p);
+      Thread reader = new Thread(() -> reports.add(measure(spec, p, launched, steps)));
+      reader.start();
+      readers.add(reader);
+    }
+    for (Thread t : readers) {
+      t.join();
+    }
+    for (Process p : processes) {
+      p.waitFor();
+    }
+    System.out.println(workers + " worker(s) side by side, " + steps + " steps each; work dir " + root);
+    reports.forEach(System.out::println);
+  }
+
+  private static String measure(RunSpec spec, Process p, long launched, int steps) {
+    double startEvent = -1;
+    double firstStep = -1;
+    double done = -1;
+    int firstMeasuredStep = -1;
+    double firstMeasuredAt = -1;
+    int lastStep = -1;
+    double lastAt = -1;
+    String failure = null;
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        double at = (System.nanoTime() - launched) / 1e9;
+        JsonNode e = Json.MAPPER.readTree(line);
+        switch (e.path("event").asText()) {
+          case "start" -> startEvent = at;
+          case "progress" -> {
+            int step = e.path("step").asInt();
+            if (firstStep < 0) {
+              firstStep = at;
+            }
+            // Steady state: from the second progress line on (the first includes warm-up allocations).
+            if (firstMeasuredStep < 0 && step > 1 && step < steps) {
+              firstMeasuredStep = step;
+              firstMeasuredAt = at;
+            } else if (step < steps || lastStep < 0) {
+              lastStep = step;
+              lastAt = at;
+            }
+          }
+          case "done" -> done = at;
+          case "failed" -> failure = e.path("reason").asText();
+          default -> { }
+        }
+      }
+    } catch (Exception e) {
+      failure = e.toString();
+    }
+    if (failure != null) {
+      return spec.id() + ": FAILED " + failure;
+    }
+    double msPerStep = 1000 * (lastAt - firstMeasuredAt) / (lastStep - firstMeasuredStep);
+    return String.format(Locale.ROOT,
+        "%s: start event %.2f s, first progress %.2f s after launch; %.1f ms/step (steps %d..%d); done %.2f s",
+        spec.id(), startEvent, firstStep, msPerStep, firstMeasuredStep, lastStep, done);
+  }
+}
