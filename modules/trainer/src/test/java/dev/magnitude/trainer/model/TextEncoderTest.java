@@ -1,0 +1,80 @@
+package dev.magnitude.trainer.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.TruncatedNormalInitializer;
+import dev.magnitude.core.run.EncoderSpec;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TextEncoderTest {
+  private final TextEncoder encoder = new TextEncoder(new EncoderSpec("transformer", 8, 1, 2, 4, 30, "t"));
+
+  @Test
+  void packsTruncatesAndFallsBackToUnk() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDList inputs =
+          encoder.inputs(manager, List.of(new int[] {5, 6, 7, 8, 9, 10}, new int[] {}, new int[] {0, 0}, new int[] {7}));
+      // S = 4: the first text is cut after 4 ids; the empty and the all-[PAD] text become one [UNK].
+      assertThat(inputs.get(0).getShape()).isEqualTo(new Shape(4, 4));
+      assertThat(inputs.get(0).toIntArray()).containsExactly(5, 6, 7, 8, 1, 0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0);
+      assertThat(inputs.get(1).toIntArray()).containsOnly(0);
+      assertThat(inputs.get(2).toBooleanArray())
+          .containsExactly(true, true, true, true, true, false, false, false, true, false, false, false, true, false,
+              false, false);
+    }
+  }
+
+  @Test
+  void meanPoolsOverUnmaskedPositionsOnly() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      // Text 0 keeps positions 0 and 1: ((1, 2) + (3, 4)) / 2 = (2, 3); the masked (100, 100) is ignored.
+      // Text 1 keeps position 0 only: (5, 6).
+      NDArray sequence =
+          manager.create(new float[] {1, 2, 3, 4, 100, 100, 5, 6, 100, 100, 100, 100}, new Shape(2, 3, 2));
+      NDArray mask = manager.create(new boolean[] {true, true, false, true, false, false}, new Shape(2, 3));
+      assertThat(TextEncoder.meanPool(sequence, mask).toFloatArray()).containsExactly(2, 3, 5, 6);
+    }
+  }
+
+  @Test
+  void evalEmbeddingOfATextDoesNotDependOnItsBatch() {
+    // Export embeds in batches of any composition; in eval mode (BatchNorm running statistics,
+    // padding masked out of attention) a text's embedding must not depend on its neighbours.
+    Engine.getInstance().setRandomSeed(3);
+    try (Model model = Model.newInstance("batch-independence")) {
+      model.setBlock(encoder.block());
+      encoder.block().setInitializer(new TruncatedNormalInitializer(0.02f), Parameter.Type.WEIGHT);
+      encoder.block().initialize(model.getNDManager(), DataType.FLOAT32, encoder.inputShapes(2));
+      try (NDManager scope = model.getNDManager().newSubManager()) {
+        ParameterStore ps = new ParameterStore(scope, false);
+        int[] text = {4, 9, 12};
+        float[] alone = encoder.embed(in -> encoder.block().forward(ps, in, false), scope, List.of(text)).toFloatArray();
+        float[] inBatch =
+            encoder.embed(in -> encoder.block().forward(ps, in, false), scope,
+                List.of(new int[] {20, 21, 22, 23}, text, new int[] {})).toFloatArray();
+        assertThat(alone).hasSize(8);
+        for (int k = 0; k < 8; k++) {
+          assertThat(inBatch[8 + k]).isCloseTo(alone[k], within(1e-5f));
+        }
+      }
+    }
+  }
+
+  @Test
+  void refusesSpecsBertBlockCannotRun() {
+    assertThatThrownBy(() -> new TextEncoder(new EncoderSpec("transformer", 8, 1, 2, 1, 30, "t")))
+        .hasMessage("encoder max-length = 1: must be >= 2");
+  }
+}
