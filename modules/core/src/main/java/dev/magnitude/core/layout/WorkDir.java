@@ -88,7 +88,7 @@ public final class WorkDir {
     return run(runId) + "/curves.parquet";
   }
 
-  /** Where the worker records why a run failed (JSON), so the train job can report it. */
+  /** Where the train job records why a run failed: exit code and the worker's last output lines (JSON). */
   public String failure(String runId) {
     return run(runId) + "/failure.json";
   }
