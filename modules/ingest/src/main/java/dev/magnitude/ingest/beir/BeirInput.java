@@ -17,18 +17,21 @@ public final class BeirInput implements AutoCloseable {
   private final Dataset<Row> judgements;
   private final List<String> splits;
   private final Map<String, Long> rowsIn;
+  private final Map<String, Long> rejectedIn;
 
   BeirInput(
       Dataset<Row> documents,
       Dataset<Row> queries,
       Dataset<Row> judgements,
       List<String> splits,
-      Map<String, Long> rowsIn) {
+      Map<String, Long> rowsIn,
+      Map<String, Long> rejectedIn) {
     this.documents = documents;
     this.queries = queries;
     this.judgements = judgements;
     this.splits = List.copyOf(splits);
     this.rowsIn = Map.copyOf(rowsIn);
+    this.rejectedIn = Map.copyOf(rejectedIn);
   }
 
   /** Valid documents: {@code id, text} (text = title + " " + text). */
@@ -56,6 +59,11 @@ public final class BeirInput implements AutoCloseable {
         .select("query_id", "doc_id", "relevance");
   }
 
+  /** Valid judgements of every split: {@code split, query_id, doc_id, relevance}. */
+  public Dataset<Row> judgements() {
+    return judgements.filter(col("reason").isNull()).select("split", "query_id", "doc_id", "relevance");
+  }
+
   /** Every rejected row of every file: {@code file, line, reason, raw} (file relative to the folder). */
   public Dataset<Row> quarantine() {
     return rejected(documents).union(rejected(queries)).union(rejected(judgements));
@@ -67,6 +75,11 @@ public final class BeirInput implements AutoCloseable {
    */
   public Map<String, Long> rowsIn() {
     return rowsIn;
+  }
+
+  /** Rows of {@link #quarantine()} per input file. */
+  public Map<String, Long> rejectedIn() {
+    return rejectedIn;
   }
 
   public List<String> splits() {

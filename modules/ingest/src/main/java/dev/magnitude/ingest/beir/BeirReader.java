@@ -2,8 +2,10 @@ package dev.magnitude.ingest.beir;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.LongType;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -71,12 +74,14 @@ public final class BeirReader {
   /** Longer raw lines are cut to this many characters in the quarantine table. */
   public static final int MAX_RAW_CHARS = 100_000;
 
+  // Every column is nullable, like the prepared tables written from them (see PreparedSchemas).
+
   /** Parsed corpus or query row; {@code reason} is null while the row is valid. */
   static final StructType RECORD =
       createStructType(
           List.of(
-              createStructField("file", StringType, false),
-              createStructField("line", LongType, false),
+              createStructField("file", StringType, true),
+              createStructField("line", LongType, true),
               createStructField("raw", StringType, true),
               createStructField("id", StringType, true),
               createStructField("text", StringType, true),
@@ -86,10 +91,10 @@ public final class BeirReader {
   static final StructType JUDGEMENT =
       createStructType(
           List.of(
-              createStructField("file", StringType, false),
-              createStructField("line", LongType, false),
+              createStructField("file", StringType, true),
+              createStructField("line", LongType, true),
               createStructField("raw", StringType, true),
-              createStructField("split", StringType, false),
+              createStructField("split", StringType, true),
               createStructField("query_id", StringType, true),
               createStructField("doc_id", StringType, true),
               createStructField("relevance", IntegerType, true),
@@ -109,28 +114,41 @@ public final class BeirReader {
   /**
    * Reads and validates the folder. The result caches its tables; close it when done.
    *
-   * @param folder Hadoop URI (or local path) of the BEIR folder
+   * @param folderUri Hadoop URI (or local path) of the BEIR folder
    * @param splits the splits whose qrels to read
    * @throws IllegalArgumentException when a file is missing, or corpus.jsonl or queries.jsonl has no rows
    */
-  public BeirInput read(String folder, List<String> splits) {
+  public BeirInput read(String folderUri, List<String> splits) {
+    String folder = folderUri.endsWith("/") ? folderUri.substring(0, folderUri.length() - 1) : folderUri;
     List<String> files = new ArrayList<>(List.of(CORPUS, QUERIES));
     splits.forEach(s -> files.add(qrelsFile(s)));
     requireFiles(folder, files, splits);
 
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Dataset<Row> documents =
-        withDuplicates(records(jsc, folder, CORPUS, true), "id", Reasons.DUPLICATE_ID).persist();
+        withoutRawOfValid(withDuplicates(records(jsc, folder, CORPUS, true), "id", Reasons.DUPLICATE_ID)).persist();
     Dataset<Row> queriesChecked = withDuplicates(records(jsc, folder, QUERIES, false), "id", Reasons.DUPLICATE_ID);
-    Dataset<Row> judgements = judgements(jsc, folder, splits, validIds(queriesChecked), validIds(documents)).persist();
-    Dataset<Row> queries = withoutJudgements(queriesChecked, judgements).persist();
+    Dataset<Row> judgements =
+        withoutRawOfValid(judgements(jsc, folder, splits, validIds(queriesChecked), validIds(documents))).persist();
+    Dataset<Row> queries = withoutRawOfValid(withoutJudgements(queriesChecked, judgements)).persist();
 
+    // One job: it fills the caches and counts rows and rejections per file.
     Map<String, Long> rowsIn = new LinkedHashMap<>();
-    files.forEach(f -> rowsIn.put(f, 0L));
-    documents.select("file").union(queries.select("file")).union(judgements.select("file"))
-        .groupBy("file").count().collectAsList()
-        .forEach(r -> rowsIn.put(r.getString(0), r.getLong(1)));
-    BeirInput input = new BeirInput(documents, queries, judgements, splits, rowsIn);
+    Map<String, Long> rejected = new LinkedHashMap<>();
+    files.forEach(f -> {
+      rowsIn.put(f, 0L);
+      rejected.put(f, 0L);
+    });
+    Column isRejected = when(col("reason").isNotNull(), 1L).otherwise(0L);
+    documents.select(col("file"), isRejected.as("rejected"))
+        .union(queries.select(col("file"), isRejected.as("rejected")))
+        .union(judgements.select(col("file"), isRejected.as("rejected")))
+        .groupBy("file").agg(count("*"), sum("rejected")).collectAsList()
+        .forEach(r -> {
+          rowsIn.put(r.getString(0), r.getLong(1));
+          rejected.put(r.getString(0), r.getLong(2));
+        });
+    BeirInput input = new BeirInput(documents, queries, judgements, splits, rowsIn, rejected);
     for (String file : List.of(CORPUS, QUERIES)) {
       if (rowsIn.get(file) == 0) {
         input.close();
@@ -160,8 +178,16 @@ public final class BeirReader {
   }
 
   private Dataset<Row> records(JavaSparkContext jsc, String folder, String file, boolean corpus) {
-    JavaRDD<Row> rows = jsc.textFile(folder + "/" + file).zipWithIndex().flatMap(new RecordParser(file, corpus));
+    JavaRDD<Row> rows = lines(jsc, folder, file).flatMap(new RecordParser(file, corpus));
     return spark.createDataFrame(rows, RECORD);
+  }
+
+  /**
+   * The lines of one file with their 0-based index. One partition per Hadoop split (files larger than a
+   * block are still read in parallel), so a small file needs no extra job to number its lines.
+   */
+  private static JavaPairRDD<String, Long> lines(JavaSparkContext jsc, String folder, String file) {
+    return jsc.textFile(folder + "/" + file, 1).zipWithIndex();
   }
 
   private Dataset<Row> judgements(
@@ -169,7 +195,7 @@ public final class BeirReader {
     List<JavaRDD<Row>> parts = new ArrayList<>();
     for (String split : splits) {
       String file = qrelsFile(split);
-      parts.add(jsc.textFile(folder + "/" + file).zipWithIndex().flatMap(new JudgementParser(file, split)));
+      parts.add(lines(jsc, folder, file).flatMap(new JudgementParser(file, split)));
     }
     @SuppressWarnings("unchecked")
     JavaRDD<Row> all = jsc.union(parts.toArray(new JavaRDD[0]));
@@ -187,6 +213,11 @@ public final class BeirReader {
     // Tab cannot occur inside a qrels field, so the pair key is unambiguous.
     Dataset<Row> pairs = checked.withColumn("_pair", concat_ws("\t", col("query_id"), col("doc_id")));
     return withDuplicates(pairs, "file", "_pair", Reasons.DUPLICATE_JUDGEMENT).drop("_pair");
+  }
+
+  /** Only quarantined rows need their raw line; dropping the others' halves what the cache holds. */
+  private static Dataset<Row> withoutRawOfValid(Dataset<Row> checked) {
+    return checked.withColumn("raw", when(col("reason").isNotNull(), col("raw")));
   }
 
   /** Valid ids of checked records. */

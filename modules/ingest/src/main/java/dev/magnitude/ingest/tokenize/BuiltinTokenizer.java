@@ -10,7 +10,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.text.Normalizer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -150,11 +149,6 @@ public final class BuiltinTokenizer implements Serializable {
       out[i] = wordId(words.get(i));
     }
     return out;
-  }
-
-  /** Same as {@link #encode}, boxed, for Spark rows. */
-  public List<Integer> encodeList(String text) {
-    return Arrays.stream(encode(text)).boxed().toList();
   }
 
   /** The id of one normalized word. */

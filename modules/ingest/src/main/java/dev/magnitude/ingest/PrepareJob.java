@@ -1,0 +1,470 @@
+package dev.magnitude.ingest;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+
+import dev.magnitude.core.config.DatasetSpec;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.manifest.FileCounts;
+import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.core.schema.Tables;
+import dev.magnitude.ingest.beir.BeirInput;
+import dev.magnitude.ingest.beir.BeirReader;
+import dev.magnitude.ingest.io.HadoopFiles;
+import dev.magnitude.ingest.io.PreparedSchemas;
+import dev.magnitude.ingest.io.ShardedTable;
+import dev.magnitude.ingest.synthetic.SyntheticRetrieval;
+import dev.magnitude.ingest.tokenize.BuiltinTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import scala.collection.immutable.ArraySeq;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The prepare job: turns one dataset into tokenized Parquet tables under the work directory.
+ *
+ * <p>Output, under {@code <work>/prepared/<dataset>/} ({@link WorkDir}):
+ *
+ * <pre>
+ * corpus/documents/part-*.parquet      id, text, token_ids       (documents.avsc), Spark's _SUCCESS
+ * &lt;split&gt;/queries/part-*.parquet       id, text, token_ids       (queries.avsc): queries judged in the split
+ * &lt;split&gt;/qrels/part-*.parquet         query_id, doc_id, relevance (qrels.avsc)
+ * _quarantine/part-*.parquet           file, line, reason, raw   (quarantine.avsc): every rejected row
+ * vocab.txt                            the tokenizer's vocabulary, one word per line in id order
+ * prepare-settings.json                what the dataset was prepared from ({@link PrepareSettings})
+ * manifest.json                        {@link Manifest}
+ * _SUCCESS                             written last
+ * </pre>
+ *
+ * <p>Format {@code synthetic} first generates its BEIR folder into {@code <work>/raw/<dataset>} ({@link
+ * SyntheticRetrieval}); both formats are then read by {@link BeirReader}.
+ *
+ * <ul>
+ *   <li><b>Atomic.</b> Everything is written under {@code prepared/.<dataset>.tmp-<uuid>}, which is renamed
+ *       to {@code prepared/<dataset>} when complete, and {@code _SUCCESS} is written after the rename. A
+ *       killed job leaves a temporary folder (removed by the next prepare of the dataset) or a folder
+ *       without {@code _SUCCESS}, never something that looks finished. Two concurrent prepares of one
+ *       dataset are not supported.
+ *   <li><b>Idempotent.</b> When {@code _SUCCESS} exists and the stored {@link PrepareSettings} equal the
+ *       current ones (tokenizer, splits, shard bound, generator spec or input files' sizes and modification
+ *       times), the stored manifest is returned and nothing is recomputed; {@code force} redoes it.
+ *   <li><b>Deterministic.</b> Equal input and settings give the same rows in the same shards ({@link
+ *       ShardedTable}) and the same {@link Manifest#contentHash()}: SHA-256 over the schema version, the
+ *       tokenizer id, vocab.txt and each table's row count and order-independent row hash.
+ *   <li><b>Scalable.</b> Nothing is collected on the driver but counts, per-reason counts and the top
+ *       max-vocabulary words.
+ * </ul>
+ */
+public final class PrepareJob {
+  private static final Logger LOG = LoggerFactory.getLogger(PrepareJob.class);
+
+  /** Table name of the quarantine in {@link Manifest#tables()}. */
+  public static final String QUARANTINE_TABLE = "_quarantine";
+
+  private final SparkSession spark;
+
+  /** The job bound to a session, for callers that prepare several datasets. */
+  public PrepareJob(SparkSession spark) {
+    this.spark = spark;
+  }
+
+  /** Same as {@link #prepare(SparkSession, WorkDir, DatasetSpec, boolean)} in this job's session. */
+  public Manifest prepare(WorkDir work, DatasetSpec dataset, boolean force) {
+    return prepare(spark, work, dataset, force);
+  }
+
+  /**
+   * Prepares {@code dataset} into {@code work}, or returns the manifest of an identical earlier prepare.
+   *
+   * @param force prepare again even when a finished, identical preparation exists
+   * @return the manifest of the prepared dataset
+   * @throws IllegalArgumentException when the input cannot be prepared (a missing or empty file, no valid
+   *     documents, no judged training query, bad splits); the message names the file or setting
+   */
+  public static Manifest prepare(SparkSession spark, WorkDir work, DatasetSpec dataset, boolean force) {
+    checkSplits(dataset);
+    HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+    String name = dataset.name();
+    boolean synthetic = dataset.format().equals("synthetic");
+    String raw = synthetic ? rawFolder(work, name) : dataset.path();
+    PrepareSettings settings =
+        PrepareSettings.of(
+            dataset, Tables.SCHEMA_VERSION, synthetic ? List.of() : inputFiles(files, raw, dataset.splits()));
+    if (!force) {
+      Manifest done = finished(files, work, name, settings);
+      if (done != null) {
+        return done;
+      }
+    } else {
+      LOG.info("prepare {}: force: preparing {} whatever is there", name, work.dataset(name));
+    }
+
+    SparkContext sc = spark.sparkContext();
+    sc.setJobGroup("prepare-" + name, "prepare dataset " + name, false);
+    long start = System.nanoTime();
+    try {
+      for (String stale : files.glob(work.prepared() + "/." + name + ".tmp-*")) {
+        LOG.info("prepare {}: removing the temporary folder of an unfinished earlier run: {}", name, stale);
+        files.delete(stale);
+      }
+      if (synthetic) {
+        generate(files, work, dataset);
+      }
+      String tmp = work.prepared() + "/." + name + ".tmp-" + UUID.randomUUID();
+      Manifest manifest;
+      try {
+        manifest = new Preparation(spark, files, work, dataset, raw, tmp).run(settings);
+      } catch (RuntimeException e) {
+        deleteQuietly(files, tmp);
+        throw e;
+      }
+      commit(files, tmp, work.dataset(name));
+      LOG.info(
+          "prepare {}: done in {} s: tables {}, {} rows quarantined, content hash {}",
+          name,
+          String.format("%.1f", (System.nanoTime() - start) / 1e9),
+          manifest.tables(),
+          manifest.quarantined(),
+          manifest.contentHash());
+      return manifest;
+    } finally {
+      sc.clearJobGroup();
+    }
+  }
+
+  /** Where format synthetic generates its BEIR folder. */
+  public static String rawFolder(WorkDir work, String dataset) {
+    return work.root() + "/raw/" + dataset;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  private static void checkSplits(DatasetSpec dataset) {
+    Set<String> seen = new HashSet<>();
+    for (String split : dataset.splits()) {
+      if (!seen.add(split)) {
+        throw new IllegalArgumentException(
+            "dataset " + dataset.name() + " lists split '" + split + "' twice in splits " + dataset.splits()
+                + "; list each split once");
+      }
+      if (!split.matches("[a-z0-9][a-z0-9_-]*") || split.equals(WorkDir.CORPUS)) {
+        throw new IllegalArgumentException(
+            "dataset " + dataset.name() + " split '" + split + "' must match [a-z0-9][a-z0-9_-]* (it is used in "
+                + "paths) and must not be '" + WorkDir.CORPUS + "' (the folder of the documents)");
+      }
+    }
+    if (dataset.format().equals("synthetic")) {
+      if (!SyntheticRetrieval.SPLITS.containsAll(dataset.splits()) || !dataset.trainSplit().equals("train")) {
+        throw new IllegalArgumentException(
+            "dataset " + dataset.name() + " (format synthetic) has splits " + dataset.splits()
+                + "; the generator makes train, dev and test: list some of them, train first");
+      }
+    }
+  }
+
+  private static List<PrepareSettings.InputFile> inputFiles(HadoopFiles files, String folder, List<String> splits) {
+    List<String> names = new ArrayList<>(List.of(BeirReader.CORPUS, BeirReader.QUERIES));
+    splits.forEach(s -> names.add(BeirReader.qrelsFile(s)));
+    List<PrepareSettings.InputFile> inputs = new ArrayList<>();
+    for (String file : names) {
+      String uri = folder + "/" + file;
+      if (files.exists(uri)) {
+        FileStatus status = files.status(uri);
+        inputs.add(new PrepareSettings.InputFile(file, status.getLen(), status.getModificationTime()));
+      } else {
+        // The reader reports the missing file; here it only has to differ from any earlier state.
+        inputs.add(new PrepareSettings.InputFile(file, -1, -1));
+      }
+    }
+    return inputs;
+  }
+
+  /** The manifest of a finished, identical preparation, or null. */
+  private static Manifest finished(HadoopFiles files, WorkDir work, String name, PrepareSettings settings) {
+    String dir = work.dataset(name);
+    if (!files.exists(dir + "/" + WorkDir.SUCCESS)) {
+      LOG.info("prepare {}: no finished preparation at {}; preparing", name, dir);
+      return null;
+    }
+    String stored = dir + "/" + PrepareSettings.FILE;
+    if (!files.exists(stored) || !files.readString(stored).equals(settings.toJson())) {
+      LOG.info("prepare {}: settings or input changed since {} was prepared; preparing again", name, dir);
+      return null;
+    }
+    try {
+      Manifest manifest = Manifest.fromJson(files.readString(work.manifest(name)));
+      LOG.info(
+          "prepare {}: already prepared at {} with the same settings (content hash {}); skipping (force to redo)",
+          name, dir, manifest.contentHash());
+      return manifest;
+    } catch (RuntimeException e) {
+      LOG.warn("prepare {}: cannot read {} ({}); preparing again", name, work.manifest(name), e.getMessage());
+      return null;
+    }
+  }
+
+  private static void generate(HadoopFiles files, WorkDir work, DatasetSpec dataset) {
+    String name = dataset.name();
+    String raw = rawFolder(work, name);
+    String tmp = work.root() + "/raw/." + name + ".tmp-" + UUID.randomUUID();
+    LOG.info("prepare {}: generating synthetic BEIR folder {} from {}", name, raw, dataset.synthetic());
+    SyntheticRetrieval.Generated data = SyntheticRetrieval.generate(dataset.synthetic());
+    try {
+      SyntheticRetrieval.writeBeir(data, dataset.splits(), relative -> files.create(tmp + "/" + relative));
+    } catch (IOException e) {
+      deleteQuietly(files, tmp);
+      throw new UncheckedIOException("cannot write synthetic dataset " + name + " to " + tmp + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      deleteQuietly(files, tmp);
+      throw e;
+    }
+    files.delete(raw);
+    files.rename(tmp, raw);
+  }
+
+  private static void commit(HadoopFiles files, String tmp, String target) {
+    if (files.exists(target)) {
+      // _SUCCESS first: if the job dies between these steps, what remains does not look finished.
+      files.delete(target + "/" + WorkDir.SUCCESS);
+      files.delete(target);
+    }
+    files.rename(tmp, target);
+    files.writeString(target + "/" + WorkDir.SUCCESS, "");
+  }
+
+  private static void deleteQuietly(HadoopFiles files, String uri) {
+    try {
+      files.delete(uri);
+    } catch (RuntimeException e) {
+      LOG.warn("cannot remove {}: {}", uri, e.getMessage());
+    }
+  }
+
+  static String sha256Hex(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+    }
+  }
+
+  /** One preparation into a temporary folder. */
+  private static final class Preparation {
+    private final SparkSession spark;
+    private final HadoopFiles files;
+    private final WorkDir work;
+    private final DatasetSpec dataset;
+    private final String name;
+    private final String raw;
+    private final String tmp;
+
+    Preparation(SparkSession spark, HadoopFiles files, WorkDir work, DatasetSpec dataset, String raw, String tmp) {
+      this.spark = spark;
+      this.files = files;
+      this.work = work;
+      this.dataset = dataset;
+      this.name = dataset.name();
+      this.raw = raw;
+      this.tmp = tmp;
+    }
+
+    Manifest run(PrepareSettings settings) {
+      stage("read", "reading BEIR folder " + raw + " (splits " + String.join(", ", dataset.splits()) + ")");
+      try (BeirInput input = new BeirReader(spark).read(raw, dataset.splits())) {
+        LOG.info("prepare {}: rows read per file {}, of which rejected {}", name, new TreeMap<>(input.rowsIn()),
+            new TreeMap<>(input.rejectedIn()));
+        long documents = input.rowsIn().get(BeirReader.CORPUS) - input.rejectedIn().get(BeirReader.CORPUS);
+        if (documents == 0) {
+          throw nothingValid(input, "no valid documents in " + raw + "/" + BeirReader.CORPUS);
+        }
+        Map<String, long[]> perSplit = splitCounts(input);
+        String train = dataset.trainSplit();
+        if (perSplit.get(train)[0] == 0) {
+          throw nothingValid(
+              input, "no query of the training split '" + train + "' has a valid judgement in " + raw + "/"
+                  + BeirReader.qrelsFile(train));
+        }
+
+        stage("vocabulary", "counting the vocabulary over " + documents + " documents and "
+            + perSplit.get(train)[0] + " " + train + " queries");
+        Dataset<String> trainingTexts =
+            input.documents().select("text").union(input.queries(train).select("text")).as(Encoders.STRING());
+        BuiltinTokenizer tokenizer = BuiltinTokenizer.fit(dataset.tokenizer(), trainingTexts);
+        LOG.info("prepare {}: tokenizer {}: {} words, id space {}", name, tokenizer.id(),
+            tokenizer.vocabulary().size(), tokenizer.vocabularySize());
+        if (tokenizer.vocabulary().isEmpty()) {
+          LOG.warn("prepare {}: the vocabulary is empty (no word is seen min-count = {} times); every word "
+              + "maps to a hash bucket or [UNK]", name, dataset.tokenizer().minCount());
+        }
+
+        Broadcast<BuiltinTokenizer> broadcast =
+            JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(tokenizer);
+        try {
+          write("corpus/documents", tokenize(input.documents(), broadcast, PreparedSchemas.DOCUMENTS),
+              PreparedSchemas.DOCUMENTS, work.documents(name), documents, Tables.ID);
+          for (String split : dataset.splits()) {
+            write(split + "/queries", tokenize(input.queries(split), broadcast, PreparedSchemas.QUERIES),
+                PreparedSchemas.QUERIES, work.table(name, split, Tables.QUERIES), perSplit.get(split)[0], Tables.ID);
+            write(split + "/qrels", input.qrels(split), PreparedSchemas.QRELS,
+                work.table(name, split, Tables.QRELS), perSplit.get(split)[1], Tables.QUERY_ID, Tables.DOC_ID);
+          }
+          long rejected = input.rejectedIn().values().stream().mapToLong(Long::longValue).sum();
+          write(QUARANTINE_TABLE, input.quarantine(), PreparedSchemas.QUARANTINE, work.quarantine(name),
+              rejected, "file", "line");
+        } finally {
+          broadcast.destroy();
+        }
+        files.writeString(staged(work.vocabulary(name)), tokenizer.vocabularyFile());
+
+        stage("manifest", "reading back the written tables");
+        Map<String, ShardedTable.Stats> stats = readBack();
+        Map<String, Long> tables = new TreeMap<>();
+        stats.forEach((table, s) -> tables.put(table, s.rows()));
+        Manifest manifest =
+            new Manifest(
+                name,
+                dataset.format(),
+                Tables.SCHEMA_VERSION,
+                tokenizer.info(),
+                dataset.splits(),
+                accounting(input.rowsIn(), stats),
+                tables,
+                contentHash(tokenizer, stats));
+        files.writeString(staged(work.manifest(name)), manifest.toJson());
+        files.writeString(staged(work.dataset(name) + "/" + PrepareSettings.FILE), settings.toJson());
+        return manifest;
+      }
+    }
+
+    /** Per split: {queries judged in it, valid judgements}, in one Spark job. */
+    private Map<String, long[]> splitCounts(BeirInput input) {
+      Map<String, long[]> counts = new LinkedHashMap<>();
+      dataset.splits().forEach(split -> counts.put(split, new long[2]));
+      input.judgements().groupBy("split").agg(countDistinct(col(Tables.QUERY_ID)), count("*")).collectAsList()
+          .forEach(r -> counts.put(r.getString(0), new long[] {r.getLong(1), r.getLong(2)}));
+      counts.forEach((split, n) -> {
+        if (n[1] == 0) {
+          LOG.warn("prepare {}: split {} has no valid judgements; its tables will be empty", name, split);
+        }
+      });
+      return counts;
+    }
+
+    private void write(String table, Dataset<Row> rows, StructType schema, String finalPath, long count, String... keys) {
+      stage("write", "writing " + table + " (" + count + " rows)");
+      ShardedTable.write(rows, schema, staged(finalPath), dataset.shardMaxRows(), count, keys);
+    }
+
+    private Map<String, ShardedTable.Stats> readBack() {
+      Map<String, ShardedTable.Table> tables = new TreeMap<>();
+      tables.put("corpus/documents", new ShardedTable.Table(staged(work.documents(name)), PreparedSchemas.DOCUMENTS));
+      for (String split : dataset.splits()) {
+        tables.put(split + "/queries",
+            new ShardedTable.Table(staged(work.table(name, split, Tables.QUERIES)), PreparedSchemas.QUERIES));
+        tables.put(split + "/qrels",
+            new ShardedTable.Table(staged(work.table(name, split, Tables.QRELS)), PreparedSchemas.QRELS));
+      }
+      tables.put(QUARANTINE_TABLE, new ShardedTable.Table(staged(work.quarantine(name)), PreparedSchemas.QUARANTINE));
+      return ShardedTable.stats(spark, tables);
+    }
+
+    /** in = written + quarantined per input file, each side counted from what was written. */
+    private Map<String, FileCounts> accounting(Map<String, Long> rowsIn, Map<String, ShardedTable.Stats> stats) {
+      Map<String, Long> quarantined = new TreeMap<>();
+      ShardedTable.read(spark, staged(work.quarantine(name)), PreparedSchemas.QUARANTINE)
+          .groupBy("file").count().collectAsList()
+          .forEach(r -> quarantined.put(r.getString(0), r.getLong(1)));
+      Dataset<Row> queryIds = null;
+      for (String split : dataset.splits()) {
+        Dataset<Row> ids =
+            ShardedTable.read(spark, staged(work.table(name, split, Tables.QUERIES)), PreparedSchemas.QUERIES)
+                .select(Tables.ID);
+        queryIds = queryIds == null ? ids : queryIds.union(ids);
+      }
+      Map<String, Long> written = new TreeMap<>();
+      written.put(BeirReader.CORPUS, stats.get("corpus/documents").rows());
+      written.put(BeirReader.QUERIES, queryIds.distinct().count());
+      dataset.splits().forEach(s -> written.put(BeirReader.qrelsFile(s), stats.get(s + "/qrels").rows()));
+
+      Map<String, FileCounts> counts = new TreeMap<>();
+      for (Map.Entry<String, Long> in : rowsIn.entrySet()) {
+        String file = in.getKey();
+        long q = quarantined.getOrDefault(file, 0L);
+        try {
+          counts.put(file, new FileCounts(in.getValue(), written.get(file), q));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalStateException("prepare " + name + ": row accounting of " + file + " failed (a bug): "
+              + e.getMessage(), e);
+        }
+      }
+      return counts;
+    }
+
+    private String contentHash(BuiltinTokenizer tokenizer, Map<String, ShardedTable.Stats> stats) {
+      StringBuilder canonical = new StringBuilder("magnitude prepared dataset\n")
+          .append("schema-version=").append(Tables.SCHEMA_VERSION).append('\n')
+          .append("tokenizer=").append(tokenizer.id()).append('\n')
+          .append("vocab.txt sha256=").append(sha256Hex(tokenizer.vocabularyFile())).append('\n');
+      stats.forEach((table, s) -> canonical.append(table).append(" rows=").append(s.rows())
+          .append(" xxhash64-sum=").append(Long.toHexString(s.hash())).append('\n'));
+      return sha256Hex(canonical.toString());
+    }
+
+    private IllegalArgumentException nothingValid(BeirInput input, String problem) {
+      Map<String, Long> reasons = new TreeMap<>();
+      input.quarantine().groupBy("file", "reason").count().collectAsList()
+          .forEach(r -> reasons.put(r.getString(0) + ": " + r.getString(1), r.getLong(2)));
+      return new IllegalArgumentException("dataset " + name + ": " + problem + "; rows read per file "
+          + new TreeMap<>(input.rowsIn()) + ", quarantined by reason " + reasons
+          + "; fix the input files and prepare again");
+    }
+
+    /** The temporary location of a final path under prepared/&lt;dataset&gt;. */
+    private String staged(String finalPath) {
+      String base = work.dataset(name);
+      if (!finalPath.startsWith(base)) {
+        throw new IllegalStateException(finalPath + " is not under " + base);
+      }
+      return tmp + finalPath.substring(base.length());
+    }
+
+    private void stage(String stage, String message) {
+      spark.sparkContext().setJobDescription("prepare " + name + ": " + stage);
+      LOG.info("prepare {}: {}", name, message);
+    }
+  }
+
+  /** Adds token_ids to (id, text) rows. */
+  private static Dataset<Row> tokenize(Dataset<Row> idText, Broadcast<BuiltinTokenizer> tokenizer, StructType schema) {
+    // The row encoder takes arrays as Scala sequences; wrapping the int[] copies nothing.
+    MapFunction<Row, Row> encode =
+        r -> RowFactory.create(
+            r.getString(0), r.getString(1), ArraySeq.unsafeWrapArray(tokenizer.value().encode(r.getString(1))));
+    return idText.map(encode, Encoders.row(schema));
+  }
+}
