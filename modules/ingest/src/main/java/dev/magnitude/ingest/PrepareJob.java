@@ -26,6 +26,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -125,6 +126,9 @@ public final class PrepareJob {
     }
 
     SparkContext sc = spark.sparkContext();
+    // The caller's job group and description (a sweep's, say) are put back afterwards.
+    String callerGroup = sc.getLocalProperty("spark.jobGroup.id");
+    String callerDescription = sc.getLocalProperty("spark.job.description");
     sc.setJobGroup("prepare-" + name, "prepare dataset " + name, false);
     long start = System.nanoTime();
     try {
@@ -147,13 +151,18 @@ public final class PrepareJob {
       LOG.info(
           "prepare {}: done in {} s: tables {}, {} rows quarantined, content hash {}",
           name,
-          String.format("%.1f", (System.nanoTime() - start) / 1e9),
+          String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9),
           manifest.tables(),
           manifest.quarantined(),
           manifest.contentHash());
       return manifest;
     } finally {
       sc.clearJobGroup();
+      if (callerGroup != null) {
+        sc.setJobGroup(callerGroup, callerDescription, false);
+      } else if (callerDescription != null) {
+        sc.setJobDescription(callerDescription);
+      }
     }
   }
 
@@ -295,7 +304,7 @@ public final class PrepareJob {
 
     Manifest run(PrepareSettings settings) {
       stage("read", "reading BEIR folder " + raw + " (splits " + String.join(", ", dataset.splits()) + ")");
-      try (BeirInput input = new BeirReader(spark).read(raw, dataset.splits())) {
+      try (BeirInput input = read()) {
         LOG.info("prepare {}: rows read per file {}, of which rejected {}", name, new TreeMap<>(input.rowsIn()),
             new TreeMap<>(input.rejectedIn()));
         long documents = input.rowsIn().get(BeirReader.CORPUS) - input.rejectedIn().get(BeirReader.CORPUS);
@@ -358,6 +367,14 @@ public final class PrepareJob {
         files.writeString(staged(work.manifest(name)), manifest.toJson());
         files.writeString(staged(work.dataset(name) + "/" + PrepareSettings.FILE), settings.toJson());
         return manifest;
+      }
+    }
+
+    private BeirInput read() {
+      try {
+        return new BeirReader(spark).read(raw, dataset.splits());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("dataset " + name + ": " + e.getMessage(), e);
       }
     }
 
