@@ -42,7 +42,7 @@ final class Commands {
       };
     } finally {
       if (ownSession) {
-        spark.close();
+        spark.stop();
       }
     }
   }
