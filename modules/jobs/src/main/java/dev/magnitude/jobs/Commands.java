@@ -36,7 +36,7 @@ final class Commands {
       return switch (command) {
         case "prepare" -> prepare(spark, settings, work, force, err);
         case "train" -> train(spark, settings, work, fs, err);
-        case "aggregate" -> aggregate(spark, settings, work, fs, out);
+        case "aggregate" -> aggregate(spark, settings, work, fs, out, err);
         case "sweep" -> sweep(spark, settings, work, fs, force, out, err);
         default -> throw new IllegalStateException(command);
       };
@@ -70,7 +70,7 @@ final class Commands {
   }
 
   static int train(SparkSession spark, Settings settings, WorkDir work, Fs fs, PrintStream err) {
-    TrainJob.Result result = new TrainJob(spark, settings, work, fs).run();
+    TrainJob.Result result = new TrainJob(spark, settings, work, fs, err).run();
     err.printf("train: %d trained, %d skipped (already finished), %d failed%n",
         result.trained(), result.skipped(), result.failed().size());
     if (result.failed().isEmpty()) {
@@ -83,8 +83,8 @@ final class Commands {
     return 1;
   }
 
-  static int aggregate(SparkSession spark, Settings settings, WorkDir work, Fs fs, PrintStream out) {
-    AggregateJob.Result result = new AggregateJob(spark, settings, work, fs).run();
+  static int aggregate(SparkSession spark, Settings settings, WorkDir work, Fs fs, PrintStream out, PrintStream err) {
+    AggregateJob.Result result = new AggregateJob(spark, settings, work, fs, err).run();
     out.println(result.summary());
     out.println("results: " + result.resultsDir());
     return result.leftOut().isEmpty() ? 0 : 1;
@@ -94,7 +94,7 @@ final class Commands {
       SparkSession spark, Settings settings, WorkDir work, Fs fs, boolean force, PrintStream out, PrintStream err) {
     prepare(spark, settings, work, force, err);
     int trained = train(spark, settings, work, fs, err);
-    int aggregated = aggregate(spark, settings, work, fs, out);
+    int aggregated = aggregate(spark, settings, work, fs, out, err);
     return Math.max(trained, aggregated);
   }
 }

@@ -42,9 +42,7 @@ public final class ConfigLoader {
     for (Path file : files) {
       merged = parseFile(file).withFallback(merged);
     }
-    Properties props = new Properties();
-    props.putAll(overrides);
-    Config fromOverrides = ConfigFactory.parseProperties(props, ConfigParseOptions.defaults().setOriginDescription("-D"));
+    Config fromOverrides = overrides(overrides);
     Config user = fromOverrides.withFallback(merged);
     Config all;
     try {
@@ -54,6 +52,32 @@ public final class ConfigLoader {
     }
     checkKnownKeys(user, all);
     return all;
+  }
+
+  /**
+   * -D overrides. A value starting with {@code [} or {@code \{} is parsed as HOCON (a list or an
+   * object: {@code -Dmagnitude.sweep.seeds=[1,2]}); any other value is taken as a string, which the
+   * binder converts to a number or boolean where one is expected (so paths and URIs need no quoting).
+   */
+  static Config overrides(Map<String, String> overrides) {
+    Config out = ConfigFactory.empty();
+    Properties plain = new Properties();
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      String value = e.getValue().trim();
+      if (value.startsWith("[") || value.startsWith("{")) {
+        try {
+          Config parsed = ConfigFactory.parseString(
+              "v = " + value, ConfigParseOptions.defaults().setOriginDescription("-D" + e.getKey()));
+          out = out.withValue(e.getKey(), parsed.getValue("v"));
+        } catch (ConfigException ex) {
+          throw new ConfigError("-D" + e.getKey() + "=" + e.getValue() + " cannot be parsed: " + ex.getMessage(), ex);
+        }
+      } else {
+        plain.put(e.getKey(), e.getValue());
+      }
+    }
+    return out.withFallback(
+        ConfigFactory.parseProperties(plain, ConfigParseOptions.defaults().setOriginDescription("-D")));
   }
 
   private static Config parseFile(Path file) {

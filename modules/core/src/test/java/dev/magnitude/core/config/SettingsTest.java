@@ -123,4 +123,20 @@ class SettingsTest {
     assertThatThrownBy(() -> new ConfigLoader(REFERENCE).load(List.of(broken), Map.of()))
         .hasMessageStartingWith("config file " + broken + " cannot be parsed");
   }
+
+  @Test
+  void listOverridesAreParsedAndPlainOnesStayStrings() throws IOException {
+    Settings s = load("", Map.of(
+        "magnitude.sweep.seeds", "[1, 2]",
+        "magnitude.sweep.variants", "[dot,cosine]",
+        "magnitude.work-dir", "hdfs://nn:8020/user/me/work",
+        "magnitude.train.worker.java-options", "[\"-Xmx2g\", \"-XX:+UseSerialGC\"]"));
+    assertThat(s.sweep().seeds()).containsExactly(1L, 2L);
+    assertThat(s.sweep().variants()).containsExactly(Variant.DOT, Variant.COSINE);
+    assertThat(s.workDir()).isEqualTo("hdfs://nn:8020/user/me/work");
+    assertThat(s.train().workerJavaOptions()).containsExactly("-Xmx2g", "-XX:+UseSerialGC");
+    assertThatThrownBy(() -> load("", Map.of("magnitude.sweep.seeds", "[1, 2")))
+        .isInstanceOf(ConfigError.class)
+        .hasMessageStartingWith("-Dmagnitude.sweep.seeds=[1, 2 cannot be parsed");
+  }
 }

@@ -14,6 +14,7 @@ import dev.magnitude.core.stats.DocNormEffect;
 import dev.magnitude.jobs.support.Fs;
 import dev.magnitude.jobs.support.JobError;
 import dev.magnitude.jobs.train.RunPlanner;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -48,12 +49,20 @@ public final class AggregateJob {
   private final Settings settings;
   private final WorkDir work;
   private final Fs fs;
+  private final PrintStream log;
 
+  /** Progress goes to standard error. */
   public AggregateJob(SparkSession spark, Settings settings, WorkDir work, Fs fs) {
+    this(spark, settings, work, fs, System.err);
+  }
+
+  /** @param log receives the job's progress lines */
+  public AggregateJob(SparkSession spark, Settings settings, WorkDir work, Fs fs, PrintStream log) {
     this.spark = spark;
     this.settings = settings;
     this.work = work;
     this.fs = fs;
+    this.log = log;
   }
 
   public Result run() {
@@ -73,7 +82,7 @@ public final class AggregateJob {
           continue;
         }
         for (EvalSet eval : spec.eval()) {
-          System.err.printf("aggregate: scoring %s on %s/%s%n", id, eval.dataset(), eval.split());
+          log.printf("aggregate: scoring %s on %s/%s%n", id, eval.dataset(), eval.split());
           RunMetricsRow row = evaluate(jsc, spec, eval, agg, queryRows);
           rows.add(row);
         }

@@ -6,6 +6,7 @@ import dev.magnitude.core.json.Json;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.jobs.support.Fs;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,12 +42,20 @@ public final class TrainJob {
   private final Settings settings;
   private final WorkDir work;
   private final Fs fs;
+  private final PrintStream log;
 
+  /** Progress goes to standard error. */
   public TrainJob(SparkSession spark, Settings settings, WorkDir work, Fs fs) {
+    this(spark, settings, work, fs, System.err);
+  }
+
+  /** @param log receives the job's progress lines */
+  public TrainJob(SparkSession spark, Settings settings, WorkDir work, Fs fs, PrintStream log) {
     this.spark = spark;
     this.settings = settings;
     this.work = work;
     this.fs = fs;
+    this.log = log;
   }
 
   public Result run() {
@@ -64,10 +73,10 @@ public final class TrainJob {
       }
       pending.add(new PlannedRun(id, work.spec(id), work.runSuccess(id)));
     }
-    System.err.printf(
+    log.printf(
         "train: %d runs planned, %d already finished, %d to train%n", planned.size(), outcomes.size(), pending.size());
     if (pending.isEmpty()) {
-      System.err.println("train: every run is finished; nothing to train");
+      log.println("train: every run is finished; nothing to train");
       return new Result(planned, List.copyOf(outcomes.values()));
     }
     for (RunOutcome o : launch(pending)) {
@@ -85,7 +94,7 @@ public final class TrainJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int attempts = maxAttempts(spark.sparkContext());
     jsc.setJobGroup("magnitude-train", "train " + pending.size() + " runs", true);
-    System.err.printf("train: launching %d worker process(es) in %d task(s), up to %d attempt(s) each%n",
+    log.printf("train: launching %d worker process(es) in %d task(s), up to %d attempt(s) each%n",
         pending.size(), slices, attempts);
     try {
       return jsc.parallelize(pending, slices).mapPartitions(new RunTask(launcher, attempts)).collect();
