@@ -1,0 +1,276 @@
+package dev.magnitude.jobs.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.magnitude.core.metrics.ScoredDoc;
+import dev.magnitude.core.run.Variant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Distributed exhaustive scoring (document shards × broadcast queries, per-shard top-k, merge) must give
+ * exactly the ranking of a plain single-thread scorer: every query against every document, sorted by
+ * score descending then doc id descending, cut at k.
+ */
+class ExhaustiveScorerTest {
+
+  private static final StructType DOCUMENTS =
+      new StructType()
+          .add("id", DataTypes.StringType)
+          .add("vector", DataTypes.createArrayType(DataTypes.FloatType));
+
+  private static SparkSession spark() {
+    return TestSpark.session();
+  }
+
+  private static JavaSparkContext jsc() {
+    return JavaSparkContext.fromSparkContext(spark().sparkContext());
+  }
+
+  // ---- the hand-computed case ----
+
+  /**
+   * q1 = (2, 0), q2 = (0, 1); documents a = (2, 0), b = (0.5, 0.5), c = (1, 1). Norms: |q1| = 2,
+   * |a| = 2, |b| = √0.5, |c| = √2; b and c point the same way, so any normalized document side ties them
+   * and the tie goes to the larger id, c.
+   */
+  @Test
+  void handComputedRankingsUnderEachVariant() {
+    Dataset<Row> docs = documents(List.of("a", "b", "c"), List.of(v(2, 0), v(0.5f, 0.5f), v(1, 1)), 2);
+    List<String> ids = List.of("q1", "q2");
+    List<float[]> queries = List.of(v(2, 0), v(0, 1));
+    double r = Math.sqrt(0.5); // 0.70710678…
+
+    // dot, q1: a = 2·2 = 4, c = 2·1 = 2, b = 2·0.5 = 1. q2: c = 1, b = 0.5, a = 0.
+    Map<String, List<ScoredDoc>> dot = score(docs, ids, queries, Variant.DOT, 3);
+    assertRanking(dot.get("q1"), List.of("a", "c", "b"), 4, 2, 1);
+    assertRanking(dot.get("q2"), List.of("c", "b", "a"), 1, 0.5, 0);
+
+    // query-norm: q1 becomes (1, 0): a = 2, c = 1, b = 0.5; q2 is already a unit vector.
+    Map<String, List<ScoredDoc>> queryNorm = score(docs, ids, queries, Variant.QUERY_NORM, 3);
+    assertRanking(queryNorm.get("q1"), List.of("a", "c", "b"), 2, 1, 0.5);
+    assertRanking(queryNorm.get("q2"), List.of("c", "b", "a"), 1, 0.5, 0);
+
+    // doc-norm: documents become a = (1, 0), b = c = (r, r). q1 = (2, 0): a = 2, then c and b tie at
+    // 2r ≈ 1.414 (c first: ids descending). q2: c and b tie at r (c first), then a = 0.
+    Map<String, List<ScoredDoc>> docNorm = score(docs, ids, queries, Variant.DOC_NORM, 3);
+    assertRanking(docNorm.get("q1"), List.of("a", "c", "b"), 2, 2 * r, 2 * r);
+    assertRanking(docNorm.get("q2"), List.of("c", "b", "a"), r, r, 0);
+
+    // cosine: q1 = (1, 0): a = 1, c = b = r ≈ 0.7071 (c first). q2: c = b = r, a = 0.
+    Map<String, List<ScoredDoc>> cosine = score(docs, ids, queries, Variant.COSINE, 3);
+    assertRanking(cosine.get("q1"), List.of("a", "c", "b"), 1, r, r);
+    assertRanking(cosine.get("q2"), List.of("c", "b", "a"), r, r, 0);
+    // the tie is exact, not an accident of rounding: b and c must carry the same double
+    assertThat(cosine.get("q1").get(1).score()).isEqualTo(cosine.get("q1").get(2).score());
+
+    // k = 2 cuts inside the tie: c survives, b does not
+    assertThat(ids(score(docs, ids, queries, Variant.COSINE, 2).get("q1"))).containsExactly("a", "c");
+    // queries come back in input order, not sorted
+    assertThat(cosine.keySet()).containsExactly("q1", "q2");
+  }
+
+  /**
+   * A zero document vector has no direction: under a normalized document side its score is 0 (not
+   * NaN), so it ranks with the other zero scores by id.
+   */
+  @Test
+  void zeroDocumentVectorScoresZeroWhenNormalized() {
+    Dataset<Row> docs = documents(List.of("z", "p", "n"), List.of(v(0, 0), v(1, 0), v(-1, 0)), 1);
+    // cosine with q = (3, 0): p = 1, z = 0 (zero vector), n = -1
+    Map<String, List<ScoredDoc>> top = score(docs, List.of("q"), List.of(v(3, 0)), Variant.COSINE, 3);
+    assertRanking(top.get("q"), List.of("p", "z", "n"), 1, 0, -1);
+  }
+
+  @Test
+  void emptyCorpusGivesAnEmptyRankingPerQuery() {
+    Dataset<Row> docs = spark().createDataFrame(List.<Row>of(), DOCUMENTS).repartition(3);
+    Map<String, List<ScoredDoc>> top = score(docs, List.of("q1", "q2"), List.of(v(1, 0), v(0, 1)), Variant.DOT, 5);
+    // every query is present, with nothing retrieved (fold's zero value, not a failed reduce)
+    assertThat(top).containsOnlyKeys("q1", "q2");
+    assertThat(top.get("q1")).isEmpty();
+    assertThat(top.get("q2")).isEmpty();
+  }
+
+  @Test
+  void mismatchedDimensionsFailWithAMessage() {
+    Dataset<Row> docs = documents(List.of("a"), List.of(v(1, 0, 0)), 1);
+    assertThatThrownBy(() -> score(docs, List.of("q"), List.of(v(1, 0)), Variant.DOT, 1))
+        .hasStackTraceContaining("query and document dimensions differ: 2 vs 3");
+  }
+
+  // ---- randomized equivalence with the single-thread scorer ----
+
+  /**
+   * name, queries, documents, dimension, k, partitions, integer-valued (draws from {-2, …, 2}, so
+   * many scores tie exactly and some vectors are zero).
+   */
+  static Stream<Arguments> sizes() {
+    return Stream.of(
+        Arguments.of("typical", 7, 60, 8, 10, 4, false),
+        Arguments.of("k larger than the corpus", 3, 6, 5, 20, 3, false),
+        Arguments.of("more partitions than documents", 2, 3, 4, 2, 8, false),
+        Arguments.of("k = 1", 5, 40, 3, 1, 4, false),
+        Arguments.of("many ties from integer vectors", 6, 150, 3, 25, 5, true),
+        Arguments.of("empty corpus", 4, 0, 6, 5, 2, false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("sizes")
+  void distributedEqualsSingleThread(
+      String name, int nQueries, int nDocs, int dim, int k, int partitions, boolean integerValued) {
+    Random random = new Random(20260226L + name.hashCode());
+    List<String> docIds = shuffledIds("d", nDocs, random);
+    List<float[]> docVectors = new ArrayList<>();
+    for (int i = 0; i < nDocs; i++) {
+      docVectors.add(randomVector(dim, integerValued, random));
+    }
+    List<String> queryIds = shuffledIds("q", nQueries, random);
+    List<float[]> queryVectors = new ArrayList<>();
+    for (int i = 0; i < nQueries; i++) {
+      queryVectors.add(randomVector(dim, integerValued, random));
+    }
+    Dataset<Row> docs = documents(docIds, docVectors, partitions);
+
+    for (Variant variant : Variant.values()) {
+      Map<String, List<ScoredDoc>> distributed = score(docs, queryIds, queryVectors, variant, k);
+      Map<String, List<ScoredDoc>> expected =
+          singleThread(queryIds, queryVectors, docIds, docVectors, variant, k);
+      assertThat(distributed.keySet()).as("%s %s: query order", name, variant).containsExactlyElementsOf(queryIds);
+      for (String q : queryIds) {
+        // same ids in the same order with the same scores; the reference performs the same double
+        // arithmetic per pair (x · (1/‖x‖), summed in index order), so exact ties are ties in both routes
+        assertThat(distributed.get(q)).as("%s %s query %s", name, variant, q).containsExactlyElementsOf(expected.get(q));
+        assertThat(distributed.get(q)).hasSize(Math.min(k, nDocs));
+      }
+    }
+    if (integerValued) {
+      // the case must really exercise the tie rule: some query has tied scores inside its top k
+      Map<String, List<ScoredDoc>> dot = singleThread(queryIds, queryVectors, docIds, docVectors, Variant.DOT, k);
+      assertThat(dot.values()).anySatisfy(list -> assertThat(hasTie(list)).isTrue());
+    }
+  }
+
+  // ---- the single-thread reference ----
+
+  /** Every query against every document, sorted by score descending then doc id descending, cut at k. */
+  static Map<String, List<ScoredDoc>> singleThread(
+      List<String> queryIds, List<float[]> queryVectors, List<String> docIds, List<float[]> docVectors,
+      Variant variant, int k) {
+    Comparator<ScoredDoc> order =
+        Comparator.comparingDouble(ScoredDoc::score).reversed()
+            .thenComparing(ScoredDoc::docId, Comparator.reverseOrder());
+    Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
+    for (int q = 0; q < queryIds.size(); q++) {
+      double[] qv = unit(queryVectors.get(q), variant.normalizesQuery());
+      List<ScoredDoc> all = new ArrayList<>();
+      for (int d = 0; d < docIds.size(); d++) {
+        double[] dv = unit(docVectors.get(d), variant.normalizesDocument());
+        double s = 0;
+        for (int i = 0; i < qv.length; i++) {
+          s += qv[i] * dv[i];
+        }
+        all.add(new ScoredDoc(docIds.get(d), s));
+      }
+      all.sort(order);
+      out.put(queryIds.get(q), List.copyOf(all.subList(0, Math.min(k, all.size()))));
+    }
+    return out;
+  }
+
+  private static double[] unit(float[] v, boolean normalize) {
+    double sum = 0;
+    for (float x : v) {
+      sum += (double) x * x;
+    }
+    double scale = !normalize ? 1 : sum > 0 ? 1 / Math.sqrt(sum) : 0;
+    double[] out = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i] * scale;
+    }
+    return out;
+  }
+
+  // ---- helpers ----
+
+  private static Map<String, List<ScoredDoc>> score(
+      Dataset<Row> docs, List<String> queryIds, List<float[]> queryVectors, Variant variant, int k) {
+    QueryBlock block = QueryBlock.of(queryIds, queryVectors, variant.normalizesQuery());
+    return ExhaustiveScorer.score(jsc(), docs, block, variant, k);
+  }
+
+  private static Dataset<Row> documents(List<String> ids, List<float[]> vectors, int partitions) {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      List<Float> vector = new ArrayList<>();
+      for (float x : vectors.get(i)) {
+        vector.add(x);
+      }
+      rows.add(RowFactory.create(ids.get(i), vector));
+    }
+    Dataset<Row> docs = spark().createDataFrame(rows, DOCUMENTS).repartition(partitions);
+    assertThat(docs.rdd().getNumPartitions()).isEqualTo(partitions);
+    return docs;
+  }
+
+  /** Ids whose string order differs from their numeric order (d10 < d9), shuffled. */
+  private static List<String> shuffledIds(String prefix, int n, Random random) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(prefix + i);
+    }
+    Collections.shuffle(ids, random);
+    return ids;
+  }
+
+  private static float[] randomVector(int dim, boolean integerValued, Random random) {
+    float[] v = new float[dim];
+    for (int i = 0; i < dim; i++) {
+      v[i] = integerValued ? random.nextInt(5) - 2 : (float) (random.nextGaussian() * (0.5 + random.nextDouble() * 3));
+    }
+    return v;
+  }
+
+  private static boolean hasTie(List<ScoredDoc> ranking) {
+    for (int i = 1; i < ranking.size(); i++) {
+      if (ranking.get(i).score() == ranking.get(i - 1).score()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static float[] v(float... values) {
+    return values;
+  }
+
+  private static List<String> ids(List<ScoredDoc> ranking) {
+    return ranking.stream().map(ScoredDoc::docId).toList();
+  }
+
+  private static void assertRanking(List<ScoredDoc> ranking, List<String> expectedIds, double... expectedScores) {
+    assertThat(ids(ranking)).containsExactlyElementsOf(expectedIds);
+    for (int i = 0; i < expectedScores.length; i++) {
+      assertThat(ranking.get(i).score()).as("score at rank %d", i + 1).isCloseTo(expectedScores[i], within(1e-12));
+    }
+  }
+}
