@@ -113,8 +113,9 @@ public final class AggregateJob {
       queryVectors.add(ExhaustiveScorer.floats(r.getList(1)));
     }
     Dataset<Row> docs = spark.read().parquet(docsPath);
-    QueryBlock block = QueryBlock.of(queryIds, queryVectors, spec.variant().normalizesQuery());
-    Map<String, List<ScoredDoc>> top = ExhaustiveScorer.score(jsc, docs, block, spec.variant(), agg.topK());
+    QueryBlock block = QueryBlock.of(queryIds, queryVectors, spec.variant());
+    checkDimensions(docs, block, spec, docsPath);
+    Map<String, List<ScoredDoc>> top = ExhaustiveScorer.score(jsc, docs, block, agg.topK());
     Map<String, List<String>> rankings = new HashMap<>();
     top.forEach((q, list) -> rankings.put(q, list.stream().map(ScoredDoc::docId).toList()));
     Evaluation evaluation = RetrievalMetrics.evaluate(rankings, qrels);
@@ -131,6 +132,20 @@ public final class AggregateJob {
         DocNormEffect.compute(norms, relevantByQuery(qrels), agg.bootstrapSamples(), agg.bootstrapSeed(), agg.level());
     return new RunMetricsRow(
         spec, eval.dataset(), eval.split(), evaluation.queries(), evaluation.queriesWithoutRelevant(), evaluation.mean(), effect);
+  }
+
+  /** Query and document embeddings of different sizes cannot come from one run: say so before scoring. */
+  private static void checkDimensions(Dataset<Row> docs, QueryBlock block, RunSpec spec, String docsPath) {
+    List<Row> first = docs.select("vector").limit(1).collectAsList();
+    if (first.isEmpty() || block.size() == 0) {
+      return;
+    }
+    int docDim = first.get(0).getList(0).size();
+    if (docDim != block.dimension()) {
+      throw new JobError(
+          "run " + spec.id() + ": query embeddings have " + block.dimension() + " dimensions but " + docsPath
+              + " has " + docDim + "; the run's embeddings are inconsistent, delete the run folder to retrain it");
+    }
   }
 
   private Map<String, Map<String, Integer>> qrels(EvalSet eval) {

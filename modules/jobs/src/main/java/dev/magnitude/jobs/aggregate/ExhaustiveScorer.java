@@ -2,7 +2,6 @@ package dev.magnitude.jobs.aggregate;
 
 import dev.magnitude.core.metrics.ScoredDoc;
 import dev.magnitude.core.metrics.TopK;
-import dev.magnitude.core.run.Variant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,19 +25,23 @@ public final class ExhaustiveScorer {
 
   /**
    * @param documents rows with a string column {@code id} and a float array column {@code vector}
-   * @param queries query ids and raw vectors
+   * @param queries the queries, prepared for their scoring
    * @return query id → its top k documents, best first (queries in input order)
    */
   public static Map<String, List<ScoredDoc>> score(
-      JavaSparkContext jsc, Dataset<Row> documents, QueryBlock queries, Variant scoring, int k) {
+      JavaSparkContext jsc, Dataset<Row> documents, QueryBlock queries, int k) {
     Broadcast<QueryBlock> block = jsc.broadcast(queries);
-    boolean normalizeDocs = scoring.normalizesDocument();
+    boolean normalizeDocs = queries.scoring().normalizesDocument();
     FlatMapFunction<Iterator<Row>, TopK[]> perShard =
         rows -> List.<TopK[]>of(scorePartition(rows, block.value(), normalizeDocs, k)).iterator();
     JavaRDD<TopK[]> shards = documents.select("id", "vector").javaRDD().mapPartitions(perShard);
-    // fold, not reduce: a corpus without rows (or partitions) still gives an empty top-k per query
-    TopK[] merged = shards.fold(empty(queries.size(), k), ExhaustiveScorer::merge);
-    block.destroy();
+    TopK[] merged;
+    try {
+      // fold, not reduce: a corpus without rows (or partitions) still gives an empty top-k per query
+      merged = shards.fold(empty(queries.size(), k), ExhaustiveScorer::merge);
+    } finally {
+      block.destroy();
+    }
     Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
     for (int q = 0; q < queries.size(); q++) {
       out.put(queries.ids()[q], merged[q].result());

@@ -1,19 +1,26 @@
 package dev.magnitude.jobs.aggregate;
 
+import dev.magnitude.core.run.Variant;
 import java.io.Serializable;
 import java.util.List;
 
 /**
- * The queries of one evaluation set, broadcast to every document shard: ids and vectors (Q, E), the
- * vectors already normalized when the scoring normalizes the query side.
+ * The queries of one evaluation set under one scoring, broadcast to every document shard: ids and
+ * vectors (Q, E), the vectors already normalized when the scoring normalizes the query side.
  */
-public record QueryBlock(String[] ids, double[][] vectors) implements Serializable {
-  public static QueryBlock of(List<String> ids, List<float[]> vectors, boolean normalize) {
+public record QueryBlock(String[] ids, double[][] vectors, Variant scoring) implements Serializable {
+  /** @param vectors the raw query embeddings, in the order of {@code ids} */
+  public static QueryBlock of(List<String> ids, List<float[]> vectors, Variant scoring) {
     double[][] v = new double[vectors.size()][];
     for (int i = 0; i < v.length; i++) {
-      v[i] = Vectors.toDouble(vectors.get(i), normalize);
+      v[i] = Vectors.toDouble(vectors.get(i), scoring.normalizesQuery());
     }
-    return new QueryBlock(ids.toArray(String[]::new), v);
+    return new QueryBlock(ids.toArray(String[]::new), v, scoring);
+  }
+
+  /** Embedding size E; 0 without queries. */
+  public int dimension() {
+    return vectors.length == 0 ? 0 : vectors[0].length;
   }
 
   public int size() {

@@ -3,6 +3,7 @@ package dev.magnitude.jobs.aggregate;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** The Markdown summary: a row per run and evaluation set, then the runs left out and why. */
 final class ResultTable {
@@ -32,11 +33,14 @@ final class ResultTable {
     sb.append("nDCG@10 and Recall@100 follow trec_eval (ndcg_cut, recall); MRR@10 is MS MARCO's. ")
         .append("doc-norm d is Cohen's d of the raw document-embedding norm, relevant (per query–document pair) ")
         .append("vs never-relevant documents, with a percentile bootstrap interval over queries.\n");
-    if (!rows.isEmpty() && rows.get(0).queriesWithoutRelevant() > 0) {
-      sb.append("Queries without any relevant document are excluded: ")
-          .append(rows.get(0).queriesWithoutRelevant())
-          .append(".\n");
+    Map<String, Integer> excluded = new TreeMap<>();
+    for (RunMetricsRow r : rows) {
+      if (r.queriesWithoutRelevant() > 0) {
+        excluded.put(r.dataset() + "/" + r.split(), r.queriesWithoutRelevant());
+      }
     }
+    excluded.forEach((set, n) ->
+        sb.append("Queries of ").append(set).append(" without any relevant document are excluded: ").append(n).append(".\n"));
     if (!leftOut.isEmpty()) {
       sb.append("\n## Runs left out\n\n");
       leftOut.forEach((run, why) -> sb.append("- ").append(run).append(": ").append(why).append('\n'));

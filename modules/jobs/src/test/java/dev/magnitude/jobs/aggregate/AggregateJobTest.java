@@ -160,7 +160,7 @@ class AggregateJobTest {
     // 0.6002 = mean nDCG@10, 0.5000 = MRR@10, 0.8333 = 5/6, d ≈ 0.4650 with CI [0.3015, 0.5774]
     assertThat(summary).contains("| dot | 1 | toy/test | 2 | 0.6002 | 0.5000 | 0.8333 | 0.46 [0.30, 0.58] | " + dot.id() + " |");
     assertThat(summary).contains("## Runs left out").contains("- " + cosine.id() + ": not trained");
-    assertThat(summary).contains("Queries without any relevant document are excluded: 1.");
+    assertThat(summary).contains("Queries of toy/test without any relevant document are excluded: 1.");
 
     // the run_metrics table holds the same numbers as the returned row
     List<Row> runMetrics = spark().read().parquet(results + "/" + Tables.RUN_METRICS).collectAsList();

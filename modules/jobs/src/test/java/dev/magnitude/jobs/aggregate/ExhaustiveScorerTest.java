@@ -214,8 +214,8 @@ class ExhaustiveScorerTest {
 
   private static Map<String, List<ScoredDoc>> score(
       Dataset<Row> docs, List<String> queryIds, List<float[]> queryVectors, Variant variant, int k) {
-    QueryBlock block = QueryBlock.of(queryIds, queryVectors, variant.normalizesQuery());
-    return ExhaustiveScorer.score(jsc(), docs, block, variant, k);
+    QueryBlock block = QueryBlock.of(queryIds, queryVectors, variant);
+    return ExhaustiveScorer.score(jsc(), docs, block, k);
   }
 
   private static Dataset<Row> documents(List<String> ids, List<float[]> vectors, int partitions) {
