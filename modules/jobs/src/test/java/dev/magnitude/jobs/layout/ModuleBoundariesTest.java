@@ -1,0 +1,64 @@
+package dev.magnitude.jobs.layout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * DESIGN.md: dependencies point one way (jobs → ingest, trainer → core); core imports neither Spark nor
+ * DJL; the trainer (the worker process) imports no Spark. Checked on the poms and on the sources.
+ */
+class ModuleBoundariesTest {
+  /** The surefire working directory is modules/jobs. */
+  static final Path MODULES = Path.of("..").toAbsolutePath().normalize();
+
+  static List<String> magnitudeDependencies(String module) throws IOException {
+    String pom = Files.readString(MODULES.resolve(module).resolve("pom.xml"));
+    List<String> deps = new ArrayList<>();
+    Matcher m = Pattern.compile("<artifactId>magnitude-([a-z]+)</artifactId>").matcher(pom);
+    while (m.find()) {
+      if (!m.group(1).equals(module) && !m.group(1).equals("parent")) {
+        deps.add(m.group(1));
+      }
+    }
+    return deps;
+  }
+
+  static List<String> importsMatching(String module, String regex) throws IOException {
+    Pattern p = Pattern.compile("^import (static )?(" + regex + ")", Pattern.MULTILINE);
+    List<String> offenders = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(MODULES.resolve(module).resolve("src/main/java"))) {
+      for (Path f : files.filter(x -> x.toString().endsWith(".java")).toList()) {
+        if (p.matcher(Files.readString(f)).find()) {
+          offenders.add(MODULES.relativize(f).toString());
+        }
+      }
+    }
+    return offenders;
+  }
+
+  @Test
+  void modulesDependOneWay() throws IOException {
+    assertThat(magnitudeDependencies("core")).isEmpty();
+    assertThat(magnitudeDependencies("ingest")).containsExactly("core");
+    assertThat(magnitudeDependencies("trainer")).containsExactly("core");
+    assertThat(magnitudeDependencies("jobs")).containsExactlyInAnyOrder("ingest", "trainer");
+  }
+
+  @Test
+  void coreNamesNeitherSparkNorDjlAndTheTrainerNoSpark() throws IOException {
+    assertThat(importsMatching("core", "org\\.apache\\.spark|ai\\.djl|org\\.apache\\.hadoop")).isEmpty();
+    assertThat(importsMatching("trainer", "org\\.apache\\.spark|scala\\.")).isEmpty();
+    assertThat(importsMatching("ingest", "ai\\.djl\\.(training|nn|pytorch)")).isEmpty();
+    // the check itself must see the sources: the jobs module does import Spark
+    assertThat(importsMatching("jobs", "org\\.apache\\.spark")).isNotEmpty();
+  }
+}
