@@ -6,8 +6,9 @@ import dev.magnitude.core.config.SparkSettings;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.ingest.PrepareJob;
+import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.jobs.aggregate.AggregateJob;
-import dev.magnitude.jobs.support.Fs;
+import dev.magnitude.jobs.support.JobContext;
 import dev.magnitude.jobs.support.JobError;
 import dev.magnitude.jobs.train.RunOutcome;
 import dev.magnitude.jobs.train.TrainJob;
@@ -21,7 +22,7 @@ final class Commands {
   private Commands() {}
 
   static int run(String command, Settings settings, boolean force, PrintStream out, PrintStream err) {
-    Fs precheck = new Fs(new Configuration());
+    HadoopFiles precheck = new HadoopFiles(new Configuration());
     String root = settings.workDir();
     if (!precheck.isDirectory(root)) {
       throw new JobError(
@@ -32,12 +33,12 @@ final class Commands {
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = session(settings.spark());
     try {
-      Fs fs = new Fs(spark.sparkContext().hadoopConfiguration());
+      JobContext context = JobContext.of(spark, settings, work, err);
       return switch (command) {
-        case "prepare" -> prepare(spark, settings, work, force, err);
-        case "train" -> train(spark, settings, work, fs, err);
-        case "aggregate" -> aggregate(spark, settings, work, fs, out, err);
-        case "sweep" -> sweep(spark, settings, work, fs, force, out, err);
+        case "prepare" -> prepare(context, force);
+        case "train" -> train(context);
+        case "aggregate" -> aggregate(context, out);
+        case "sweep" -> sweep(context, force, out);
         default -> throw new IllegalStateException(command);
       };
     } finally {
@@ -60,41 +61,42 @@ final class Commands {
     return SparkSession.builder().config(conf).getOrCreate();
   }
 
-  static int prepare(SparkSession spark, Settings settings, WorkDir work, boolean force, PrintStream err) {
-    for (String name : settings.sweep().datasets()) {
-      DatasetSpec dataset = settings.datasets().get(name);
-      Manifest m = new PrepareJob(spark).prepare(work, dataset, force);
-      err.printf("prepare: %s ready: %s (%d rows quarantined)%n", name, m.tables(), m.quarantined());
+  static int prepare(JobContext c, boolean force) {
+    for (String name : c.settings().sweep().datasets()) {
+      DatasetSpec dataset = c.settings().datasets().get(name);
+      Manifest m = new PrepareJob(c.spark()).prepare(c.work(), dataset, force);
+      c.log().printf("prepare: %s ready: %s (%d rows quarantined)%n", name, m.tables(), m.quarantined());
     }
     return 0;
   }
 
-  static int train(SparkSession spark, Settings settings, WorkDir work, Fs fs, PrintStream err) {
-    TrainJob.Result result = new TrainJob(spark, settings, work, fs, err).run();
-    err.printf("train: %d trained, %d skipped (already finished), %d failed%n",
+  static int train(JobContext c) {
+    TrainJob.Result result = new TrainJob(c).run();
+    c.log().printf("train: %d trained, %d skipped (already finished), %d failed%n",
         result.trained(), result.skipped(), result.failed().size());
     if (result.failed().isEmpty()) {
       return 0;
     }
     for (RunOutcome f : result.failed()) {
-      err.printf("train: run %s FAILED (exit %d); see %s; last output:%n", f.runId(), f.exitCode(), work.failure(f.runId()));
-      f.lastLines().forEach(l -> err.println("    " + l));
+      c.log().printf("train: run %s FAILED (exit %d); see %s; last output:%n",
+          f.runId(), f.exitCode(), c.work().failure(f.runId()));
+      f.lastLines().forEach(l -> c.log().println("    " + l));
     }
     return 1;
   }
 
-  static int aggregate(SparkSession spark, Settings settings, WorkDir work, Fs fs, PrintStream out, PrintStream err) {
-    AggregateJob.Result result = new AggregateJob(spark, settings, work, fs, err).run();
+  static int aggregate(JobContext c, PrintStream out) {
+    AggregateJob.Result result = new AggregateJob(c).run();
     out.println(result.summary());
     out.println("results: " + result.resultsDir());
     return result.leftOut().isEmpty() ? 0 : 1;
   }
 
-  static int sweep(
-      SparkSession spark, Settings settings, WorkDir work, Fs fs, boolean force, PrintStream out, PrintStream err) {
-    prepare(spark, settings, work, force, err);
-    int trained = train(spark, settings, work, fs, err);
-    int aggregated = aggregate(spark, settings, work, fs, out, err);
+  /** prepare → train → aggregate; the results are written even when a run failed (it is listed as left out). */
+  static int sweep(JobContext c, boolean force, PrintStream out) {
+    prepare(c, force);
+    int trained = train(c);
+    int aggregated = aggregate(c, out);
     return Math.max(trained, aggregated);
   }
 }

@@ -14,13 +14,47 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Small driver-side file operations on Hadoop FileSystem URIs (file:, hdfs:, s3a:), with errors that name
- * the path. I/O failures surface as {@link UncheckedIOException}.
+ * the path, for the files the drivers write themselves (manifests, specs, failure records, summaries).
+ * I/O failures surface as {@link UncheckedIOException}.
  */
 public final class HadoopFiles {
   private final Configuration conf;
 
   public HadoopFiles(Configuration conf) {
     this.conf = conf;
+  }
+
+  public Configuration conf() {
+    return conf;
+  }
+
+  /** The fully qualified form of a path, e.g. {@code work} → {@code file:/home/me/work}. */
+  public String qualify(String uri) {
+    try {
+      Path p = new Path(uri);
+      return p.getFileSystem(conf).makeQualified(p).toString();
+    } catch (IOException e) {
+      throw failure("open the file system of", uri, e);
+    }
+  }
+
+  public boolean isDirectory(String uri) {
+    try {
+      Path p = new Path(uri);
+      FileSystem fs = p.getFileSystem(conf);
+      return fs.exists(p) && fs.getFileStatus(p).isDirectory();
+    } catch (IOException e) {
+      throw failure("check", uri, e);
+    }
+  }
+
+  public void mkdirs(String uri) {
+    try {
+      Path p = new Path(uri);
+      p.getFileSystem(conf).mkdirs(p);
+    } catch (IOException e) {
+      throw failure("create", uri, e);
+    }
   }
 
   public boolean exists(String uri) {
@@ -60,6 +94,17 @@ public final class HadoopFiles {
     }
   }
 
+  /**
+   * Writes the text to {@code uri + ".tmp"}, then renames it over {@code uri}: a reader sees the old file
+   * or the new one, never half a file.
+   */
+  public void writeAtomically(String uri, String content) {
+    String tmp = uri + ".tmp";
+    writeString(tmp, content);
+    delete(uri);
+    rename(tmp, uri);
+  }
+
   public String readString(String uri) {
     try {
       Path p = new Path(uri);
@@ -94,6 +139,13 @@ public final class HadoopFiles {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot rename " + from + " to " + to + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Replaces the folder {@code target} (if any) by {@code source}, a finished folder. */
+  public void replace(String source, String target) {
+    delete(target);
+    mkdirs(new Path(target).getParent().toString());
+    rename(source, target);
   }
 
   /** Files and folders matching a glob, e.g. {@code <work>/prepared/.name.tmp-*}; empty when none. */

@@ -11,7 +11,8 @@ import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.core.stats.DocNormEffect;
-import dev.magnitude.jobs.support.Fs;
+import dev.magnitude.ingest.io.HadoopFiles;
+import dev.magnitude.jobs.support.JobContext;
 import dev.magnitude.jobs.support.JobError;
 import dev.magnitude.jobs.train.RunPlanner;
 import java.io.PrintStream;
@@ -48,21 +49,15 @@ public final class AggregateJob {
   private final SparkSession spark;
   private final Settings settings;
   private final WorkDir work;
-  private final Fs fs;
+  private final HadoopFiles fs;
   private final PrintStream log;
 
-  /** Progress goes to standard error. */
-  public AggregateJob(SparkSession spark, Settings settings, WorkDir work, Fs fs) {
-    this(spark, settings, work, fs, System.err);
-  }
-
-  /** @param log receives the job's progress lines */
-  public AggregateJob(SparkSession spark, Settings settings, WorkDir work, Fs fs, PrintStream log) {
-    this.spark = spark;
-    this.settings = settings;
-    this.work = work;
-    this.fs = fs;
-    this.log = log;
+  public AggregateJob(JobContext context) {
+    this.spark = context.spark();
+    this.settings = context.settings();
+    this.work = context.work();
+    this.fs = context.fs();
+    this.log = context.log();
   }
 
   public Result run() {
@@ -95,8 +90,8 @@ public final class AggregateJob {
     String tmp = work.root() + "/results/." + sweepId + ".tmp-" + UUID.randomUUID();
     write(runMetrics(rows), tmp + "/" + Tables.RUN_METRICS, runMetricsSchema());
     write(queryRows, tmp + "/" + Tables.QUERY_METRICS, queryMetricsSchema());
-    fs.write(tmp + "/summary.md", summary);
-    fs.write(tmp + "/" + WorkDir.SUCCESS, "");
+    fs.writeAtomically(tmp + "/summary.md", summary);
+    fs.writeAtomically(tmp + "/" + WorkDir.SUCCESS, "");
     fs.replace(tmp, target);
     return new Result(target, rows, leftOut, summary);
   }

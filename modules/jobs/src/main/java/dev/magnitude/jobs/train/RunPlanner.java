@@ -7,7 +7,7 @@ import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
-import dev.magnitude.jobs.support.Fs;
+import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.jobs.support.JobError;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +20,7 @@ public final class RunPlanner {
   private RunPlanner() {}
 
   /** @throws JobError when a dataset of the sweep is not prepared */
-  public static List<RunSpec> plan(Settings settings, WorkDir work, Fs fs) {
+  public static List<RunSpec> plan(Settings settings, WorkDir work, HadoopFiles fs) {
     SweepSpec sweep = settings.sweep();
     TrainSettings train = settings.train();
     List<RunSpec> runs = new ArrayList<>();
@@ -35,12 +35,12 @@ public final class RunPlanner {
     return runs;
   }
 
-  public static Manifest manifest(WorkDir work, Fs fs, String dataset) {
+  public static Manifest manifest(WorkDir work, HadoopFiles fs, String dataset) {
     String done = work.dataset(dataset) + "/" + WorkDir.SUCCESS;
     if (!fs.exists(done)) {
       throw new JobError(
           "dataset '" + dataset + "' is not prepared: " + done + " is missing; run `jobs/magnitude prepare` first");
     }
-    return Manifest.fromJson(fs.read(work.manifest(dataset)));
+    return Manifest.fromJson(fs.readString(work.manifest(dataset)));
   }
 }

@@ -5,7 +5,8 @@ import dev.magnitude.core.config.TrainSettings;
 import dev.magnitude.core.json.Json;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.run.RunSpec;
-import dev.magnitude.jobs.support.Fs;
+import dev.magnitude.ingest.io.HadoopFiles;
+import dev.magnitude.jobs.support.JobContext;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,21 +42,15 @@ public final class TrainJob {
   private final SparkSession spark;
   private final Settings settings;
   private final WorkDir work;
-  private final Fs fs;
+  private final HadoopFiles fs;
   private final PrintStream log;
 
-  /** Progress goes to standard error. */
-  public TrainJob(SparkSession spark, Settings settings, WorkDir work, Fs fs) {
-    this(spark, settings, work, fs, System.err);
-  }
-
-  /** @param log receives the job's progress lines */
-  public TrainJob(SparkSession spark, Settings settings, WorkDir work, Fs fs, PrintStream log) {
-    this.spark = spark;
-    this.settings = settings;
-    this.work = work;
-    this.fs = fs;
-    this.log = log;
+  public TrainJob(JobContext context) {
+    this.spark = context.spark();
+    this.settings = context.settings();
+    this.work = context.work();
+    this.fs = context.fs();
+    this.log = context.log();
   }
 
   public Result run() {
@@ -69,7 +64,7 @@ public final class TrainJob {
         continue;
       }
       if (!fs.exists(work.spec(id))) {
-        fs.write(work.spec(id), spec.canonicalJson());
+        fs.writeAtomically(work.spec(id), spec.canonicalJson());
       }
       pending.add(new PlannedRun(id, work.spec(id), work.runSuccess(id)));
     }
@@ -114,7 +109,7 @@ public final class TrainJob {
     failure.put("run", o.runId());
     failure.put("exitCode", o.exitCode());
     failure.put("lastLines", o.lastLines());
-    fs.write(work.failure(o.runId()), Json.writePretty(failure));
+    fs.writeAtomically(work.failure(o.runId()), Json.writePretty(failure));
   }
 
   /**

@@ -14,7 +14,8 @@ import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.core.stats.DocNormEffect;
-import dev.magnitude.jobs.support.Fs;
+import dev.magnitude.ingest.io.HadoopFiles;
+import dev.magnitude.jobs.support.JobContext;
 import dev.magnitude.jobs.support.JobError;
 import dev.magnitude.jobs.train.RunPlanner;
 import java.io.IOException;
@@ -89,8 +90,8 @@ class AggregateJobTest {
     return TestSpark.session();
   }
 
-  private Fs fs() {
-    return new Fs(spark().sparkContext().hadoopConfiguration());
+  private HadoopFiles fs() {
+    return new HadoopFiles(spark().sparkContext().hadoopConfiguration());
   }
 
   @Test
@@ -106,7 +107,7 @@ class AggregateJobTest {
     writeEmbeddings(work, cosine, TOY_QUERIES, TOY_DOCUMENTS);
     touch(work.runSuccess(dot.id()));
 
-    AggregateJob.Result result = new AggregateJob(spark(), settings, work, fs()).run();
+    AggregateJob.Result result = new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run();
 
     assertThat(result.leftOut()).containsExactly(Map.entry(cosine.id(), "not trained"));
     assertThat(result.rows()).hasSize(1);
@@ -155,7 +156,7 @@ class AggregateJobTest {
       assertThat(siblings.map(p -> p.getFileName().toString())).containsExactly("toy");
     }
 
-    String summary = fs().read(results + "/summary.md");
+    String summary = fs().readString(results + "/summary.md");
     assertThat(summary).isEqualTo(result.summary());
     // 0.6002 = mean nDCG@10, 0.5000 = MRR@10, 0.8333 = 5/6, d ≈ 0.4650 with CI [0.3015, 0.5774]
     assertThat(summary).contains("| dot | 1 | toy/test | 2 | 0.6002 | 0.5000 | 0.8333 | 0.46 [0.30, 0.58] | " + dot.id() + " |");
@@ -207,7 +208,7 @@ class AggregateJobTest {
     writeEmbeddings(work, dot, TOY_QUERIES, TOY_DOCUMENTS);
     touch(work.runSuccess(dot.id()));
 
-    assertThatThrownBy(() -> new AggregateJob(spark(), settings, work, fs()).run())
+    assertThatThrownBy(() -> new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run())
         .isInstanceOf(JobError.class)
         .hasMessageContaining("toy/test")
         .hasMessageContaining("qrels")
@@ -248,7 +249,7 @@ class AggregateJobTest {
     writeEmbeddings(work, dot, List.of(embedding("q1", 1, 0), embedding("q2", 2, 0)), documents);
     touch(work.runSuccess(dot.id()));
 
-    AggregateJob.Result result = new AggregateJob(spark(), settings, work, fs()).run();
+    AggregateJob.Result result = new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run();
 
     QueryMetrics q1 = QueryMetrics.compute("q1", ranking, Map.of("d02", 1, "d05", 1, "d12", 1));
     QueryMetrics q2 = QueryMetrics.compute("q2", ranking, Map.of("d11", 1, "d12", 2));
@@ -351,7 +352,7 @@ class AggregateJobTest {
             "toy", "synthetic", Tables.SCHEMA_VERSION,
             new TokenizerInfo("builtin", "builtin-toy", 50, 16),
             List.of("train", "test"), Map.of(), Map.of(), "toy-content-hash");
-    fs().write(work.manifest("toy"), manifest.toJson());
+    fs().writeAtomically(work.manifest("toy"), manifest.toJson());
     if (qrels != null) {
       spark().createDataFrame(qrels, QRELS).write().parquet(work.table("toy", "test", Tables.QRELS));
     }
@@ -394,7 +395,7 @@ class AggregateJobTest {
   }
 
   private void touch(String path) {
-    fs().write(path, "");
+    fs().writeAtomically(path, "");
   }
 
   private static RunSpec run(List<RunSpec> runs, Variant variant) {

@@ -10,7 +10,7 @@ import dev.magnitude.core.metrics.RetrievalMetrics;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
 import dev.magnitude.jobs.Cli;
-import dev.magnitude.jobs.support.Fs;
+import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.jobs.train.RunPlanner;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -93,7 +93,7 @@ class SweepEndToEndTest {
   }
 
   static WorkDir workDir() {
-    return new WorkDir(new Fs(new Configuration()).qualify(work.toString()));
+    return new WorkDir(new HadoopFiles(new Configuration()).qualify(work.toString()));
   }
 
   @Test
@@ -101,7 +101,7 @@ class SweepEndToEndTest {
   void sweepTrainsEveryVariantAndBeatsRandomRanking() {
     Outcome o = cli(args("sweep", "e2e"));
     assertThat(o.code()).as(o.err()).isZero();
-    List<RunSpec> runs = RunPlanner.plan(settings("e2e"), workDir(), new Fs(new Configuration()));
+    List<RunSpec> runs = RunPlanner.plan(settings("e2e"), workDir(), new HadoopFiles(new Configuration()));
     assertThat(runs).extracting(RunSpec::variant)
         .containsExactly(Variant.COSINE, Variant.QUERY_NORM, Variant.DOC_NORM, Variant.DOT);
     for (RunSpec run : runs) {
@@ -156,7 +156,7 @@ class SweepEndToEndTest {
   @Test
   @Order(2)
   void aSecondSweepTrainsNothingAndSaysSo() throws Exception {
-    List<RunSpec> runs = RunPlanner.plan(settings("e2e"), workDir(), new Fs(new Configuration()));
+    List<RunSpec> runs = RunPlanner.plan(settings("e2e"), workDir(), new HadoopFiles(new Configuration()));
     Map<String, FileTime> before = new HashMap<>();
     for (RunSpec run : runs) {
       before.put(run.id(), Files.getLastModifiedTime(work.resolve("runs/" + run.id() + "/_SUCCESS")));
@@ -176,7 +176,7 @@ class SweepEndToEndTest {
     // Another grid (seed 7) on the prepared data; the dot run's spec is corrupted before training,
     // so its worker fails at start-up while the other three train.
     String[] seed7 = {"-Dmagnitude.sweep.seeds=[7]", "-Dmagnitude.train.steps=10"};
-    List<RunSpec> runs = RunPlanner.plan(settings("broken", seed7), workDir(), new Fs(new Configuration()));
+    List<RunSpec> runs = RunPlanner.plan(settings("broken", seed7), workDir(), new HadoopFiles(new Configuration()));
     RunSpec dot = runs.stream().filter(r -> r.variant() == Variant.DOT).findFirst().orElseThrow();
     Path spec = work.resolve("runs/" + dot.id() + "/spec.json");
     Files.createDirectories(spec.getParent());
