@@ -1,14 +1,6 @@
 package dev.magnitude.ingest.io;
 
-import static org.apache.spark.sql.types.DataTypes.IntegerType;
-import static org.apache.spark.sql.types.DataTypes.LongType;
-import static org.apache.spark.sql.types.DataTypes.StringType;
-import static org.apache.spark.sql.types.DataTypes.createArrayType;
-import static org.apache.spark.sql.types.DataTypes.createStructField;
-import static org.apache.spark.sql.types.DataTypes.createStructType;
-
 import dev.magnitude.core.schema.Tables;
-import java.util.List;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -20,30 +12,11 @@ public final class PreparedSchemas {
   private PreparedSchemas() {}
 
   /** documents.avsc: id, text, token_ids (array of int). */
-  public static final StructType DOCUMENTS = textWithTokens();
+  public static final StructType DOCUMENTS = AvroSparkSchemas.of(Tables.DOCUMENTS);
   /** queries.avsc: id, text, token_ids (array of int). */
-  public static final StructType QUERIES = textWithTokens();
+  public static final StructType QUERIES = AvroSparkSchemas.of(Tables.QUERIES);
   /** qrels.avsc: query_id, doc_id, relevance. */
-  public static final StructType QRELS =
-      createStructType(
-          List.of(
-              createStructField(Tables.QUERY_ID, StringType, true),
-              createStructField(Tables.DOC_ID, StringType, true),
-              createStructField(Tables.RELEVANCE, IntegerType, true)));
+  public static final StructType QRELS = AvroSparkSchemas.of(Tables.QRELS);
   /** quarantine.avsc: file (relative to the raw folder), line (1-based), reason, raw. */
-  public static final StructType QUARANTINE =
-      createStructType(
-          List.of(
-              createStructField("file", StringType, true),
-              createStructField("line", LongType, true),
-              createStructField("reason", StringType, true),
-              createStructField("raw", StringType, true)));
-
-  private static StructType textWithTokens() {
-    return createStructType(
-        List.of(
-            createStructField(Tables.ID, StringType, true),
-            createStructField(Tables.TEXT, StringType, true),
-            createStructField(Tables.TOKEN_IDS, createArrayType(IntegerType, true), true)));
-  }
+  public static final StructType QUARANTINE = AvroSparkSchemas.of(Tables.QUARANTINE);
 }

@@ -11,6 +11,7 @@ import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.core.stats.DocNormEffect;
+import dev.magnitude.ingest.io.AvroSparkSchemas;
 import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.jobs.support.JobContext;
 import dev.magnitude.jobs.support.JobError;
@@ -30,7 +31,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -88,8 +88,8 @@ public final class AggregateJob {
     String summary = ResultTable.markdown(sweepId, rows, leftOut);
     String target = work.results(sweepId);
     String tmp = work.root() + "/results/." + sweepId + ".tmp-" + UUID.randomUUID();
-    write(runMetrics(rows), tmp + "/" + Tables.RUN_METRICS, runMetricsSchema());
-    write(queryRows, tmp + "/" + Tables.QUERY_METRICS, queryMetricsSchema());
+    write(runMetrics(rows), tmp + "/" + Tables.RUN_METRICS, AvroSparkSchemas.of(Tables.RUN_METRICS));
+    write(queryRows, tmp + "/" + Tables.QUERY_METRICS, AvroSparkSchemas.of(Tables.QUERY_METRICS));
     fs.writeAtomically(tmp + "/summary.md", summary);
     fs.writeAtomically(tmp + "/" + WorkDir.SUCCESS, "");
     fs.replace(tmp, target);
@@ -183,36 +183,5 @@ public final class AggregateJob {
 
   private void write(List<Row> rows, String path, StructType schema) {
     spark.createDataFrame(rows, schema).coalesce(1).write().mode("overwrite").parquet(path);
-  }
-
-  /** Field order and types of data-schemas/run_metrics.avsc. */
-  static StructType runMetricsSchema() {
-    StructType s = new StructType()
-        .add("run_id", DataTypes.StringType)
-        .add("variant", DataTypes.StringType)
-        .add("seed", DataTypes.LongType)
-        .add("dataset", DataTypes.StringType)
-        .add("split", DataTypes.StringType)
-        .add("queries", DataTypes.LongType)
-        .add("queries_without_relevant", DataTypes.LongType);
-    for (String c : List.of("ndcg_at_10", "mrr_at_10", "rr", "recall_at_100", "recall_at_10", "p_at_10", "map_at_100",
-        "doc_norm_d", "doc_norm_g", "doc_norm_d_ci_low", "doc_norm_d_ci_high")) {
-      s = s.add(c, DataTypes.DoubleType);
-    }
-    return s;
-  }
-
-  /** Field order and types of data-schemas/query_metrics.avsc. */
-  static StructType queryMetricsSchema() {
-    StructType s = new StructType()
-        .add("run_id", DataTypes.StringType)
-        .add("variant", DataTypes.StringType)
-        .add("dataset", DataTypes.StringType)
-        .add("split", DataTypes.StringType)
-        .add("query_id", DataTypes.StringType);
-    for (String c : List.of("ndcg_at_10", "mrr_at_10", "rr", "recall_at_100", "recall_at_10", "p_at_10", "map_at_100")) {
-      s = s.add(c, DataTypes.DoubleType);
-    }
-    return s;
   }
 }
