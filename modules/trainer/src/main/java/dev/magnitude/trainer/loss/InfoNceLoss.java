@@ -27,6 +27,12 @@ import java.util.Objects;
  * <p>As a DJL {@link Loss} (so a Trainer can be configured with it), {@link #evaluate} takes the
  * predictions (queries, documents) and the labels (excluded); the accumulator methods inherited from
  * DJL's evaluator are unused. {@link #loss} itself holds no state.
+ *
+ * <p>The constants of the differentiable path (τ, the norm floor) are tensors PyTorch allocates and
+ * owns ({@code full}), never Java numbers: DJL's {@code div(Number)}, {@code maximum(Number)} etc.
+ * wrap the number in a tensor over Java memory and close it on return, and autograd, which keeps
+ * that tensor for backward, then reads freed memory if a garbage collection runs between forward and
+ * backward (see {@code TextEncoder}). The arrays created here belong to the manager of the inputs.
  */
 public final class InfoNceLoss extends Loss {
   /** Added to the logit of an excluded column: exp of it underflows to 0, so its softmax weight is 0. */
@@ -104,7 +110,7 @@ public final class InfoNceLoss extends Loss {
     }
     NDArray q = variant.normalizesQuery() ? normalizeRows(queries) : queries;
     NDArray d = variant.normalizesDocument() ? normalizeRows(documents) : documents;
-    NDArray logits = q.matMul(d.transpose()).div((float) temperature);
+    NDArray logits = q.matMul(d.transpose()).div(constant(queries, (float) temperature));
     if (excluded == null) {
       return logits;
     }
@@ -122,6 +128,11 @@ public final class InfoNceLoss extends Loss {
    * @return (B, E), rows of norm 1 (or 0 for a zero row)
    */
   public static NDArray normalizeRows(NDArray x) {
-    return x.div(x.norm(new int[] {1}, true).maximum(NORM_FLOOR));
+    return x.div(x.norm(new int[] {1}, true).maximum(constant(x, NORM_FLOOR)));
+  }
+
+  /** A float32 scalar tensor allocated by the engine itself, on the manager and device of {@code like}. */
+  private static NDArray constant(NDArray like, float value) {
+    return like.getManager().full(new Shape(), value, DataType.FLOAT32).toDevice(like.getDevice(), false);
   }
 }

@@ -7,10 +7,16 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.transformer.BertBlock;
+import ai.djl.nn.transformer.IdEmbedding;
+import ai.djl.nn.transformer.TransformerEncoderBlock;
+import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.run.EncoderSpec;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -33,6 +39,18 @@ import java.util.function.UnaryOperator;
  * inference. Its transformer blocks use dropout 0.1 (fixed by DJL); the embedding dropout is
  * {@link #EMBEDDING_DROPOUT}. Its CLS pooling projection (token 1, tanh) is unused and frozen.
  *
+ * <p>The forward is {@link #forward(ParameterStore, boolean)}, not {@code BertBlock.forward}: the same
+ * child blocks and operations in the same order, without BertBlock's per-layer memory scopes. Those
+ * scopes close every intermediate array of a layer as soon as the layer returns, and on the PyTorch
+ * engine an array that DJL creates from Java data (such as the 1/√H attention scale each
+ * ScaledDotProductAttentionBlock creates and multiplies the scores by) is a view of a direct
+ * ByteBuffer that only the open NDArray keeps reachable. Autograd keeps using that memory until
+ * backward; once the array is closed, a garbage collection between forward and backward frees it and
+ * backward multiplies by whatever the allocator wrote there: silently wrong, huge or NaN gradients of
+ * every layer below the top attention's scores, at steps that depend on GC timing. Here every array
+ * of the forward belongs to the caller's manager, so it lives until the caller closes that manager
+ * after backward and the optimizer step.
+ *
  * <p>Not thread-safe (like DJL blocks).
  */
 public final class TextEncoder {
@@ -44,6 +62,12 @@ public final class TextEncoder {
 
   private final EncoderSpec spec;
   private final BertBlock block;
+  private final IdEmbedding tokenEmbedding;
+  private final IdEmbedding typeEmbedding;
+  private final Parameter positionEmbedding;
+  private final BatchNorm embeddingNorm;
+  private final Dropout embeddingDropout;
+  private final List<TransformerEncoderBlock> layers = new ArrayList<>();
 
   /** @throws IllegalArgumentException if the spec cannot be built (kind, max-length &lt; 2) */
   public TextEncoder(EncoderSpec spec) {
@@ -70,6 +94,33 @@ public final class TextEncoder {
             .optMaxSequenceLength(spec.maxLength())
             .optHiddenDropoutProbability(EMBEDDING_DROPOUT)
             .build();
+    this.tokenEmbedding = child("tokenEmbedding", IdEmbedding.class);
+    this.typeEmbedding = child("typeEmbedding", IdEmbedding.class);
+    this.embeddingNorm = child("embeddingNorm", BatchNorm.class);
+    this.embeddingDropout = child("embeddingDropout", Dropout.class);
+    this.positionEmbedding = block.getDirectParameters().get("positionEmbedding");
+    for (Pair<String, Block> c : block.getChildren()) {
+      if (c.getValue() instanceof TransformerEncoderBlock layer) {
+        layers.add(layer);
+      }
+    }
+    if (positionEmbedding == null || layers.size() != spec.layers()) {
+      throw new IllegalStateException(
+          "DJL's BertBlock does not have the expected structure (positionEmbedding, " + spec.layers()
+              + " transformer blocks): " + block.getChildren().keys() + "; TextEncoder.forward must follow it");
+    }
+  }
+
+  /** BertBlock's child block named {@code name} (children are named with a 2-digit index prefix). */
+  private <T extends Block> T child(String name, Class<T> type) {
+    for (Pair<String, Block> c : block.getChildren()) {
+      if (c.getKey().replaceFirst("^\\d+", "").equals(name) && type.isInstance(c.getValue())) {
+        return type.cast(c.getValue());
+      }
+    }
+    throw new IllegalStateException(
+        "DJL's BertBlock has no " + type.getSimpleName() + " child '" + name + "': " + block.getChildren().keys()
+            + "; TextEncoder.forward must follow it");
   }
 
   public Block block() {
@@ -131,10 +182,50 @@ public final class TextEncoder {
   }
 
   /**
+   * The encoder's forward, as BertBlock computes it (same children, operations and order, so the same
+   * values and dropout draws) but without its memory scopes: every array it creates is attached to the
+   * manager of the inputs, so everything autograd saved stays valid until the caller closes that
+   * manager (after backward). The unused CLS pooling is not computed.
+   *
+   * @param parameters the parameter store (on one device, the parameter arrays themselves)
+   * @param training true: dropout and BatchNorm batch statistics (and their running averages updated);
+   *     false: eval mode
+   * @return a function from the inputs of {@link #inputs} to (the sequence output (B, S, E))
+   */
+  public UnaryOperator<NDList> forward(ParameterStore parameters, boolean training) {
+    return inputs -> new NDList(sequence(parameters, inputs, training));
+  }
+
+  private NDArray sequence(ParameterStore ps, NDList inputs, boolean training) {
+    NDArray tokenIds = inputs.get(0);
+    NDArray typeIds = inputs.get(1);
+    NDArray masks = inputs.get(2);
+    NDArray tokens = tokenEmbedding.forward(ps, new NDList(tokenIds), training).singletonOrThrow();
+    NDArray types = typeEmbedding.forward(ps, new NDList(typeIds), training).singletonOrThrow();
+    NDArray positions = ps.getValue(positionEmbedding, tokenIds.getDevice(), training);
+    NDArray embedding = tokens.add(types).add(positions);
+    NDList normalized = embeddingNorm.forward(ps, new NDList(embedding), training);
+    NDList hidden = embeddingDropout.forward(ps, normalized, training);
+    // BertBlock's mask offset: 0 where attended, -100000 where padding, as (B, 1, S, S). No gradient
+    // flows through the mask, so the Number overloads (temporary scalars) are harmless here.
+    NDArray attentionMask = BertBlock.createAttentionMaskFromInputMask(tokenIds, masks);
+    Shape m = attentionMask.getShape();
+    NDArray offsetMask =
+        attentionMask.reshape(m.get(0), 1, m.get(1), m.get(2)).toType(DataType.FLOAT32, false)
+            .mul(-1f).add(1f).mul(-100000f);
+    for (TransformerEncoderBlock layer : layers) {
+      hidden = layer.forward(ps, new NDList(hidden.head(), offsetMask), training);
+    }
+    return hidden.head();
+  }
+
+  /**
    * Embeds texts.
    *
-   * @param forward the block's forward: {@code trainer::forward} for training (dropout, batch
-   *     statistics, gradients), {@code trainer::evaluate} for inference
+   * @param forward the encoder's forward: {@link #forward(ParameterStore, boolean)} with training =
+   *     true for training (dropout, batch statistics, gradients), false for inference. For training,
+   *     do not pass a forward that closes intermediate arrays before backward (such as
+   *     {@code trainer::forward}, which runs {@code BertBlock.forward}; see the class comment)
    * @param texts B token-id lists
    * @return raw embeddings (B, E) float32
    */

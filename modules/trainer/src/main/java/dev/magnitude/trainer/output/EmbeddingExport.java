@@ -2,6 +2,7 @@ package dev.magnitude.trainer.output;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.trainer.data.DataSchemas;
@@ -30,12 +31,15 @@ public final class EmbeddingExport {
   private final TextEncoder encoder;
   private final PreparedTables tables;
   private final Configuration conf;
+  private final ParameterStore parameters;
 
+  /** @param trainer holds the final parameters (the training is over) */
   public EmbeddingExport(Trainer trainer, TextEncoder encoder, PreparedTables tables, Configuration conf) {
     this.trainer = trainer;
     this.encoder = encoder;
     this.tables = tables;
     this.conf = conf;
+    this.parameters = new ParameterStore(trainer.getManager(), false);
   }
 
   /**
@@ -68,7 +72,7 @@ public final class EmbeddingExport {
     try (NDManager scope = trainer.getManager().newSubManager()) {
       List<int[]> tokens = new ArrayList<>(pending.size());
       pending.forEach(t -> tokens.add(t.tokenIds()));
-      NDArray embeddings = encoder.embed(trainer::evaluate, scope, tokens);
+      NDArray embeddings = encoder.embed(encoder.forward(parameters, false), scope, tokens);
       vectors = embeddings.toFloatArray();
     }
     for (int i = 0; i < pending.size(); i++) {

@@ -3,6 +3,7 @@ package dev.magnitude.trainer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.trainer.RunFailure;
@@ -16,8 +17,11 @@ import java.util.List;
  * (queries then documents, see {@link TextEncoder} for why together), InfoNCE, backward, guards,
  * optional global-norm clipping, Adam update.
  *
- * <p>Per-step arrays live in a sub-manager closed at the end of the step. Not thread-safe; one per
- * process, since DJL's PyTorch gradient collector is process-global.
+ * <p>The forward is {@link TextEncoder#forward}, not {@code trainer.forward} (BertBlock's own forward
+ * releases arrays autograd still needs, see {@link TextEncoder}); it reads the same parameter arrays
+ * the trainer's optimizer updates in place. Every array of a step, the whole forward included, lives
+ * in a sub-manager closed at the end of the step, after backward and the optimizer update. Not
+ * thread-safe; one per process, since DJL's PyTorch gradient collector is process-global.
  */
 public final class ContrastiveTraining {
   private final Trainer trainer;
@@ -26,7 +30,12 @@ public final class ContrastiveTraining {
   private final BatchSampler sampler;
   private final LearningRateSchedule schedule;
   private final TrainingSpec settings;
+  private final ParameterStore parameters;
 
+  /**
+   * @param trainer initialized, with the encoder's block as its model's block; the parameter arrays
+   *     must not be replaced afterwards (load checkpoints before)
+   */
   public ContrastiveTraining(
       Trainer trainer,
       TextEncoder encoder,
@@ -40,6 +49,7 @@ public final class ContrastiveTraining {
     this.sampler = sampler;
     this.schedule = schedule;
     this.settings = settings;
+    this.parameters = new ParameterStore(trainer.getManager(), false);
   }
 
   /**
@@ -61,7 +71,7 @@ public final class ContrastiveTraining {
       float[] queryNorms;
       float[] documentNorms;
       try (GradientCollector collector = trainer.newGradientCollector()) {
-        NDArray embeddings = encoder.embed(trainer::forward, scope, texts);
+        NDArray embeddings = encoder.embed(encoder.forward(parameters, true), scope, texts);
         NDArray queries = embeddings.get("0:" + b);
         NDArray documents = embeddings.get(b + ":");
         NDArray value = loss.loss(queries, documents, scope.create(batch.excluded()));
@@ -79,7 +89,8 @@ public final class ContrastiveTraining {
       double gradNorm = GradientNorms.globalNorm(gradients);
       if (!Double.isFinite(gradNorm)) {
         throw new RunFailure(
-            "non-finite gradient norm at step " + step + " (variant " + loss.variant() + ")"
+            "non-finite gradient norm at step " + step + " (variant " + loss.variant() + "): "
+                + GradientNorms.describeNonFinite(encoder.block().getParameters())
                 + "; lower learning-rate or set gradient-clip");
       }
       if (settings.gradientClip() > 0) {

@@ -2,6 +2,7 @@ package dev.magnitude.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
@@ -33,13 +34,54 @@ public final class GradientNorms {
     return gradients;
   }
 
-  /** √(Σ over all gradients of Σ g²), accumulated in double; NaN or ∞ if any gradient is. */
+  /**
+   * √(Σ over all gradients of Σ g²), computed in double: finite whenever every gradient is finite (a
+   * float32 sum of squares would overflow to ∞ from |g| ≈ 1.8e19 on), NaN or ∞ if any gradient is.
+   */
   public static double globalNorm(List<NDArray> gradients) {
     double squares = 0;
     for (NDArray g : gradients) {
-      squares += g.square().sum().getFloat();
+      try (NDArray wide = g.toType(DataType.FLOAT64, true);
+          NDArray square = wide.square();
+          NDArray sum = square.sum()) {
+        squares += sum.getDouble();
+      }
     }
     return Math.sqrt(squares);
+  }
+
+  /**
+   * Which trainable parameters have a NaN or infinite gradient, for the failure message of the guard
+   * (only called when the global norm is not finite).
+   */
+  public static String describeNonFinite(PairList<String, Parameter> parameters) {
+    List<String> bad = new ArrayList<>();
+    for (Pair<String, Parameter> p : parameters) {
+      Parameter parameter = p.getValue();
+      if (!parameter.requiresGradient()) {
+        continue;
+      }
+      try (NDArray gradient = parameter.getArray().getGradient()) {
+        long nan = 0;
+        long infinite = 0;
+        for (float v : gradient.toFloatArray()) {
+          if (Float.isNaN(v)) {
+            nan++;
+          } else if (Float.isInfinite(v)) {
+            infinite++;
+          }
+        }
+        if (nan + infinite > 0) {
+          bad.add(p.getKey() + " (" + nan + " NaN, " + infinite + " infinite of " + gradient.size() + ")");
+        }
+      }
+    }
+    if (bad.isEmpty()) {
+      return "no gradient is NaN or infinite, their norm overflows double";
+    }
+    int shown = Math.min(bad.size(), 3);
+    return "non-finite gradient in " + String.join(", ", bad.subList(0, shown))
+        + (bad.size() > shown ? " and " + (bad.size() - shown) + " more parameters" : "");
   }
 
   /**

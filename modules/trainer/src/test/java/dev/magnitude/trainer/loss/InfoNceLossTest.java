@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.engine.Engine;
 import dev.magnitude.core.run.Variant;
+import dev.magnitude.trainer.ForcedGc;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -125,6 +126,59 @@ class InfoNceLossTest {
     assertThat(gradientDotRow(Variant.QUERY_NORM, q, d)).containsExactly(new double[4], within(1e-5));
     assertThat(Arrays.stream(gradientDotRow(Variant.DOT, q, d)).map(Math::abs).max().getAsDouble())
         .isGreaterThan(1e-3);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Variant.class)
+  void gradientDoesNotDependOnAGarbageCollectionBeforeBackward(Variant variant) {
+    // The loss's constants (τ, the norm floor) are saved by autograd for backward. Were they Java
+    // numbers (div(Number) and the like wrap them in a tensor over a direct ByteBuffer and close it at
+    // once), a GC between forward and backward would free that memory and backward would read garbage:
+    // huge, zero or NaN gradients with a perfectly normal loss.
+    Random random = new Random(variant.ordinal() + 3);
+    float[][] q = randomMatrix(random, 6, 4);
+    float[][] d = randomMatrix(random, 6, 4);
+    float[][] reference = gradients(variant, q, d, false);
+    float[][] afterGc = gradients(variant, q, d, true);
+    for (int side = 0; side < 2; side++) {
+      for (float g : reference[side]) {
+        assertThat(g).isFinite();
+      }
+      assertThat(afterGc[side]).as("side %d", side).containsExactly(reference[side]);
+    }
+  }
+
+  @Test
+  void zeroRowHasFiniteLossAndGradient() {
+    // ‖x‖ is floored before dividing and PyTorch's norm backward is 0 at 0: a zero row embeds as a
+    // zero row with a finite (if large: 1/NORM_FLOOR) gradient, not NaN.
+    float[][] q = {{0, 0}, {0, 2}};
+    float[][] d = {{2, 0}, {1, 1}};
+    float[][] g = gradients(Variant.COSINE, q, d, false);
+    for (float[] side : g) {
+      for (float v : side) {
+        assertThat(v).isFinite();
+      }
+    }
+  }
+
+  /** ∂loss/∂queries and ∂loss/∂documents, optionally with a garbage collection before backward. */
+  private float[][] gradients(Variant variant, float[][] q, float[][] d, boolean collectBeforeBackward) {
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray qa = scope.create(q);
+      NDArray da = scope.create(d);
+      qa.setRequiresGradient(true);
+      da.setRequiresGradient(true);
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray value = new InfoNceLoss(variant, 0.05).loss(qa, da, null);
+        assertThat(value.getFloat()).isFinite();
+        if (collectBeforeBackward) {
+          ForcedGc.collect();
+        }
+        collector.backward(value);
+      }
+      return new float[][] {qa.getGradient().toFloatArray(), da.getGradient().toFloatArray()};
+    }
   }
 
   @Test

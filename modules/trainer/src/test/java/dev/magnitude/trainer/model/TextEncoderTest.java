@@ -12,10 +12,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
+import ai.djl.util.Pair;
 import dev.magnitude.core.run.EncoderSpec;
+import dev.magnitude.trainer.ForcedGc;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TextEncoderTest {
@@ -70,6 +76,81 @@ class TextEncoderTest {
         }
       }
     }
+  }
+
+  @Test
+  void forwardComputesWhatBertBlockComputes() {
+    // TextEncoder.forward follows BertBlock.forward without its memory scopes; eval mode is
+    // deterministic, so both routes must agree (exactly: the same operations in the same order).
+    Engine.getInstance().setRandomSeed(5);
+    try (Model model = Model.newInstance("same-forward")) {
+      model.setBlock(encoder.block());
+      encoder.block().setInitializer(new TruncatedNormalInitializer(0.02f), Parameter.Type.WEIGHT);
+      encoder.block().initialize(model.getNDManager(), DataType.FLOAT32, encoder.inputShapes(2));
+      try (NDManager scope = model.getNDManager().newSubManager()) {
+        ParameterStore ps = new ParameterStore(scope, false);
+        List<int[]> texts = List.of(new int[] {4, 9, 12}, new int[] {20, 21, 22, 23}, new int[] {});
+        float[] viaBertBlock = encoder.embed(in -> encoder.block().forward(ps, in, false), scope, texts).toFloatArray();
+        float[] viaEncoder = encoder.embed(encoder.forward(ps, false), scope, texts).toFloatArray();
+        assertThat(viaEncoder).containsExactly(viaBertBlock);
+      }
+    }
+  }
+
+  @Test
+  void trainingGradientsDoNotDependOnAGarbageCollectionBeforeBackward() {
+    // The regression behind "non-finite gradient norm at step 482 (variant cosine)" with a normal loss:
+    // BertBlock.forward closes each layer's arrays when the layer returns, among them the 1/√H scale
+    // every attention block creates from a Java float (a tensor over a direct ByteBuffer) and that
+    // autograd keeps for backward. A GC before backward then freed it, and the gradients of the
+    // attention scores and of everything below them were garbage (1e30 or NaN). The encoder's own
+    // forward keeps every array until the caller's manager closes.
+    Engine.getInstance().setRandomSeed(9);
+    try (Model model = Model.newInstance("gc-before-backward")) {
+      model.setBlock(encoder.block());
+      encoder.block().setInitializer(new TruncatedNormalInitializer(0.02f), Parameter.Type.WEIGHT);
+      encoder.block().initialize(model.getNDManager(), DataType.FLOAT32, encoder.inputShapes(4));
+      encoder.prepareParameters();
+      List<int[]> texts = List.of(new int[] {4, 9, 12}, new int[] {20, 21, 22, 23}, new int[] {7}, new int[] {5, 6});
+      Map<String, float[]> reference = trainingGradients(model, texts, false);
+      Map<String, float[]> afterGc = trainingGradients(model, texts, true);
+      assertThat(afterGc.keySet()).containsExactlyElementsOf(reference.keySet());
+      for (Map.Entry<String, float[]> e : reference.entrySet()) {
+        for (float g : e.getValue()) {
+          assertThat(g).as(e.getKey()).isFinite();
+        }
+        assertThat(afterGc.get(e.getKey())).as(e.getKey()).containsExactly(e.getValue());
+      }
+    }
+  }
+
+  /** One training forward (dropout reseeded, so both calls draw alike) and backward; reads and zeroes the gradients. */
+  private Map<String, float[]> trainingGradients(Model model, List<int[]> texts, boolean collectBeforeBackward) {
+    Engine.getInstance().setRandomSeed(11);
+    Map<String, float[]> gradients = new LinkedHashMap<>();
+    try (NDManager scope = model.getNDManager().newSubManager()) {
+      ParameterStore ps = new ParameterStore(scope, false);
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray embeddings = encoder.embed(encoder.forward(ps, true), scope, texts);
+        NDArray value = embeddings.square().sum();
+        if (collectBeforeBackward) {
+          ForcedGc.collect();
+        }
+        collector.backward(value);
+      }
+      List<Pair<String, Parameter>> trainable = new ArrayList<>();
+      encoder.block().getParameters().forEach(p -> {
+        if (p.getValue().requiresGradient()) {
+          trainable.add(p);
+        }
+      });
+      for (Pair<String, Parameter> p : trainable) {
+        NDArray g = p.getValue().getArray().getGradient();
+        gradients.put(p.getKey(), g.toFloatArray());
+        g.subi(g);
+      }
+    }
+    return gradients;
   }
 
   @Test
