@@ -63,6 +63,8 @@ public final class TrainJob {
         outcomes.put(id, new RunOutcome(id, true, true, 0, List.of(), 0));
         continue;
       }
+      // The id is the spec's hash, so an existing spec.json is this spec: it is kept as it is (a
+      // damaged one makes the worker fail with the reason; deleting the run folder starts over).
       if (!fs.exists(work.spec(id))) {
         fs.writeAtomically(work.spec(id), spec.canonicalJson());
       }
@@ -100,9 +102,7 @@ public final class TrainJob {
 
   private void recordFailure(RunOutcome o) {
     if (o.succeeded()) {
-      if (fs.exists(work.failure(o.runId()))) {
-        fs.delete(work.failure(o.runId()));
-      }
+      fs.delete(work.failure(o.runId())); // a failure of an earlier attempt is history now
       return;
     }
     Map<String, Object> failure = new LinkedHashMap<>();
