@@ -121,6 +121,9 @@ final class Binder {
     if (where == null || where.contains("reference.conf")) {
       return "";
     }
+    if (where.startsWith("-D")) {
+      return " (set by -D" + full(key) + ")";
+    }
     return " (set in " + where + (origin.lineNumber() > 0 ? " line " + origin.lineNumber() : "") + ")";
   }
 

@@ -135,6 +135,11 @@ class SettingsTest {
     assertThat(s.sweep().variants()).containsExactly(Variant.DOT, Variant.COSINE);
     assertThat(s.workDir()).isEqualTo("hdfs://nn:8020/user/me/work");
     assertThat(s.train().workerJavaOptions()).containsExactly("-Xmx2g", "-XX:+UseSerialGC");
+    assertThatThrownBy(() -> load("", Map.of("magnitude.train.steps", "many")).train())
+        .hasMessage("magnitude.train.steps = \"many\" (set by -Dmagnitude.train.steps): expected an integer");
+    assertThatThrownBy(() -> load("", Map.of("magnitude.sweep.variants", "[cosine, l2]")).sweep())
+        .hasMessage("magnitude.sweep.variants = \"l2\" (set by -Dmagnitude.sweep.variants): expected variants among"
+            + " cosine, query-norm, doc-norm, dot");
     assertThatThrownBy(() -> load("", Map.of("magnitude.sweep.seeds", "[1, 2")))
         .isInstanceOf(ConfigError.class)
         .hasMessageStartingWith("-Dmagnitude.sweep.seeds=[1, 2 cannot be parsed");
