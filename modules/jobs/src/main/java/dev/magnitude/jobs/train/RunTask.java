@@ -41,7 +41,9 @@ final class RunTask implements FlatMapFunction<Iterator<PlannedRun>, RunOutcome>
         outcomes.add(new RunOutcome(run.runId(), true, true, 0, List.of(), 0));
         continue;
       }
-      RunOutcome outcome = launcher.launch(run.runId(), run.specUri(), gpus, System.err::println);
+      Thread taskThread = Thread.currentThread();
+      RunOutcome outcome = launcher.launch(run.runId(), run.specUri(), gpus, System.err::println,
+          () -> taskThread.isInterrupted() || (task != null && task.isInterrupted()));
       if (!outcome.succeeded() && attempt + 1 < maxAttempts) {
         throw new IllegalStateException(
             "run " + run.runId() + " failed (exit " + outcome.exitCode() + ", attempt " + (attempt + 1) + " of "

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -38,6 +39,7 @@ import java.util.function.Consumer;
 public final class WorkerLauncher implements Serializable {
   public static final String WORKER_MAIN = "dev.magnitude.trainer.WorkerMain";
   static final int TAIL_LINES = 25;
+  static final long CANCEL_POLL_MILLIS = 200;
 
   private final List<String> javaOptions;
   private final int threads;
@@ -66,6 +68,18 @@ public final class WorkerLauncher implements Serializable {
    */
   public RunOutcome launch(String runId, String specUri, List<String> gpuAddresses, Consumer<String> log)
       throws InterruptedException {
+    Thread caller = Thread.currentThread();
+    return launch(runId, specUri, gpuAddresses, log, caller::isInterrupted);
+  }
+
+  /**
+   * Runs the worker to its end, or until {@code cancelled} turns true: then the worker is killed and
+   * an InterruptedException is thrown. A silent worker blocks the output reader, so a watcher thread
+   * polls {@code cancelled} (a killed Spark task) every {@value #CANCEL_POLL_MILLIS} ms.
+   */
+  public RunOutcome launch(
+      String runId, String specUri, List<String> gpuAddresses, Consumer<String> log, BooleanSupplier cancelled)
+      throws InterruptedException {
     long start = System.nanoTime();
     List<String> command = command(specUri);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
@@ -79,6 +93,7 @@ public final class WorkerLauncher implements Serializable {
     }
     Thread killer = new Thread(process::destroyForcibly, "kill-worker-" + runId);
     Runtime.getRuntime().addShutdownHook(killer);
+    Thread watcher = watch(process, cancelled, runId);
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
@@ -95,6 +110,9 @@ public final class WorkerLauncher implements Serializable {
         }
       }
       int exit = process.waitFor();
+      if (cancelled.getAsBoolean()) {
+        throw new InterruptedException("run " + runId + " cancelled; its worker was killed");
+      }
       double seconds = (System.nanoTime() - start) / 1e9;
       return new RunOutcome(runId, exit == 0, false, exit, List.copyOf(tail), seconds);
     } catch (IOException e) {
@@ -105,12 +123,32 @@ public final class WorkerLauncher implements Serializable {
       process.destroyForcibly();
       throw e;
     } finally {
+      watcher.interrupt();
       try {
         Runtime.getRuntime().removeShutdownHook(killer);
       } catch (IllegalStateException shuttingDown) {
         // the hook runs anyway
       }
     }
+  }
+
+  private static Thread watch(Process process, BooleanSupplier cancelled, String runId) {
+    Thread watcher = new Thread(() -> {
+      try {
+        while (process.isAlive()) {
+          if (cancelled.getAsBoolean()) {
+            process.destroyForcibly();
+            return;
+          }
+          Thread.sleep(CANCEL_POLL_MILLIS);
+        }
+      } catch (InterruptedException done) {
+        // the launch is over
+      }
+    }, "watch-worker-" + runId);
+    watcher.setDaemon(true);
+    watcher.start();
+    return watcher;
   }
 
   List<String> command(String specUri) {

@@ -2,10 +2,16 @@ package dev.magnitude.jobs.train;
 
 /**
  * Stands in for the trainer's WorkerMain in launcher tests: prints worker-style JSON events, echoes its
- * environment, then exits with the code named in the spec argument ({@code --spec exit:<code>}).
+ * environment, then exits with the code named in the spec argument ({@code --spec exit:<code>}); or
+ * prints its start and stays silent for a while ({@code --spec sleep:<millis>}).
  */
 public final class FakeWorker {
-  public static void main(String[] args) {
+  public static void main(String[] args) throws InterruptedException {
+    if (args[1].startsWith("sleep:")) {
+      System.out.println("{\"event\":\"start\",\"run\":\"r\",\"device\":\"cpu()\",\"threads\":1,\"steps\":10}");
+      Thread.sleep(Long.parseLong(args[1].substring("sleep:".length())));
+      System.exit(0);
+    }
     int exit = Integer.parseInt(args[1].substring("exit:".length()));
     System.out.println("{\"event\":\"start\",\"run\":\"r\",\"device\":\"cpu()\",\"threads\":1,\"steps\":10}");
     System.out.println("{\"event\":\"progress\",\"run\":\"r\",\"step\":5,\"steps\":10,\"loss\":1.5,\"pairsPerSecond\":100.0}");

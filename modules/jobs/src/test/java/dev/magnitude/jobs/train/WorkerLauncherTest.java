@@ -1,6 +1,7 @@
 package dev.magnitude.jobs.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.File;
 import java.net.URL;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,5 +72,25 @@ class WorkerLauncherTest {
     RunOutcome o = broken.launch("run-d", "exit:0", List.of(), line -> {});
     assertThat(o.succeeded()).isFalse();
     assertThat(String.join("\n", o.lastLines())).contains("NoSuchOption");
+  }
+
+  @Test
+  void aCancelledTaskKillsItsSilentWorker() {
+    // the worker sleeps 60 s without output; the task is cancelled after about a second
+    long start = System.nanoTime();
+    AtomicBoolean cancelled = new AtomicBoolean();
+    new Thread(() -> {
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException ignored) {
+        // test over
+      }
+      cancelled.set(true);
+    }).start();
+    assertThatThrownBy(
+            () -> launcher.launch("run-e", "sleep:60000", List.of(), line -> {}, cancelled::get))
+        .isInstanceOf(InterruptedException.class)
+        .hasMessage("run run-e cancelled; its worker was killed");
+    assertThat((System.nanoTime() - start) / 1e9).isLessThan(30);
   }
 }
