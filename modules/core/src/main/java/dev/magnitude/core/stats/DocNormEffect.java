@@ -62,11 +62,30 @@ public record DocNormEffect(
       double level) {
     Objects.requireNonNull(docNorms, "docNorms must not be null");
     Objects.requireNonNull(relevantByQuery, "relevantByQuery must not be null");
+    return compute(docNorms, relevantByQuery, neverRelevantMoments(docNorms, relevantByQuery), samples, seed, level);
+  }
+
+  /**
+   * The same effect for corpora too large for one map: only the relevant documents' norms, and the
+   * never-relevant group as its moments (e.g. summed per document shard in Spark and combined).
+   *
+   * @param relevantNorms docId → norm for (at least) every document relevant to some query
+   * @param neverRelevant moments of the norms of every document relevant to no query
+   */
+  public static DocNormEffect compute(
+      Map<String, Double> relevantNorms,
+      Map<String, Set<String>> relevantByQuery,
+      Moments neverRelevant,
+      int samples,
+      long seed,
+      double level) {
+    Objects.requireNonNull(relevantNorms, "relevantNorms must not be null");
+    Objects.requireNonNull(relevantByQuery, "relevantByQuery must not be null");
+    Objects.requireNonNull(neverRelevant, "neverRelevant must not be null");
     Bootstrap.checkSamples(samples);
     Bootstrap.checkLevel(level);
-    List<Moments> byQuery = relevantMomentsByQuery(docNorms, relevantByQuery);
+    List<Moments> byQuery = relevantMomentsByQuery(relevantNorms, relevantByQuery);
     Moments relevant = union(byQuery);
-    Moments neverRelevant = neverRelevantMoments(docNorms, relevantByQuery);
     double d = EffectSize.cohensD(relevant, neverRelevant);
     double g = EffectSize.hedgesG(d, relevant.count(), neverRelevant.count());
     Bootstrap.Result ci = byQuery.isEmpty()

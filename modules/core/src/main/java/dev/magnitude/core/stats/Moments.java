@@ -1,5 +1,6 @@
 package dev.magnitude.core.stats;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
@@ -12,7 +13,7 @@ import java.util.Objects;
  * @param mean their mean; NaN when count is 0
  * @param m2 Σ (x − mean)²; 0 when count is 0
  */
-public record Moments(long count, double mean, double m2) {
+public record Moments(long count, double mean, double m2) implements Serializable {
 
   /** The moments of no value. */
   public static final Moments EMPTY = new Moments(0, Double.NaN, 0);

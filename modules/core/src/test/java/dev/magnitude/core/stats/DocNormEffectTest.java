@@ -142,4 +142,19 @@ class DocNormEffectTest {
     }
     return new ToyRun(norms, relevant);
   }
+
+  @Test
+  void momentsRouteForLargeCorporaEqualsTheMapRoute() {
+    // Same toy corpus as above; the never-relevant group {1, 2, 3} given as moments, the map holding
+    // only the relevant documents: every field must agree with the all-documents route.
+    Map<String, Double> all = Map.of("d1", 4.0, "d2", 6.0, "d3", 8.0, "d4", 1.0, "d5", 2.0, "d6", 3.0);
+    Map<String, Double> relevantOnly = Map.of("d1", 4.0, "d2", 6.0, "d3", 8.0);
+    Map<String, Set<String>> relevant = Map.of("q1", Set.of("d1", "d2"), "q2", Set.of("d2", "d3"));
+    Moments never = Moments.EMPTY.add(1.0).add(2.0).add(3.0);
+    DocNormEffect viaMap = DocNormEffect.compute(all, relevant, 300, 5L, 0.95);
+    DocNormEffect viaMoments = DocNormEffect.compute(relevantOnly, relevant, never, 300, 5L, 0.95);
+    assertThat(viaMoments.d()).isCloseTo(2.82842712474619, EPS);
+    assertThat(viaMoments).usingRecursiveComparison().withComparatorForType(
+        (a, b) -> Math.abs(a - b) < 1e-12 ? 0 : Double.compare(a, b), Double.class).isEqualTo(viaMap);
+  }
 }

@@ -11,6 +11,7 @@ import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.core.stats.DocNormEffect;
+import dev.magnitude.core.stats.Moments;
 import dev.magnitude.ingest.io.AvroSparkSchemas;
 import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.jobs.support.JobContext;
@@ -19,6 +20,7 @@ import dev.magnitude.jobs.train.RunPlanner;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +28,15 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import scala.Tuple2;
 
 /**
  * The aggregate job: scores every finished run of the sweep exhaustively on its evaluation sets under
@@ -119,14 +124,38 @@ public final class AggregateJob {
           spec.id(), spec.variant().id(), eval.dataset(), eval.split(), m.queryId(),
           m.ndcgAt10(), m.mrrAt10(), m.rr(), m.recallAt100(), m.recallAt10(), m.pAt10(), m.mapAt100()));
     }
-    Map<String, Double> norms = new HashMap<>();
-    for (Row r : docs.select("id", "norm").collectAsList()) {
-      norms.put(r.getString(0), r.getDouble(1));
-    }
-    DocNormEffect effect =
-        DocNormEffect.compute(norms, relevantByQuery(qrels), agg.bootstrapSamples(), agg.bootstrapSeed(), agg.level());
+    Map<String, Set<String>> relevant = relevantByQuery(qrels);
+    DocNormEffect effect = docNormEffect(jsc, docs, relevant, agg, docsPath);
     return new RunMetricsRow(
         spec, eval.dataset(), eval.split(), evaluation.queries(), evaluation.queriesWithoutRelevant(), evaluation.mean(), effect);
+  }
+
+  /**
+   * The document-norm effect without bringing the corpus to the driver: the norms of relevant
+   * documents are collected (they are few), the never-relevant group is summed per shard as moments.
+   */
+  private static DocNormEffect docNormEffect(
+      JavaSparkContext jsc, Dataset<Row> docs, Map<String, Set<String>> relevant, AggregateSettings agg, String docsPath) {
+    Set<String> relevantIds = new HashSet<>();
+    relevant.values().forEach(relevantIds::addAll);
+    Broadcast<Set<String>> ids = jsc.broadcast(relevantIds);
+    try {
+      JavaRDD<Row> norms = docs.select("id", "norm").javaRDD();
+      Map<String, Double> relevantNorms = new HashMap<>(
+          norms.filter(r -> ids.value().contains(r.getString(0)))
+              .mapToPair(r -> new Tuple2<>(r.getString(0), r.getDouble(1)))
+              .collectAsMap());
+      Moments never = norms.filter(r -> !ids.value().contains(r.getString(0)))
+          .map(r -> r.getDouble(1))
+          .aggregate(Moments.EMPTY, Moments::add, Moments::combine);
+      if (never.count() > 0 && !Double.isFinite(never.mean())) {
+        throw new JobError(docsPath + " holds non-finite document norms; the run diverged, retrain it");
+      }
+      return DocNormEffect.compute(
+          relevantNorms, relevant, never, agg.bootstrapSamples(), agg.bootstrapSeed(), agg.level());
+    } finally {
+      ids.destroy();
+    }
   }
 
   /** Query and document embeddings of different sizes cannot come from one run: say so before scoring. */
