@@ -64,7 +64,13 @@ final class Commands {
   static int prepare(JobContext c, boolean force) {
     for (String name : c.settings().sweep().datasets()) {
       DatasetSpec dataset = c.settings().datasets().get(name);
-      Manifest m = new PrepareJob(c.spark()).prepare(c.work(), dataset, force);
+      Manifest m;
+      try {
+        m = new PrepareJob(c.spark()).prepare(c.work(), dataset, force);
+      } catch (IllegalArgumentException e) {
+        // PrepareJob's contract: input that cannot be prepared (a missing or empty file, no valid row)
+        throw new JobError("prepare " + name + ": " + e.getMessage(), e);
+      }
       c.log().printf("prepare: %s ready: %s (%d rows quarantined)%n", name, m.tables(), m.quarantined());
     }
     return 0;

@@ -78,4 +78,17 @@ class CliTest {
     assertThat(run("train", "--work-dir", work.toString())).isEqualTo(2);
     assertThat(errorLine()).contains("dataset 'synthetic' is not prepared").contains("run `jobs/magnitude prepare` first");
   }
+
+  @Test
+  void inputThatCannotBePreparedIsOneLineNamingThePath(@TempDir Path work) {
+    Path missing = work.resolve("no-beir-here");
+    int code = run("prepare", "--work-dir", work.toString(),
+        "-Dmagnitude.datasets.mine.format=beir",
+        "-Dmagnitude.datasets.mine.path=" + missing,
+        "-Dmagnitude.datasets.mine.splits=[test]",
+        "-Dmagnitude.sweep.datasets=[mine]");
+    assertThat(code).isEqualTo(2);
+    assertThat(errorLine()).startsWith("magnitude: error: prepare mine: ").contains(missing.toString());
+    assertThat(work.resolve("prepared/mine")).doesNotExist();
+  }
 }
