@@ -7,9 +7,10 @@ import java.util.Objects;
  * A dataset the prepare job reads, by name.
  *
  * @param name dataset name, used in paths and tables ({@code [a-z0-9][a-z0-9_-]*})
- * @param format {@code synthetic} (generated, then read as BEIR) or {@code beir}
- * @param path raw input folder for file formats (BEIR: corpus.jsonl, queries.jsonl, qrels/&lt;split&gt;.tsv);
- *     ignored for {@code synthetic}, which generates into {@code <work>/raw/<name>}
+ * @param format {@code synthetic} (generated, then read as BEIR), {@code beir} or {@code msmarco}
+ * @param path raw input folder, required for the file formats: {@code beir} (corpus.jsonl, queries.jsonl,
+ *     qrels/&lt;split&gt;.tsv) and {@code msmarco} (collection.tsv, queries.&lt;split&gt;.tsv,
+ *     qrels.&lt;split&gt;.tsv); ignored for {@code synthetic}, which generates into {@code <work>/raw/<name>}
  * @param splits query splits to prepare, e.g. train, dev, test; the first must be the training split
  * @param synthetic generator settings, for format {@code synthetic}; null otherwise
  * @param tokenizer tokenizer settings
@@ -23,7 +24,7 @@ public record DatasetSpec(
     SyntheticSpec synthetic,
     TokenizerSpec tokenizer,
     int shardMaxRows) {
-  public static final List<String> FORMATS = List.of("synthetic", "beir");
+  public static final List<String> FORMATS = List.of("synthetic", "beir", "msmarco");
 
   public DatasetSpec {
     Objects.requireNonNull(name, "dataset name");
@@ -42,8 +43,9 @@ public record DatasetSpec(
     if (format.equals("synthetic") && synthetic == null) {
       throw new IllegalArgumentException("dataset " + name + " has format synthetic but no synthetic settings");
     }
-    if (format.equals("beir") && (path == null || path.isBlank())) {
-      throw new IllegalArgumentException("dataset " + name + " has format beir but no path");
+    if (!format.equals("synthetic") && (path == null || path.isBlank())) {
+      throw new IllegalArgumentException(
+          "dataset " + name + " has format " + format + " but no path (the folder holding its input files)");
     }
     Objects.requireNonNull(tokenizer, "tokenizer");
     if (shardMaxRows < 1) {

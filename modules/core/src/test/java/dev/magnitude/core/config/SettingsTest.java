@@ -109,7 +109,22 @@ class SettingsTest {
         .hasMessageStartingWith("magnitude.datasets.synthetic.synthetic: synthetic topics = 1000");
     assertThatThrownBy(() -> load("magnitude.datasets.mine { format = parquet, splits = [test] }", Map.of()).datasets())
         .hasMessageContaining("magnitude.datasets.mine.format = \"parquet\"")
-        .hasMessageContaining("one of synthetic, beir");
+        .hasMessageContaining("one of synthetic, beir, msmarco");
+  }
+
+  @Test
+  void msmarcoWithoutPathIsAOneLineError() throws IOException {
+    assertThatThrownBy(() -> load("magnitude.datasets.mine { format = msmarco, splits = [train, dev] }", Map.of()).datasets())
+        .isInstanceOf(ConfigError.class)
+        .hasMessage("magnitude.datasets.mine: dataset mine has format msmarco but no path (the folder holding its "
+            + "input files)");
+    assertThat(load("magnitude.datasets.mine { format = msmarco, path = /data/msmarco, splits = [train, dev] }", Map.of())
+            .datasets().get("mine"))
+        .satisfies(d -> {
+          assertThat(d.format()).isEqualTo("msmarco");
+          assertThat(d.path()).isEqualTo("/data/msmarco");
+          assertThat(d.splits()).containsExactly("train", "dev");
+        });
   }
 
   @Test
