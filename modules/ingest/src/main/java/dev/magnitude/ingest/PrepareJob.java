@@ -14,6 +14,7 @@ import dev.magnitude.ingest.beir.BeirReader;
 import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.ingest.io.PreparedSchemas;
 import dev.magnitude.ingest.io.ShardedTable;
+import dev.magnitude.ingest.msmarco.MsMarcoReader;
 import dev.magnitude.ingest.synthetic.SyntheticRetrieval;
 import dev.magnitude.ingest.tokenize.BuiltinTokenizer;
 import java.io.IOException;
@@ -63,7 +64,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>Format {@code synthetic} first generates its BEIR folder into {@code <work>/raw/<dataset>} ({@link
- * SyntheticRetrieval}); both formats are then read by {@link BeirReader}.
+ * SyntheticRetrieval}); both formats are then read by {@link BeirReader}. Format {@code msmarco} is read by
+ * {@link MsMarcoReader}, which validates under the same rules and gives the same {@link BeirInput}; what
+ * follows does not depend on the format. Files in the manifest are named as in the input folder.
  *
  * <ul>
  *   <li><b>Atomic.</b> Everything is written under {@code prepared/.<dataset>.tmp-<uuid>}, which is renamed
@@ -115,7 +118,7 @@ public final class PrepareJob {
     String raw = synthetic ? rawFolder(work, name) : dataset.path();
     PrepareSettings settings =
         PrepareSettings.of(
-            dataset, Tables.SCHEMA_VERSION, synthetic ? List.of() : inputFiles(files, raw, dataset.splits()));
+            dataset, Tables.SCHEMA_VERSION, synthetic ? List.of() : inputFiles(files, raw, dataset));
     if (!force) {
       Manifest done = finished(files, work, name, settings);
       if (done != null) {
@@ -196,9 +199,12 @@ public final class PrepareJob {
     }
   }
 
-  private static List<PrepareSettings.InputFile> inputFiles(HadoopFiles files, String folder, List<String> splits) {
-    List<String> names = new ArrayList<>(List.of(BeirReader.CORPUS, BeirReader.QUERIES));
-    splits.forEach(s -> names.add(BeirReader.qrelsFile(s)));
+  private static boolean msmarco(DatasetSpec dataset) {
+    return dataset.format().equals("msmarco");
+  }
+
+  private static List<PrepareSettings.InputFile> inputFiles(HadoopFiles files, String folder, DatasetSpec dataset) {
+    List<String> names = msmarco(dataset) ? MsMarcoReader.files(dataset.splits()) : BeirReader.files(dataset.splits());
     List<PrepareSettings.InputFile> inputs = new ArrayList<>();
     for (String file : names) {
       String uri = folder + "/" + file;
@@ -303,20 +309,22 @@ public final class PrepareJob {
     }
 
     Manifest run(PrepareSettings settings) {
-      stage("read", "reading BEIR folder " + raw + " (splits " + String.join(", ", dataset.splits()) + ")");
+      stage("read", "reading " + (msmarco(dataset) ? "MS MARCO" : "BEIR") + " folder " + raw + " (splits "
+          + String.join(", ", dataset.splits()) + ")");
       try (BeirInput input = read()) {
         LOG.info("prepare {}: rows read per file {}, of which rejected {}", name, new TreeMap<>(input.rowsIn()),
             new TreeMap<>(input.rejectedIn()));
-        long documents = input.rowsIn().get(BeirReader.CORPUS) - input.rejectedIn().get(BeirReader.CORPUS);
+        String corpus = input.files().corpus();
+        long documents = input.rowsIn().get(corpus) - input.rejectedIn().get(corpus);
         if (documents == 0) {
-          throw nothingValid(input, "no valid documents in " + raw + "/" + BeirReader.CORPUS);
+          throw nothingValid(input, "no valid documents in " + raw + "/" + corpus);
         }
         Map<String, long[]> perSplit = splitCounts(input);
         String train = dataset.trainSplit();
         if (perSplit.get(train)[0] == 0) {
           throw nothingValid(
               input, "no query of the training split '" + train + "' has a valid judgement in " + raw + "/"
-                  + BeirReader.qrelsFile(train));
+                  + input.files().qrels().get(train));
         }
 
         stage("vocabulary", "counting the vocabulary over " + documents + " documents and "
@@ -361,7 +369,7 @@ public final class PrepareJob {
                 Tables.SCHEMA_VERSION,
                 tokenizer.info(),
                 dataset.splits(),
-                accounting(input.rowsIn(), stats),
+                accounting(input.files(), input.rowsIn(), stats),
                 tables,
                 contentHash(tokenizer, stats));
         files.writeString(staged(work.manifest(name)), manifest.toJson());
@@ -372,7 +380,9 @@ public final class PrepareJob {
 
     private BeirInput read() {
       try {
-        return new BeirReader(spark).read(raw, dataset.splits());
+        return msmarco(dataset)
+            ? new MsMarcoReader(spark).read(raw, dataset.splits())
+            : new BeirReader(spark).read(raw, dataset.splits());
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("dataset " + name + ": " + e.getMessage(), e);
       }
@@ -411,22 +421,25 @@ public final class PrepareJob {
     }
 
     /** in = written + quarantined per input file, each side counted from what was written. */
-    private Map<String, FileCounts> accounting(Map<String, Long> rowsIn, Map<String, ShardedTable.Stats> stats) {
+    private Map<String, FileCounts> accounting(
+        BeirInput.Files inputFiles, Map<String, Long> rowsIn, Map<String, ShardedTable.Stats> stats) {
       Map<String, Long> quarantined = new TreeMap<>();
       ShardedTable.read(spark, staged(work.quarantine(name)), PreparedSchemas.QUARANTINE)
           .groupBy("file").count().collectAsList()
           .forEach(r -> quarantined.put(r.getString(0), r.getLong(1)));
-      Dataset<Row> queryIds = null;
+      // A queries file's rows written: the distinct ids of the query tables of the splits it serves (BEIR:
+      // one file for every split; MS MARCO: one file per split).
+      Map<String, Dataset<Row>> queryIds = new TreeMap<>();
       for (String split : dataset.splits()) {
         Dataset<Row> ids =
             ShardedTable.read(spark, staged(work.table(name, split, Tables.QUERIES)), PreparedSchemas.QUERIES)
                 .select(Tables.ID);
-        queryIds = queryIds == null ? ids : queryIds.union(ids);
+        queryIds.merge(inputFiles.queries().get(split), ids, Dataset::union);
       }
       Map<String, Long> written = new TreeMap<>();
-      written.put(BeirReader.CORPUS, stats.get("corpus/documents").rows());
-      written.put(BeirReader.QUERIES, queryIds.distinct().count());
-      dataset.splits().forEach(s -> written.put(BeirReader.qrelsFile(s), stats.get(s + "/qrels").rows()));
+      written.put(inputFiles.corpus(), stats.get("corpus/documents").rows());
+      queryIds.forEach((file, ids) -> written.put(file, ids.distinct().count()));
+      dataset.splits().forEach(s -> written.put(inputFiles.qrels().get(s), stats.get(s + "/qrels").rows()));
 
       Map<String, FileCounts> counts = new TreeMap<>();
       for (Map.Entry<String, Long> in : rowsIn.entrySet()) {

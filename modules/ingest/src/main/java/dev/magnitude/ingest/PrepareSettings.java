@@ -21,8 +21,8 @@ import java.util.List;
  * @param tokenizer tokenizer settings
  * @param shardMaxRows shard bound
  * @param synthetic generator settings (format synthetic; the input is a function of them), else null
- * @param path the input folder (format beir), else null
- * @param inputs the input files (format beir): path relative to the folder, size and modification time;
+ * @param path the input folder (formats beir, msmarco), else null
+ * @param inputs the input files (formats beir, msmarco): path relative to the folder, size and modification time;
  *     empty for synthetic
  */
 public record PrepareSettings(
@@ -55,7 +55,7 @@ public record PrepareSettings(
         dataset.tokenizer(),
         dataset.shardMaxRows(),
         dataset.synthetic(),
-        dataset.format().equals("beir") ? dataset.path() : null,
+        dataset.format().equals("synthetic") ? null : dataset.path(),
         inputs);
   }
 

@@ -2,34 +2,66 @@ package dev.magnitude.ingest.beir;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * A validated BEIR folder, as {@link BeirReader} returns it: the valid rows per table and every rejected
- * row. Holds cached Spark datasets; {@link #close()} releases them.
+ * A validated input folder (BEIR, or another layout validated by {@link BeirReader#validate}): the valid
+ * rows per table and every rejected row. Holds cached Spark datasets; {@link #close()} releases them.
  */
 public final class BeirInput implements AutoCloseable {
   private final Dataset<Row> documents;
   private final Dataset<Row> queries;
   private final Dataset<Row> judgements;
+  private final Files files;
   private final List<String> splits;
   private final Map<String, Long> rowsIn;
   private final Map<String, Long> rejectedIn;
+
+  /**
+   * The input files by role, relative to the folder: the documents' file, each split's queries file
+   * (several splits may share one) and each split's qrels file, splits in order, training split first.
+   */
+  public record Files(String corpus, Map<String, String> queries, Map<String, String> qrels) {
+    public Files {
+      queries = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(queries));
+      qrels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(qrels));
+      if (!queries.keySet().equals(qrels.keySet())) {
+        throw new IllegalArgumentException("queries files for splits " + queries.keySet()
+            + " but qrels files for splits " + qrels.keySet());
+      }
+    }
+
+    public List<String> splits() {
+      return List.copyOf(qrels.keySet());
+    }
+
+    /** Every file once: corpus, queries files, qrels files. */
+    public List<String> all() {
+      List<String> all = new ArrayList<>();
+      all.add(corpus);
+      queries.values().stream().filter(f -> !all.contains(f)).forEach(all::add);
+      qrels.values().stream().filter(f -> !all.contains(f)).forEach(all::add);
+      return all;
+    }
+  }
 
   BeirInput(
       Dataset<Row> documents,
       Dataset<Row> queries,
       Dataset<Row> judgements,
-      List<String> splits,
+      Files files,
       Map<String, Long> rowsIn,
       Map<String, Long> rejectedIn) {
     this.documents = documents;
     this.queries = queries;
     this.judgements = judgements;
-    this.splits = List.copyOf(splits);
+    this.files = files;
+    this.splits = files.splits();
     this.rowsIn = Map.copyOf(rowsIn);
     this.rejectedIn = Map.copyOf(rejectedIn);
   }
@@ -39,16 +71,25 @@ public final class BeirInput implements AutoCloseable {
     return documents.filter(col("reason").isNull()).select("id", "text");
   }
 
-  /** Valid queries judged in at least one split: {@code id, text}. */
+  /**
+   * Valid queries judged in at least one split: {@code id, text}. With one queries file per split, an id
+   * found in several of them is here once per file.
+   */
   public Dataset<Row> queries() {
     return queries.filter(col("reason").isNull()).select("id", "text");
   }
 
-  /** Queries with at least one valid judgement in {@code split}: {@code id, text}. */
+  /**
+   * Queries with at least one valid judgement in {@code split}: {@code id, text}; with one queries file per
+   * split, only the queries of that split's file.
+   */
   public Dataset<Row> queries(String split) {
     requireSplit(split);
     Dataset<Row> judged = qrels(split).select(col("query_id").as("_judged"));
-    return queries().join(judged, col("id").equalTo(col("_judged")), "left_semi");
+    return queries
+        .filter(col("reason").isNull().and(col("split").isNull().or(col("split").equalTo(split))))
+        .select("id", "text")
+        .join(judged, col("id").equalTo(col("_judged")), "left_semi");
   }
 
   /** Valid judgements of {@code split}: {@code query_id, doc_id, relevance}. */
@@ -70,8 +111,8 @@ public final class BeirInput implements AutoCloseable {
   }
 
   /**
-   * Rows read per input file (corpus.jsonl, queries.jsonl, qrels/&lt;split&gt;.tsv): non-blank lines,
-   * without the qrels header.
+   * Rows read per input file ({@link #files()}; BEIR: corpus.jsonl, queries.jsonl, qrels/&lt;split&gt;.tsv):
+   * non-blank lines, without a qrels header.
    */
   public Map<String, Long> rowsIn() {
     return rowsIn;
@@ -84,6 +125,11 @@ public final class BeirInput implements AutoCloseable {
 
   public List<String> splits() {
     return splits;
+  }
+
+  /** The input files by role. */
+  public Files files() {
+    return files;
   }
 
   private static Dataset<Row> rejected(Dataset<Row> checked) {

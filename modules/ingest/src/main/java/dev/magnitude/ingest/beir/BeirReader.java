@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -64,6 +65,11 @@ import scala.Tuple2;
  *       Reasons#NO_JUDGEMENTS}.
  * </ol>
  *
+ * <p>The same rules serve other formats: a reader of another layout (MS MARCO) parses its lines with {@link
+ * #record} and {@link #judgement} into {@link #RECORD} and {@link #JUDGEMENT} rows and hands them to {@link
+ * #validate}. Queries may then carry the split they belong to (one queries file per split): such a query
+ * is known only to, and judged only by, the qrels of its split.
+ *
  * <p>Lines are read with Hadoop's text input format ('\n', '\r' or "\r\n" line ends, UTF-8, compressed
  * files by extension), numbered with {@code zipWithIndex}, which follows the file's split order. Nothing
  * is collected on the driver but per-file row counts.
@@ -76,8 +82,11 @@ public final class BeirReader {
 
   // Every column is nullable, like the prepared tables written from them (see PreparedSchemas).
 
-  /** Parsed corpus or query row; {@code reason} is null while the row is valid. */
-  static final StructType RECORD =
+  /**
+   * Parsed corpus or query row; {@code reason} is null while the row is valid; {@code split} is null but for
+   * queries read from a per-split file.
+   */
+  public static final StructType RECORD =
       createStructType(
           List.of(
               createStructField("file", StringType, true),
@@ -85,10 +94,11 @@ public final class BeirReader {
               createStructField("raw", StringType, true),
               createStructField("id", StringType, true),
               createStructField("text", StringType, true),
-              createStructField("reason", StringType, true)));
+              createStructField("reason", StringType, true),
+              createStructField("split", StringType, true)));
 
   /** Parsed qrels row; {@code reason} is null while the row is valid. */
-  static final StructType JUDGEMENT =
+  public static final StructType JUDGEMENT =
       createStructType(
           List.of(
               createStructField("file", StringType, true),
@@ -120,78 +130,13 @@ public final class BeirReader {
    */
   public BeirInput read(String folderUri, List<String> splits) {
     String folder = folderUri.endsWith("/") ? folderUri.substring(0, folderUri.length() - 1) : folderUri;
-    List<String> files = new ArrayList<>(List.of(CORPUS, QUERIES));
-    splits.forEach(s -> files.add(qrelsFile(s)));
-    requireFiles(folder, files, splits);
+    requireFiles(spark, folder, files(splits), splits,
+        "a BEIR folder holds corpus.jsonl, queries.jsonl and qrels/<split>.tsv");
 
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Dataset<Row> documents =
-        withoutRawOfValid(withDuplicates(records(jsc, folder, CORPUS, true), "id", Reasons.DUPLICATE_ID)).persist();
-    Dataset<Row> queriesChecked = withDuplicates(records(jsc, folder, QUERIES, false), "id", Reasons.DUPLICATE_ID);
-    Dataset<Row> judgements =
-        withoutRawOfValid(judgements(jsc, folder, splits, validIds(queriesChecked), validIds(documents))).persist();
-    Dataset<Row> queries = withoutRawOfValid(withoutJudgements(queriesChecked, judgements)).persist();
-
-    // One job: it fills the caches and counts rows and rejections per file.
-    Map<String, Long> rowsIn = new LinkedHashMap<>();
-    Map<String, Long> rejected = new LinkedHashMap<>();
-    files.forEach(f -> {
-      rowsIn.put(f, 0L);
-      rejected.put(f, 0L);
-    });
-    Column isRejected = when(col("reason").isNotNull(), 1L).otherwise(0L);
-    documents.select(col("file"), isRejected.as("rejected"))
-        .union(queries.select(col("file"), isRejected.as("rejected")))
-        .union(judgements.select(col("file"), isRejected.as("rejected")))
-        .groupBy("file").agg(count("*"), sum("rejected")).collectAsList()
-        .forEach(r -> {
-          rowsIn.put(r.getString(0), r.getLong(1));
-          rejected.put(r.getString(0), r.getLong(2));
-        });
-    BeirInput input = new BeirInput(documents, queries, judgements, splits, rowsIn, rejected);
-    for (String file : List.of(CORPUS, QUERIES)) {
-      if (rowsIn.get(file) == 0) {
-        input.close();
-        throw new IllegalArgumentException(
-            file + " at " + folder + "/" + file + " is empty (no rows); a BEIR " + file
-                + " holds one JSON object per line with \"_id\" and \"text\"");
-      }
-    }
-    return input;
-  }
-
-  private void requireFiles(String folder, List<String> files, List<String> splits) {
-    try {
-      FileSystem fs = new Path(folder).getFileSystem(spark.sparkContext().hadoopConfiguration());
-      for (String file : files) {
-        Path path = new Path(folder + "/" + file);
-        if (!fs.isFile(path)) {
-          throw new IllegalArgumentException(
-              file + " not found at " + path + "; a BEIR folder holds corpus.jsonl, queries.jsonl and "
-                  + "qrels/<split>.tsv for each split prepared (" + String.join(", ", splits)
-                  + "): add the file or drop the split from the dataset's splits");
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list BEIR folder " + folder + ": " + e.getMessage(), e);
-    }
-  }
-
-  private Dataset<Row> records(JavaSparkContext jsc, String folder, String file, boolean corpus) {
-    JavaRDD<Row> rows = lines(jsc, folder, file).flatMap(new RecordParser(file, corpus));
-    return spark.createDataFrame(rows, RECORD);
-  }
-
-  /**
-   * The lines of one file with their 0-based index. One partition per Hadoop split (files larger than a
-   * block are still read in parallel), so a small file needs no extra job to number its lines.
-   */
-  private static JavaPairRDD<String, Long> lines(JavaSparkContext jsc, String folder, String file) {
-    return jsc.textFile(folder + "/" + file, 1).zipWithIndex();
-  }
-
-  private Dataset<Row> judgements(
-      JavaSparkContext jsc, String folder, List<String> splits, Dataset<Row> queryIds, Dataset<Row> docIds) {
+    Dataset<Row> corpus = spark.createDataFrame(lines(jsc, folder, CORPUS).flatMap(new RecordParser(CORPUS, true)), RECORD);
+    Dataset<Row> queries =
+        spark.createDataFrame(lines(jsc, folder, QUERIES).flatMap(new RecordParser(QUERIES, false)), RECORD);
     List<JavaRDD<Row>> parts = new ArrayList<>();
     for (String split : splits) {
       String file = qrelsFile(split);
@@ -199,17 +144,128 @@ public final class BeirReader {
     }
     @SuppressWarnings("unchecked")
     JavaRDD<Row> all = jsc.union(parts.toArray(new JavaRDD[0]));
-    Dataset<Row> parsed = spark.createDataFrame(all, JUDGEMENT);
+    Map<String, String> queryFiles = new LinkedHashMap<>();
+    Map<String, String> qrelsFiles = new LinkedHashMap<>();
+    splits.forEach(s -> {
+      queryFiles.put(s, QUERIES);
+      qrelsFiles.put(s, qrelsFile(s));
+    });
+    BeirInput input =
+        validate(spark, corpus, queries, spark.createDataFrame(all, JUDGEMENT),
+            new BeirInput.Files(CORPUS, queryFiles, qrelsFiles));
+    String hint = "a BEIR %s holds one JSON object per line with \"_id\" and \"text\"";
+    requireRows(input, folder, CORPUS, String.format(hint, CORPUS));
+    requireRows(input, folder, QUERIES, String.format(hint, QUERIES));
+    return input;
+  }
 
+  /** The input files of a BEIR folder for {@code splits}, relative to the folder. */
+  public static List<String> files(List<String> splits) {
+    List<String> files = new ArrayList<>(List.of(CORPUS, QUERIES));
+    splits.forEach(s -> files.add(qrelsFile(s)));
+    return files;
+  }
+
+  /**
+   * Applies the cross-row rules to parsed rows and counts rows per file, in one Spark job; the per-row rules
+   * ({@link #record}, {@link #judgement}) were applied by the parsers. Duplicate ids are looked for within
+   * each file, duplicate judgements within each qrels file; a query with a split is known to, and judged
+   * by, that split's qrels only, a query without one by every split's.
+   *
+   * @param corpus {@link #RECORD} rows of the documents
+   * @param queries {@link #RECORD} rows of the queries
+   * @param judgements {@link #JUDGEMENT} rows of every split's qrels
+   * @param files the input files by role, relative to the folder; every one is counted, read or not
+   * @return the validated input; it caches its tables, close it when done
+   */
+  public static BeirInput validate(
+      SparkSession spark, Dataset<Row> corpus, Dataset<Row> queries, Dataset<Row> judgements, BeirInput.Files files) {
+    Dataset<Row> documents = withoutRawOfValid(withDuplicates(corpus, "file", "id", Reasons.DUPLICATE_ID)).persist();
+    Dataset<Row> queriesChecked = withDuplicates(queries, "file", "id", Reasons.DUPLICATE_ID);
+    Dataset<Row> judgementsChecked =
+        withoutRawOfValid(checkJudgements(judgements, queriesChecked, validIds(documents))).persist();
+    Dataset<Row> queriesJudged = withoutRawOfValid(withoutJudgements(queriesChecked, judgementsChecked)).persist();
+
+    // One job: it fills the caches and counts rows and rejections per file.
+    Map<String, Long> rowsIn = new LinkedHashMap<>();
+    Map<String, Long> rejected = new LinkedHashMap<>();
+    files.all().forEach(f -> {
+      rowsIn.put(f, 0L);
+      rejected.put(f, 0L);
+    });
+    Column isRejected = when(col("reason").isNotNull(), 1L).otherwise(0L);
+    documents.select(col("file"), isRejected.as("rejected"))
+        .union(queriesJudged.select(col("file"), isRejected.as("rejected")))
+        .union(judgementsChecked.select(col("file"), isRejected.as("rejected")))
+        .groupBy("file").agg(count("*"), sum("rejected")).collectAsList()
+        .forEach(r -> {
+          rowsIn.put(r.getString(0), r.getLong(1));
+          rejected.put(r.getString(0), r.getLong(2));
+        });
+    return new BeirInput(documents, queriesJudged, judgementsChecked, files, rowsIn, rejected);
+  }
+
+  /**
+   * Fails (closing {@code input}) when {@code file} has no rows.
+   *
+   * @param hint what the file should hold, for the message
+   */
+  public static void requireRows(BeirInput input, String folder, String file, String hint) {
+    if (input.rowsIn().getOrDefault(file, 0L) == 0) {
+      input.close();
+      throw new IllegalArgumentException(file + " at " + folder + "/" + file + " is empty (no rows); " + hint);
+    }
+  }
+
+  /**
+   * Fails when a file is missing.
+   *
+   * @param layout what the folder holds, for the message, e.g. "a BEIR folder holds corpus.jsonl, ..."
+   */
+  public static void requireFiles(SparkSession spark, String folder, List<String> files, List<String> splits, String layout) {
+    try {
+      FileSystem fs = new Path(folder).getFileSystem(spark.sparkContext().hadoopConfiguration());
+      for (String file : files) {
+        Path path = new Path(folder + "/" + file);
+        if (!fs.isFile(path)) {
+          throw new IllegalArgumentException(
+              file + " not found at " + path + "; " + layout + " for each split prepared (" + String.join(", ", splits)
+                  + "): add the file or drop the split from the dataset's splits");
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list folder " + folder + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The lines of one file with their 0-based index. One partition per Hadoop split (files larger than a
+   * block are still read in parallel), so a small file needs no extra job to number its lines.
+   */
+  public static JavaPairRDD<String, Long> lines(JavaSparkContext jsc, String folder, String file) {
+    return jsc.textFile(folder + "/" + file, 1).zipWithIndex();
+  }
+
+  /** Unknown queries and documents, then duplicate judgements, among judgements valid so far. */
+  private static Dataset<Row> checkJudgements(Dataset<Row> parsed, Dataset<Row> queriesChecked, Dataset<Row> docIds) {
+    Dataset<Row> validQueries = queriesChecked.filter(col("reason").isNull());
+    // Known query: a valid query without a split (once per id) or a valid query of the judgement's split.
+    Dataset<Row> anySplit =
+        validQueries.filter(col("split").isNull()).select(col("id").as("_any_query")).distinct();
+    Dataset<Row> ofSplit =
+        validQueries.filter(col("split").isNotNull())
+            .select(col("id").as("_split_query"), col("split").as("_query_split")).distinct();
     Dataset<Row> known =
         parsed
-            .join(queryIds.select(col("id").as("_known_query")), col("query_id").equalTo(col("_known_query")), "left")
+            .join(anySplit, col("query_id").equalTo(col("_any_query")), "left")
+            .join(ofSplit, col("query_id").equalTo(col("_split_query")).and(col("split").equalTo(col("_query_split"))), "left")
             .join(docIds.select(col("id").as("_known_doc")), col("doc_id").equalTo(col("_known_doc")), "left");
     Column reason =
         when(col("reason").isNotNull(), col("reason"))
-            .when(col("_known_query").isNull(), lit(Reasons.UNKNOWN_QUERY))
+            .when(col("_any_query").isNull().and(col("_split_query").isNull()), lit(Reasons.UNKNOWN_QUERY))
             .when(col("_known_doc").isNull(), lit(Reasons.UNKNOWN_DOCUMENT));
-    Dataset<Row> checked = known.withColumn("reason", reason).drop("_known_query", "_known_doc");
+    Dataset<Row> checked =
+        known.withColumn("reason", reason).drop("_any_query", "_split_query", "_query_split", "_known_doc");
     // Tab cannot occur inside a qrels field, so the pair key is unambiguous.
     Dataset<Row> pairs = checked.withColumn("_pair", concat_ws("\t", col("query_id"), col("doc_id")));
     return withDuplicates(pairs, "file", "_pair", Reasons.DUPLICATE_JUDGEMENT).drop("_pair");
@@ -225,11 +281,7 @@ public final class BeirReader {
     return checked.filter(col("reason").isNull()).select("id");
   }
 
-  /** Marks every valid row but the first (by line) of each key as {@code reason}. */
-  private static Dataset<Row> withDuplicates(Dataset<Row> rows, String key, String reason) {
-    return withDuplicates(rows, null, key, reason);
-  }
-
+  /** Marks every valid row but the first (by line) of each key of a group as {@code reason}. */
   private static Dataset<Row> withDuplicates(Dataset<Row> rows, String group, String key, String reason) {
     Column valid = col("reason").isNull();
     WindowSpec byKey =
@@ -241,20 +293,70 @@ public final class BeirReader {
         .drop("_rank");
   }
 
-  /** Queries no valid judgement names become {@link Reasons#NO_JUDGEMENTS}. */
+  /**
+   * Queries no valid judgement names become {@link Reasons#NO_JUDGEMENTS}: for a query with a split, no
+   * judgement of its split.
+   */
   private static Dataset<Row> withoutJudgements(Dataset<Row> queries, Dataset<Row> judgements) {
-    Dataset<Row> judged =
-        judgements.filter(col("reason").isNull()).select(col("query_id").as("_judged")).distinct();
+    Dataset<Row> valid = judgements.filter(col("reason").isNull());
+    Dataset<Row> judgedAny = valid.select(col("query_id").as("_judged_any")).distinct();
+    Dataset<Row> judgedIn =
+        valid.select(col("query_id").as("_judged_in"), col("split").as("_judged_split")).distinct();
+    Column judged =
+        when(col("split").isNull(), col("_judged_any").isNotNull()).otherwise(col("_judged_in").isNotNull());
     return queries
-        .join(judged, col("id").equalTo(col("_judged")), "left")
-        .withColumn(
-            "reason",
-            when(col("reason").isNull().and(col("_judged").isNull()), lit(Reasons.NO_JUDGEMENTS))
-                .otherwise(col("reason")))
-        .drop("_judged");
+        .join(judgedAny, col("id").equalTo(col("_judged_any")), "left")
+        .join(judgedIn, col("id").equalTo(col("_judged_in")).and(col("split").equalTo(col("_judged_split"))), "left")
+        .withColumn("reason", when(col("reason").isNull().and(not(judged)), lit(Reasons.NO_JUDGEMENTS))
+            .otherwise(col("reason")))
+        .drop("_judged_any", "_judged_in", "_judged_split");
   }
 
-  static String raw(String line) {
+  /**
+   * A corpus or query row under the per-row rules: {@link Reasons#MISSING_ID} (null or blank id), {@link
+   * Reasons#EMPTY_TEXT}, {@link Reasons#NO_WORDS}. Id and text are taken as given.
+   *
+   * @param rawLine the line as read (cut by {@link #raw})
+   * @param split the query's split when its file holds one split's queries, else null
+   */
+  public static Row record(String file, long line, String rawLine, String id, String text, String split) {
+    if (id == null || id.isBlank()) {
+      return RowFactory.create(file, line, raw(rawLine), null, null, Reasons.MISSING_ID, split);
+    }
+    String reason = null;
+    if (text == null || text.isBlank()) {
+      reason = Reasons.EMPTY_TEXT;
+    } else if (BuiltinTokenizer.words(text).isEmpty()) {
+      reason = Reasons.NO_WORDS;
+    }
+    return RowFactory.create(file, line, raw(rawLine), id, reason == null ? text : null, reason, split);
+  }
+
+  /**
+   * A qrels row under the per-row rules: {@link Reasons#MALFORMED_QRELS} when an id is null or blank, else
+   * {@link Reasons#SCORE_NOT_INTEGER} when the score is not an integer. Ids and score are trimmed.
+   */
+  public static Row judgement(
+      String file, long line, String rawLine, String split, String queryId, String docId, String score) {
+    if (queryId == null || queryId.isBlank() || docId == null || docId.isBlank()) {
+      return malformedJudgement(file, line, rawLine, split);
+    }
+    String q = queryId.trim();
+    String d = docId.trim();
+    try {
+      return RowFactory.create(file, line, raw(rawLine), split, q, d, Integer.parseInt(score.trim()), null);
+    } catch (NumberFormatException | NullPointerException e) {
+      return RowFactory.create(file, line, raw(rawLine), split, q, d, null, Reasons.SCORE_NOT_INTEGER);
+    }
+  }
+
+  /** A qrels row that does not have the layout's fields: {@link Reasons#MALFORMED_QRELS}. */
+  public static Row malformedJudgement(String file, long line, String rawLine, String split) {
+    return RowFactory.create(file, line, raw(rawLine), split, null, null, null, Reasons.MALFORMED_QRELS);
+  }
+
+  /** The line as stored in the quarantine table: cut to {@link #MAX_RAW_CHARS} characters. */
+  public static String raw(String line) {
     if (line.length() <= MAX_RAW_CHARS) {
       return line;
     }
@@ -262,7 +364,7 @@ public final class BeirReader {
   }
 
   /** The line without a leading byte-order mark (only line 1 can carry one). */
-  private static String stripBom(String line, long number) {
+  public static String stripBom(String line, long number) {
     return number == 1 && line.startsWith("\uFEFF") ? line.substring(1) : line;
   }
 
@@ -306,17 +408,11 @@ public final class BeirReader {
         String title = stringOf(node.get("title"));
         text = title.isBlank() ? text : text.isBlank() ? title : title + " " + text;
       }
-      String reason = null;
-      if (text.isBlank()) {
-        reason = Reasons.EMPTY_TEXT;
-      } else if (BuiltinTokenizer.words(text).isEmpty()) {
-        reason = Reasons.NO_WORDS;
-      }
-      return RowFactory.create(file, number, raw(line), id, reason == null ? text : null, reason);
+      return record(file, number, line, id, text, null);
     }
 
     private Row invalid(String line, long number, String reason) {
-      return RowFactory.create(file, number, raw(line), null, null, reason);
+      return RowFactory.create(file, number, raw(line), null, null, reason, null);
     }
 
     private static String idOf(JsonNode id) {
@@ -355,17 +451,10 @@ public final class BeirReader {
 
     Row parse(String line, long number) {
       String[] fields = line.split("\t", -1);
-      if (fields.length != 3 || fields[0].isBlank() || fields[1].isBlank()) {
-        return RowFactory.create(file, number, raw(line), split, null, null, null, Reasons.MALFORMED_QRELS);
+      if (fields.length != 3) {
+        return malformedJudgement(file, number, line, split);
       }
-      String queryId = fields[0].trim();
-      String docId = fields[1].trim();
-      try {
-        int score = Integer.parseInt(fields[2].trim());
-        return RowFactory.create(file, number, raw(line), split, queryId, docId, score, null);
-      } catch (NumberFormatException e) {
-        return RowFactory.create(file, number, raw(line), split, queryId, docId, null, Reasons.SCORE_NOT_INTEGER);
-      }
+      return judgement(file, number, line, split, fields[0], fields[1], fields[2]);
     }
   }
 

@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * Why a BEIR input row was quarantined: the {@code reason} column of data-schemas/quarantine.avsc. Fixed
- * strings, so quarantine tables can be grouped by reason; the raw row says which value was wrong.
+ * strings, so quarantine tables can be grouped by reason; the raw row says which value was wrong. MS MARCO
+ * input ({@link dev.magnitude.ingest.msmarco.MsMarcoReader}) is checked under the same rules and reasons;
+ * corpus means its collection.tsv, queries its queries.&lt;split&gt;.tsv files.
  */
 public final class Reasons {
   private Reasons() {}
@@ -19,17 +21,20 @@ public final class Reasons {
   public static final String NO_WORDS = "text has no words";
   /** corpus/queries: an earlier valid row of the file has the same id (the first by line number is kept). */
   public static final String DUPLICATE_ID = "duplicate id";
-  /** qrels: not three tab-separated fields, or a blank query or corpus id. */
+  /** qrels: not three tab-separated fields (MS MARCO: four fields), or a blank query or corpus id. */
   public static final String MALFORMED_QRELS = "malformed qrels row";
   /** qrels: the score field is not an integer. */
   public static final String SCORE_NOT_INTEGER = "score not an integer";
-  /** qrels: the query id is not a valid query of queries.jsonl. */
+  /** qrels: the query id is not a valid query of queries.jsonl (MS MARCO: of the split's queries file). */
   public static final String UNKNOWN_QUERY = "qrels names an unknown query";
   /** qrels: the corpus id is not a valid document of corpus.jsonl. */
   public static final String UNKNOWN_DOCUMENT = "qrels names an unknown document";
   /** qrels: an earlier valid row of the same file judges the same (query, document) pair. */
   public static final String DUPLICATE_JUDGEMENT = "duplicate judgement";
-  /** queries: a valid query that no valid qrels row of any prepared split judges. */
+  /**
+   * queries: a valid query that no valid qrels row of any prepared split judges (MS MARCO: of its own
+   * split).
+   */
   public static final String NO_JUDGEMENTS = "query has no judgements in any split";
 
   public static final List<String> ALL =

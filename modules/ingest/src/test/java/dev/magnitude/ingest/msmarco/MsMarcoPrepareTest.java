@@ -1,0 +1,113 @@
+package dev.magnitude.ingest.msmarco;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.magnitude.core.config.DatasetSpec;
+import dev.magnitude.core.config.TokenizerSpec;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.manifest.FileCounts;
+import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.ingest.PrepareJob;
+import dev.magnitude.ingest.SharedSpark;
+import dev.magnitude.ingest.io.PreparedSchemas;
+import dev.magnitude.ingest.io.ShardedTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Format msmarco through the prepare job: the same prepared tables and manifest as for BEIR. */
+@ExtendWith(SharedSpark.class)
+class MsMarcoPrepareTest {
+  private static final List<String> SPLITS = List.of("train", "dev");
+  private static final TokenizerSpec TOKENIZER = new TokenizerSpec(1, 100, 0, 8);
+
+  @TempDir Path tmp;
+
+  private static DatasetSpec msmarco(String name, Path folder) {
+    return new DatasetSpec(name, "msmarco", folder.toUri().toString(), SPLITS, null, TOKENIZER, 3);
+  }
+
+  @Test
+  void preparesAnMsMarcoFolderEndToEnd(SparkSession spark) throws IOException {
+    Path folder = MsMarcoFixtures.writeClean(tmp.resolve("raw"));
+    WorkDir work = new WorkDir(tmp.resolve("w").toUri().toString());
+    Manifest manifest = PrepareJob.prepare(spark, work, msmarco("marco", folder), false);
+
+    assertThat(manifest.format()).isEqualTo("msmarco");
+    assertThat(manifest.splits()).isEqualTo(SPLITS);
+    Map<String, Long> tables = new TreeMap<>(Map.of(
+        "corpus/documents", 5L, "train/queries", 2L, "train/qrels", 2L, "dev/queries", 1L, "dev/qrels", 2L,
+        PrepareJob.QUARANTINE_TABLE, 0L));
+    assertThat(manifest.tables()).isEqualTo(tables);
+    assertThat(manifest.files()).isEqualTo(new TreeMap<>(Map.of(
+        "collection.tsv", new FileCounts(5, 5, 0),
+        "queries.train.tsv", new FileCounts(2, 2, 0),
+        "queries.dev.tsv", new FileCounts(1, 1, 0),
+        "qrels.train.tsv", new FileCounts(2, 2, 0),
+        "qrels.dev.tsv", new FileCounts(2, 2, 0))));
+
+    assertThat(read(spark, work.table("marco", "train", "queries"), PreparedSchemas.QUERIES, "id", "text"))
+        .containsExactly("1048585|what was the manhattan project", "2|where is the eiffel tower");
+    assertThat(read(spark, work.table("marco", "dev", "queries"), PreparedSchemas.QUERIES, "id", "text"))
+        .containsExactly("1048578|who discovered penicillin");
+    assertThat(read(spark, work.table("marco", "train", "qrels"), PreparedSchemas.QRELS, "query_id", "doc_id", "relevance"))
+        .containsExactly("1048585|0|1", "2|1|1");
+    assertThat(read(spark, work.table("marco", "dev", "qrels"), PreparedSchemas.QRELS, "query_id", "doc_id", "relevance"))
+        .containsExactly("1048578|2|1", "1048578|4|1");
+    List<Row> documents = ShardedTable.read(spark, work.documents("marco"), PreparedSchemas.DOCUMENTS).collectAsList();
+    assertThat(documents).hasSize(5).allSatisfy(r -> assertThat(r.getList(2)).isNotEmpty().hasSizeLessThanOrEqualTo(8));
+
+    // Skip when nothing changed (same manifest, content hash included); a changed input file is prepared again.
+    assertThat(PrepareJob.prepare(spark, work, msmarco("marco", folder), false)).isEqualTo(manifest);
+    Files.writeString(folder.resolve("qrels.dev.tsv"), "1048578 0 3 0\n", StandardOpenOption.APPEND);
+    Manifest changed = PrepareJob.prepare(spark, work, msmarco("marco", folder), false);
+    assertThat(changed.files().get("qrels.dev.tsv")).isEqualTo(new FileCounts(3, 3, 0));
+    assertThat(changed.tables()).containsEntry("dev/qrels", 3L);
+    assertThat(changed.contentHash()).isNotEqualTo(manifest.contentHash());
+  }
+
+  @Test
+  void brokenMsMarcoInputIsQuarantinedAndAccountedPerFile(SparkSession spark) {
+    Path folder = MsMarcoFixtures.writeBroken(tmp.resolve("raw"));
+    WorkDir work = new WorkDir(tmp.resolve("w").toUri().toString());
+    Manifest manifest = PrepareJob.prepare(spark, work, msmarco("broken", folder), false);
+
+    Map<String, FileCounts> expected = new TreeMap<>();
+    MsMarcoFixtures.ROWS.forEach((file, in) -> expected.put(
+        file, new FileCounts(in, MsMarcoFixtures.WRITTEN.get(file), in - MsMarcoFixtures.WRITTEN.get(file))));
+    assertThat(manifest.files()).isEqualTo(expected);
+    assertThat(manifest.quarantined()).isEqualTo(19);
+    assertThat(manifest.tables()).containsEntry(PrepareJob.QUARANTINE_TABLE, 19L)
+        .containsEntry("corpus/documents", 4L).containsEntry("train/queries", 2L).containsEntry("dev/queries", 2L)
+        .containsEntry("train/qrels", 3L).containsEntry("dev/qrels", 2L);
+
+    Map<String, Long> byReason = new TreeMap<>();
+    ShardedTable.read(spark, work.quarantine("broken"), PreparedSchemas.QUARANTINE).groupBy("reason").count()
+        .collectAsList().forEach(r -> byReason.put(r.getString(0), r.getLong(1)));
+    assertThat(byReason).isEqualTo(new TreeMap<>(MsMarcoFixtures.QUARANTINED_BY_REASON));
+  }
+
+  /** The named columns of a prepared table as "a|b", sorted. */
+  private static List<String> read(SparkSession spark, String table, org.apache.spark.sql.types.StructType schema,
+      String... columns) {
+    return ShardedTable.read(spark, table, schema).selectExpr(columns).collectAsList().stream()
+        .map(r -> {
+          StringBuilder b = new StringBuilder();
+          for (int i = 0; i < r.length(); i++) {
+            b.append(i == 0 ? "" : "|").append(r.get(i));
+          }
+          return b.toString();
+        })
+        .sorted()
+        .toList();
+  }
+}
