@@ -23,8 +23,6 @@ import dev.magnitude.ingest.tokenize.BuiltinTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +31,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -42,7 +39,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.StructType;
-import scala.Tuple2;
 
 /**
  * Reads a BEIR folder ({@code corpus.jsonl}, {@code queries.jsonl}, {@code qrels/<split>.tsv}) with Spark
@@ -369,7 +365,7 @@ public final class BeirReader {
   }
 
   /** Parses corpus.jsonl or queries.jsonl lines. */
-  static final class RecordParser implements FlatMapFunction<Tuple2<String, Long>, Row> {
+  static final class RecordParser extends LineParser {
     private static final long serialVersionUID = 1L;
     private final String file;
     private final boolean corpus;
@@ -380,16 +376,7 @@ public final class BeirReader {
     }
 
     @Override
-    public Iterator<Row> call(Tuple2<String, Long> indexed) {
-      long number = indexed._2() + 1;
-      String line = stripBom(indexed._1(), number);
-      if (line.isBlank()) {
-        return Collections.emptyIterator();
-      }
-      return List.of(parse(line, number)).iterator();
-    }
-
-    Row parse(String line, long number) {
+    public Row parse(String line, long number) {
       JsonNode node;
       try {
         node = Mapper.INSTANCE.readTree(line);
@@ -429,7 +416,7 @@ public final class BeirReader {
   }
 
   /** Parses qrels/&lt;split&gt;.tsv lines: {@code query-id<TAB>corpus-id<TAB>score}. */
-  static final class JudgementParser implements FlatMapFunction<Tuple2<String, Long>, Row> {
+  static final class JudgementParser extends LineParser {
     private static final long serialVersionUID = 1L;
     private final String file;
     private final String split;
@@ -439,17 +426,14 @@ public final class BeirReader {
       this.split = split;
     }
 
+    /** The header line {@code query-id<TAB>corpus-id<TAB>score}. */
     @Override
-    public Iterator<Row> call(Tuple2<String, Long> indexed) {
-      long number = indexed._2() + 1;
-      String line = stripBom(indexed._1(), number);
-      if (line.isBlank() || (number == 1 && line.split("\t", -1)[0].trim().equalsIgnoreCase("query-id"))) {
-        return Collections.emptyIterator();
-      }
-      return List.of(parse(line, number)).iterator();
+    protected boolean skip(String line, long number) {
+      return number == 1 && line.split("\t", -1)[0].trim().equalsIgnoreCase("query-id");
     }
 
-    Row parse(String line, long number) {
+    @Override
+    public Row parse(String line, long number) {
       String[] fields = line.split("\t", -1);
       if (fields.length != 3) {
         return malformedJudgement(file, number, line, split);

@@ -2,21 +2,18 @@ package dev.magnitude.ingest.msmarco;
 
 import dev.magnitude.ingest.beir.BeirInput;
 import dev.magnitude.ingest.beir.BeirReader;
+import dev.magnitude.ingest.beir.LineParser;
 import dev.magnitude.ingest.beir.Reasons;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import scala.Tuple2;
 
 /**
  * Reads an MS MARCO passage folder with Spark and validates every row under the same rules as {@link
@@ -114,7 +111,7 @@ public final class MsMarcoReader {
   }
 
   /** Parses {@code id<TAB>text} lines of collection.tsv or a queries file. */
-  static final class RecordParser implements FlatMapFunction<Tuple2<String, Long>, Row> {
+  static final class RecordParser extends LineParser {
     private static final long serialVersionUID = 1L;
     private final String file;
     private final String split;
@@ -126,16 +123,7 @@ public final class MsMarcoReader {
     }
 
     @Override
-    public Iterator<Row> call(Tuple2<String, Long> indexed) {
-      long number = indexed._2() + 1;
-      String line = BeirReader.stripBom(indexed._1(), number);
-      if (line.isBlank()) {
-        return Collections.emptyIterator();
-      }
-      return List.of(parse(line, number)).iterator();
-    }
-
-    Row parse(String line, long number) {
+    public Row parse(String line, long number) {
       int tab = line.indexOf('\t');
       String id = (tab < 0 ? line : line.substring(0, tab)).trim();
       String text = tab < 0 ? null : line.substring(tab + 1);
@@ -144,7 +132,7 @@ public final class MsMarcoReader {
   }
 
   /** Parses TREC-style qrels lines: {@code qid iteration pid rel}, separated by tabs or spaces. */
-  static final class JudgementParser implements FlatMapFunction<Tuple2<String, Long>, Row> {
+  static final class JudgementParser extends LineParser {
     private static final long serialVersionUID = 1L;
     private static final Pattern FIELDS = Pattern.compile("[ \t]+");
     private final String file;
@@ -156,16 +144,7 @@ public final class MsMarcoReader {
     }
 
     @Override
-    public Iterator<Row> call(Tuple2<String, Long> indexed) {
-      long number = indexed._2() + 1;
-      String line = BeirReader.stripBom(indexed._1(), number);
-      if (line.isBlank()) {
-        return Collections.emptyIterator();
-      }
-      return List.of(parse(line, number)).iterator();
-    }
-
-    Row parse(String line, long number) {
+    public Row parse(String line, long number) {
       String[] fields = FIELDS.split(line.strip());
       if (fields.length != 4) {
         return BeirReader.malformedJudgement(file, number, line, split);
