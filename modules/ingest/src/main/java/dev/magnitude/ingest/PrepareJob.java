@@ -90,6 +90,9 @@ public final class PrepareJob {
   /** Table name of the quarantine in {@link Manifest#tables()}. */
   public static final String QUARANTINE_TABLE = "_quarantine";
 
+  /** The setting that bounds the quarantined fraction of each input file, named in the job's message. */
+  public static final String MAX_QUARANTINED_FRACTION_KEY = "magnitude.prepare.max-quarantined-fraction";
+
   private final SparkSession spark;
 
   /** The job bound to a session, for callers that prepare several datasets. */
@@ -108,7 +111,8 @@ public final class PrepareJob {
    * @param force prepare again even when a finished, identical preparation exists
    * @return the manifest of the prepared dataset
    * @throws IllegalArgumentException when the input cannot be prepared (a missing or empty file, no valid
-   *     documents, no judged training query, bad splits); the message names the file or setting
+   *     documents, no judged training query, an input file with more than max-quarantined-fraction of its
+   *     rows quarantined, bad splits); the message names the file or setting. Nothing is committed then.
    */
   public static Manifest prepare(SparkSession spark, WorkDir work, DatasetSpec dataset, boolean force) {
     checkSplits(dataset);
@@ -327,6 +331,8 @@ public final class PrepareJob {
                   + input.files().qrels().get(train));
         }
 
+        checkQuarantinedFraction(input);
+
         stage("vocabulary", "counting the vocabulary over " + documents + " documents and "
             + perSplit.get(train)[0] + " " + train + " queries");
         Dataset<String> trainingTexts =
@@ -465,10 +471,59 @@ public final class PrepareJob {
       return sha256Hex(canonical.toString());
     }
 
+    /**
+     * Fails when an input file has more than max-quarantined-fraction of its rows quarantined (files without
+     * rows are not checked). Uses the per-file counts of the reader; only when a file is over the limit are
+     * its rejections counted by reason, in one aggregate.
+     */
+    private void checkQuarantinedFraction(BeirInput input) {
+      double max = dataset.maxQuarantinedFraction();
+      List<String> over = new ArrayList<>();
+      for (String file : input.files().all()) {
+        long in = input.rowsIn().getOrDefault(file, 0L);
+        long quarantined = input.rejectedIn().getOrDefault(file, 0L);
+        if (in > 0 && (double) quarantined / in > max) {
+          over.add(file);
+        }
+      }
+      if (over.isEmpty()) {
+        return;
+      }
+      Map<String, Map<String, Long>> reasons = reasonCounts(input);
+      for (String file : over.subList(1, over.size())) {
+        LOG.error("prepare {}: {} is also over the quarantine limit: {}", name, file,
+            quarantinedSummary(input, file, reasons.getOrDefault(file, Map.of())));
+      }
+      throw new IllegalArgumentException("dataset " + name + ": " + over.get(0) + ": "
+          + quarantinedSummary(input, over.get(0), reasons.getOrDefault(over.get(0), Map.of())));
+    }
+
+    private String quarantinedSummary(BeirInput input, String file, Map<String, Long> reasons) {
+      long in = input.rowsIn().get(file);
+      long quarantined = input.rejectedIn().get(file);
+      List<String> commonest = reasons.entrySet().stream()
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+          .limit(3)
+          .map(e -> e.getKey() + " (" + e.getValue() + ")")
+          .toList();
+      return quarantined + " of " + in + " rows quarantined ("
+          + String.format(Locale.ROOT, "%.1f", 100.0 * quarantined / in) + "%), more than "
+          + MAX_QUARANTINED_FRACTION_KEY + " = " + dataset.maxQuarantinedFraction() + "; commonest reasons: "
+          + String.join(", ", commonest);
+    }
+
+    /** Quarantined rows per file and reason, in one aggregate (a few rows per file reach the driver). */
+    private static Map<String, Map<String, Long>> reasonCounts(BeirInput input) {
+      Map<String, Map<String, Long>> counts = new TreeMap<>();
+      input.quarantine().groupBy("file", "reason").count().collectAsList()
+          .forEach(r -> counts.computeIfAbsent(r.getString(0), f -> new TreeMap<>()).put(r.getString(1), r.getLong(2)));
+      return counts;
+    }
+
     private IllegalArgumentException nothingValid(BeirInput input, String problem) {
       Map<String, Long> reasons = new TreeMap<>();
-      input.quarantine().groupBy("file", "reason").count().collectAsList()
-          .forEach(r -> reasons.put(r.getString(0) + ": " + r.getString(1), r.getLong(2)));
+      reasonCounts(input).forEach((file, byReason) ->
+          byReason.forEach((reason, n) -> reasons.put(file + ": " + reason, n)));
       return new IllegalArgumentException("dataset " + name + ": " + problem + "; rows read per file "
           + new TreeMap<>(input.rowsIn()) + ", quarantined by reason " + reasons
           + "; fix the input files and prepare again");

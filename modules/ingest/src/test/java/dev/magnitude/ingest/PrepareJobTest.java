@@ -46,7 +46,7 @@ class PrepareJobTest {
   @TempDir Path tmp;
 
   private static DatasetSpec synthetic(TokenizerSpec tokenizer) {
-    return new DatasetSpec("synth", "synthetic", null, SPLITS, SYNTHETIC, tokenizer, SHARD_MAX_ROWS);
+    return new DatasetSpec("synth", "synthetic", null, SPLITS, SYNTHETIC, tokenizer, SHARD_MAX_ROWS, 0.5);
   }
 
   private WorkDir work(String name) {
@@ -176,7 +176,8 @@ class PrepareJobTest {
   void brokenBeirInputIsQuarantinedAndAccountedPerFile(SparkSession spark) throws IOException {
     Path folder = BrokenBeir.write(tmp.resolve("raw"));
     DatasetSpec beir = new DatasetSpec(
-        "broken", "beir", folder.toUri().toString(), List.of("train", "test"), null, new TokenizerSpec(1, 100, 0, 8), 4);
+        "broken", "beir", folder.toUri().toString(), List.of("train", "test"), null, new TokenizerSpec(1, 100, 0, 8), 4,
+        1.0); // BrokenBeir quarantines over half of corpus.jsonl and qrels/train.tsv
     WorkDir work = work("w");
     Manifest manifest = PrepareJob.prepare(spark, work, beir, false);
 
@@ -211,7 +212,7 @@ class PrepareJobTest {
     Path folder = BrokenBeir.write(tmp.resolve("raw"));
     Files.writeString(folder.resolve("corpus.jsonl"), "");
     DatasetSpec beir = new DatasetSpec(
-        "empty", "beir", folder.toUri().toString(), List.of("train", "test"), null, TOKENIZER, 10);
+        "empty", "beir", folder.toUri().toString(), List.of("train", "test"), null, TOKENIZER, 10, 0.5);
     WorkDir work = work("w");
     assertThatThrownBy(() -> PrepareJob.prepare(spark, work, beir, false))
         .isInstanceOf(IllegalArgumentException.class)
@@ -223,13 +224,53 @@ class PrepareJobTest {
   }
 
   @Test
+  void fileOverTheQuarantineLimitFailsNamingItsCommonestReasonsAndCommitsNothing(SparkSession spark)
+      throws IOException {
+    Path folder = BrokenBeir.write(tmp.resolve("raw"));
+    // 11 rows, 7 quarantined: invalid JSON 4, empty text 2, missing id 1; d1, d2, d5 and 7 are the valid
+    // documents BrokenBeir's qrels judge.
+    Files.writeString(folder.resolve("corpus.jsonl"), String.join("\n",
+        "{\"_id\":\"d1\",\"text\":\"first document\"}",
+        "not json",
+        "{\"_id\":\"e1\",\"text\":\"\"}",
+        "{\"_id\":\"d2\",\"text\":\"second document\"}",
+        "{broken",
+        "{\"text\":\"no id\"}",
+        "still not json",
+        "{\"_id\":\"e2\",\"title\":\" \",\"text\":\" \"}",
+        "{\"_id\":\"d5\",\"text\":\"fifth document\"}",
+        "nope",
+        "{\"_id\":7,\"text\":\"numeric id\"}") + "\n");
+    WorkDir work = work("w");
+    DatasetSpec strict = new DatasetSpec(
+        "mine", "beir", folder.toUri().toString(), List.of("train", "test"), null, new TokenizerSpec(1, 100, 0, 8), 4,
+        0.5);
+    assertThatThrownBy(() -> PrepareJob.prepare(spark, work, strict, false))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("dataset mine: corpus.jsonl: 7 of 11 rows quarantined (63.6%), more than "
+            + "magnitude.prepare.max-quarantined-fraction = 0.5; commonest reasons: invalid JSON (4), empty text (2), "
+            + "missing id (1)");
+    // Nothing committed, and the temporary folder is gone.
+    assertThat(local(work.dataset("mine"))).doesNotExist();
+    assertThat(local(work.prepared())).satisfiesAnyOf(
+        p -> assertThat(p).doesNotExist(), p -> assertThat(p).isEmptyDirectory());
+
+    DatasetSpec lenient = new DatasetSpec(
+        "mine", "beir", folder.toUri().toString(), List.of("train", "test"), null, new TokenizerSpec(1, 100, 0, 8), 4,
+        1.0);
+    Manifest manifest = PrepareJob.prepare(spark, work, lenient, false);
+    assertThat(manifest.files().get("corpus.jsonl")).isEqualTo(new FileCounts(11, 4, 7));
+    assertThat(local(work.dataset("mine")).resolve(WorkDir.SUCCESS)).exists();
+  }
+
+  @Test
   void rejectsSplitsTheGeneratorDoesNotMake(SparkSession spark) {
-    DatasetSpec bad = new DatasetSpec("synth", "synthetic", null, List.of("test", "train"), SYNTHETIC, TOKENIZER, 10);
+    DatasetSpec bad = new DatasetSpec("synth", "synthetic", null, List.of("test", "train"), SYNTHETIC, TOKENIZER, 10, 0.5);
     assertThatThrownBy(() -> PrepareJob.prepare(spark, work("w"), bad, false))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("dataset synth (format synthetic) has splits [test, train]")
         .hasMessageContaining("train first");
-    DatasetSpec twice = new DatasetSpec("synth", "synthetic", null, List.of("train", "train"), SYNTHETIC, TOKENIZER, 10);
+    DatasetSpec twice = new DatasetSpec("synth", "synthetic", null, List.of("train", "train"), SYNTHETIC, TOKENIZER, 10, 0.5);
     assertThatThrownBy(() -> PrepareJob.prepare(spark, work("w"), twice, false))
         .hasMessageContaining("lists split 'train' twice");
   }

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param synthetic generator settings, for format {@code synthetic}; null otherwise
  * @param tokenizer tokenizer settings
  * @param shardMaxRows upper bound of rows per Parquet shard
+ * @param maxQuarantinedFraction the prepare job fails when an input file has more than this fraction of its
+ *     rows quarantined, in [0, 1] ({@code magnitude.prepare.max-quarantined-fraction})
  */
 public record DatasetSpec(
     String name,
@@ -23,7 +25,8 @@ public record DatasetSpec(
     List<String> splits,
     SyntheticSpec synthetic,
     TokenizerSpec tokenizer,
-    int shardMaxRows) {
+    int shardMaxRows,
+    double maxQuarantinedFraction) {
   public static final List<String> FORMATS = List.of("synthetic", "beir", "msmarco");
 
   public DatasetSpec {
@@ -50,6 +53,10 @@ public record DatasetSpec(
     Objects.requireNonNull(tokenizer, "tokenizer");
     if (shardMaxRows < 1) {
       throw new IllegalArgumentException("shard-max-rows = " + shardMaxRows + ": must be >= 1");
+    }
+    if (!(maxQuarantinedFraction >= 0 && maxQuarantinedFraction <= 1)) {
+      throw new IllegalArgumentException(
+          "max-quarantined-fraction = " + maxQuarantinedFraction + ": must be a number in [0, 1]");
     }
   }
 

@@ -54,7 +54,8 @@ public final class Settings {
     } catch (IllegalArgumentException e) {
       throw t.invalidSection(e);
     }
-    return new PrepareSettings(b.integer("shard-max-rows", 1), tokenizer);
+    return new PrepareSettings(
+        b.integer("shard-max-rows", 1), tokenizer, b.number("max-quarantined-fraction", 0, 1));
   }
 
   /** Every configured dataset by name, in name order. */
@@ -89,7 +90,8 @@ public final class Settings {
     String path = b.has("path") ? b.string("path") : null;
     try {
       return new DatasetSpec(
-          name, format, path, b.strings("splits"), synthetic, prepare.tokenizer(), prepare.shardMaxRows());
+          name, format, path, b.strings("splits"), synthetic, prepare.tokenizer(), prepare.shardMaxRows(),
+          prepare.maxQuarantinedFraction());
     } catch (IllegalArgumentException e) {
       throw b.invalidSection(e);
     }

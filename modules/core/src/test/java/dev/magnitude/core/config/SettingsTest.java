@@ -19,7 +19,7 @@ class SettingsTest {
   static final Config REFERENCE =
       ConfigFactory.parseString(
               """
-              magnitude.prepare { shard-max-rows = 100, tokenizer { min-count = 2, max-vocabulary = 50, hash-buckets = 8, max-length = 16 } }
+              magnitude.prepare { shard-max-rows = 100, max-quarantined-fraction = 0.5, tokenizer { min-count = 2, max-vocabulary = 50, hash-buckets = 8, max-length = 16 } }
               magnitude.train {
                 encoder { kind = transformer, embedding-dim = 16, layers = 1, heads = 2, max-length = 8 }
                 steps = 10, batch-size = 4, learning-rate = 1e-3, warmup-steps = 0
@@ -125,6 +125,20 @@ class SettingsTest {
           assertThat(d.path()).isEqualTo("/data/msmarco");
           assertThat(d.splits()).containsExactly("train", "dev");
         });
+  }
+
+  @Test
+  void maxQuarantinedFractionIsANumberInZeroToOne() throws IOException {
+    assertThat(load("", Map.of()).datasets().get("synthetic").maxQuarantinedFraction()).isEqualTo(0.5);
+    assertThat(load("magnitude.prepare.max-quarantined-fraction = 1", Map.of()).prepare().maxQuarantinedFraction())
+        .isEqualTo(1.0);
+    for (String bad : List.of("1.5", "-0.1")) {
+      assertThatThrownBy(() -> load("magnitude.prepare.max-quarantined-fraction = " + bad, Map.of()).prepare())
+          .isInstanceOf(ConfigError.class)
+          .hasMessageStartingWith("magnitude.prepare.max-quarantined-fraction = " + Double.parseDouble(bad))
+          .hasMessageContaining("expected a number in [0.0, 1.0]")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
   }
 
   @Test

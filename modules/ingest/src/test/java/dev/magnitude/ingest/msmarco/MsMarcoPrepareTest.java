@@ -33,7 +33,11 @@ class MsMarcoPrepareTest {
   @TempDir Path tmp;
 
   private static DatasetSpec msmarco(String name, Path folder) {
-    return new DatasetSpec(name, "msmarco", folder.toUri().toString(), SPLITS, null, TOKENIZER, 3);
+    return msmarco(name, folder, 0.5);
+  }
+
+  private static DatasetSpec msmarco(String name, Path folder, double maxQuarantinedFraction) {
+    return new DatasetSpec(name, "msmarco", folder.toUri().toString(), SPLITS, null, TOKENIZER, 3, maxQuarantinedFraction);
   }
 
   @Test
@@ -79,7 +83,8 @@ class MsMarcoPrepareTest {
   void brokenMsMarcoInputIsQuarantinedAndAccountedPerFile(SparkSession spark) {
     Path folder = MsMarcoFixtures.writeBroken(tmp.resolve("raw"));
     WorkDir work = new WorkDir(tmp.resolve("w").toUri().toString());
-    Manifest manifest = PrepareJob.prepare(spark, work, msmarco("broken", folder), false);
+    Manifest manifest = PrepareJob.prepare(
+        spark, work, msmarco("broken", folder, 1.0), false); // over half of three files is quarantined
 
     Map<String, FileCounts> expected = new TreeMap<>();
     MsMarcoFixtures.ROWS.forEach((file, in) -> expected.put(
