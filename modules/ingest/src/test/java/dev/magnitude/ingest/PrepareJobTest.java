@@ -189,9 +189,7 @@ class PrepareJobTest {
     assertThat(manifest.tables()).containsEntry(PrepareJob.QUARANTINE_TABLE, 15L)
         .containsEntry("corpus/documents", 4L).containsEntry("train/queries", 2L).containsEntry("test/qrels", 2L);
 
-    Map<String, Long> byReason = new TreeMap<>();
-    ShardedTable.read(spark, work.quarantine("broken"), PreparedSchemas.QUARANTINE).groupBy("reason").count().collectAsList()
-        .forEach(r -> byReason.put(r.getString(0), r.getLong(1)));
+    Map<String, Long> byReason = TestRows.byReason(ShardedTable.read(spark, work.quarantine("broken"), PreparedSchemas.QUARANTINE));
     assertThat(byReason).isEqualTo(new TreeMap<>(BrokenBeir.QUARANTINED_BY_REASON));
     String quarantineShape = ParquetFiles.shape(ParquetFiles.avsc("quarantine"));
     for (Path part : ParquetFiles.parts(local(work.quarantine("broken")))) {

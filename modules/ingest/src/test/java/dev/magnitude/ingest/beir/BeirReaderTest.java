@@ -1,5 +1,6 @@
 package dev.magnitude.ingest.beir;
 
+import dev.magnitude.ingest.TestRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,14 +30,11 @@ class BeirReaderTest {
     try (BeirInput input = new BeirReader(spark).read(folder.toUri().toString(), SPLITS)) {
       assertThat(input.rowsIn()).isEqualTo(BrokenBeir.ROWS);
 
-      Map<String, Long> byReason = new TreeMap<>();
-      input.quarantine().groupBy("reason").count().collectAsList()
-          .forEach(r -> byReason.put(r.getString(0), r.getLong(1)));
+      Map<String, Long> byReason = TestRows.byReason(input.quarantine());
       assertThat(byReason).isEqualTo(new TreeMap<>(BrokenBeir.QUARANTINED_BY_REASON));
 
       // Where each rejected row came from: file, line and reason (see BrokenBeir's comments).
-      List<String> rejected = input.quarantine().orderBy("file", "line").collectAsList().stream()
-          .map(r -> r.getString(0) + ":" + r.getLong(1) + " " + r.getString(2)).toList();
+      List<String> rejected = TestRows.locations(input.quarantine());
       assertThat(rejected).containsExactly(
           "corpus.jsonl:3 invalid JSON",
           "corpus.jsonl:4 missing id",
@@ -56,12 +54,12 @@ class BeirReaderTest {
       Row raw = input.quarantine().filter("file = 'corpus.jsonl' and line = 6").first();
       assertThat(raw.getString(3)).isEqualTo("{\"_id\":\"d1\",\"text\":\"duplicate of d1\"}");
 
-      assertThat(rows(input.documents())).containsExactly(
+      assertThat(TestRows.joined(input.documents())).containsExactly(
           "7|numeric id", "d1|Alpha first document", "d2|second document", "d5|Only title");
-      assertThat(rows(input.queries("train"))).containsExactly("q1|first query", "q2|second query");
-      assertThat(rows(input.queries("test"))).containsExactly("q1|first query", "q5|test query");
-      assertThat(rows(input.qrels("train"))).containsExactly("q1|d1|1", "q1|d2|2", "q2|d5|1");
-      assertThat(rows(input.qrels("test"))).containsExactly("q1|d1|1", "q5|7|2");
+      assertThat(TestRows.joined(input.queries("train"))).containsExactly("q1|first query", "q2|second query");
+      assertThat(TestRows.joined(input.queries("test"))).containsExactly("q1|first query", "q5|test query");
+      assertThat(TestRows.joined(input.qrels("train"))).containsExactly("q1|d1|1", "q1|d2|2", "q2|d5|1");
+      assertThat(TestRows.joined(input.qrels("test"))).containsExactly("q1|d1|1", "q5|7|2");
 
       // in = written + quarantined, per file.
       Map<String, Long> quarantined = input.quarantine().groupBy("file").count().collectAsList().stream()
@@ -96,17 +94,4 @@ class BeirReaderTest {
         .hasMessageContaining("corpus.jsonl at " + folder + "/corpus.jsonl is empty (no rows)");
   }
 
-  /** Rows as "a|b|c", sorted. */
-  private static List<String> rows(org.apache.spark.sql.Dataset<Row> ds) {
-    return ds.collectAsList().stream()
-        .map(r -> {
-          StringBuilder b = new StringBuilder();
-          for (int i = 0; i < r.length(); i++) {
-            b.append(i == 0 ? "" : "|").append(r.get(i));
-          }
-          return b.toString();
-        })
-        .sorted()
-        .toList();
-  }
 }

@@ -1,5 +1,6 @@
 package dev.magnitude.ingest.msmarco;
 
+import dev.magnitude.ingest.TestRows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.magnitude.core.config.DatasetSpec;
@@ -95,24 +96,13 @@ class MsMarcoPrepareTest {
         .containsEntry("corpus/documents", 4L).containsEntry("train/queries", 2L).containsEntry("dev/queries", 2L)
         .containsEntry("train/qrels", 3L).containsEntry("dev/qrels", 2L);
 
-    Map<String, Long> byReason = new TreeMap<>();
-    ShardedTable.read(spark, work.quarantine("broken"), PreparedSchemas.QUARANTINE).groupBy("reason").count()
-        .collectAsList().forEach(r -> byReason.put(r.getString(0), r.getLong(1)));
+    Map<String, Long> byReason = TestRows.byReason(ShardedTable.read(spark, work.quarantine("broken"), PreparedSchemas.QUARANTINE));
     assertThat(byReason).isEqualTo(new TreeMap<>(MsMarcoFixtures.QUARANTINED_BY_REASON));
   }
 
   /** The named columns of a prepared table as "a|b", sorted. */
   private static List<String> read(SparkSession spark, String table, org.apache.spark.sql.types.StructType schema,
       String... columns) {
-    return ShardedTable.read(spark, table, schema).selectExpr(columns).collectAsList().stream()
-        .map(r -> {
-          StringBuilder b = new StringBuilder();
-          for (int i = 0; i < r.length(); i++) {
-            b.append(i == 0 ? "" : "|").append(r.get(i));
-          }
-          return b.toString();
-        })
-        .sorted()
-        .toList();
+    return TestRows.joined(ShardedTable.read(spark, table, schema).selectExpr(columns));
   }
 }

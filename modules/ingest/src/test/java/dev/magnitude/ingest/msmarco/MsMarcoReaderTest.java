@@ -1,5 +1,6 @@
 package dev.magnitude.ingest.msmarco;
 
+import dev.magnitude.ingest.TestRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -53,13 +54,10 @@ class MsMarcoReaderTest {
     try (var input = new MsMarcoReader(spark).read(folder.toUri().toString(), SPLITS)) {
       assertThat(input.rowsIn()).isEqualTo(MsMarcoFixtures.ROWS);
 
-      Map<String, Long> byReason = new TreeMap<>();
-      input.quarantine().groupBy("reason").count().collectAsList()
-          .forEach(r -> byReason.put(r.getString(0), r.getLong(1)));
+      Map<String, Long> byReason = TestRows.byReason(input.quarantine());
       assertThat(byReason).isEqualTo(new TreeMap<>(MsMarcoFixtures.QUARANTINED_BY_REASON));
 
-      List<String> rejected = input.quarantine().orderBy("file", "line").collectAsList().stream()
-          .map(r -> r.getString(0) + ":" + r.getLong(1) + " " + r.getString(2)).toList();
+      List<String> rejected = TestRows.locations(input.quarantine());
       assertThat(rejected).containsExactly(
           "collection.tsv:3 missing id",
           "collection.tsv:4 empty text",
@@ -83,13 +81,13 @@ class MsMarcoReaderTest {
       assertThat(input.quarantine().filter("file = 'collection.tsv' and line = 6").first().getString(3))
           .isEqualTo("0\tduplicate of passage zero");
 
-      assertThat(rows(input.documents())).containsExactly(
+      assertThat(TestRows.joined(input.documents())).containsExactly(
           "0|first passage about rivers", "1|second passage about mountains", "5|third passage\twith a tab inside",
           "6|fourth passage");
-      assertThat(rows(input.queries("train"))).containsExactly("10|first train query", "11|second train query");
-      assertThat(rows(input.queries("dev"))).containsExactly("10|train query asked again in dev", "20|dev query");
-      assertThat(rows(input.qrels("train"))).containsExactly("10|0|1", "10|1|2", "11|5|1");
-      assertThat(rows(input.qrels("dev"))).containsExactly("10|0|1", "20|6|1");
+      assertThat(TestRows.joined(input.queries("train"))).containsExactly("10|first train query", "11|second train query");
+      assertThat(TestRows.joined(input.queries("dev"))).containsExactly("10|train query asked again in dev", "20|dev query");
+      assertThat(TestRows.joined(input.qrels("train"))).containsExactly("10|0|1", "10|1|2", "11|5|1");
+      assertThat(TestRows.joined(input.qrels("dev"))).containsExactly("10|0|1", "20|6|1");
 
       // in = written + quarantined, per file.
       Map<String, Long> quarantined = input.quarantine().groupBy("file").count().collectAsList().stream()
@@ -123,17 +121,4 @@ class MsMarcoReaderTest {
         .hasMessageContaining("queries.dev.tsv at " + folder + "/queries.dev.tsv is empty (no rows)");
   }
 
-  /** Rows as "a|b|c", sorted. */
-  private static List<String> rows(Dataset<Row> ds) {
-    return ds.collectAsList().stream()
-        .map(r -> {
-          StringBuilder b = new StringBuilder();
-          for (int i = 0; i < r.length(); i++) {
-            b.append(i == 0 ? "" : "|").append(r.get(i));
-          }
-          return b.toString();
-        })
-        .sorted()
-        .toList();
-  }
 }
