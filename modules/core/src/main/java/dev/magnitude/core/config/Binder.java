@@ -54,6 +54,10 @@ final class Binder {
     return v;
   }
 
+  boolean bool(String key) {
+    return get(key, "true or false", () -> config.getBoolean(key));
+  }
+
   List<String> strings(String key) {
     return get(key, "a list of strings", () -> config.getStringList(key));
   }

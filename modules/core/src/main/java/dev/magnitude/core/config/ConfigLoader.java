@@ -99,7 +99,7 @@ public final class ConfigLoader {
    * settings below {@code magnitude.spark.conf}, and below
    * {@code magnitude.datasets.<name>}, whose keys must exist in the reference dataset template
    * ({@code magnitude.datasets.synthetic} lists every key a dataset may have, {@code path} aside, which
-   * only file formats take).
+   * only file formats take) or below {@code magnitude.prepare} (a dataset's own tokenizer, sts, images...).
    */
   private void checkKnownKeys(Config user, Config all) {
     if (!user.hasPath(ROOT)) {
@@ -114,11 +114,14 @@ public final class ConfigLoader {
         String rest = key.substring("datasets.".length());
         int dot = rest.indexOf('.');
         String datasetKey = dot < 0 ? rest : rest.substring(dot + 1);
-        boolean known = datasetKey.equals("path") || template.hasPath(datasetKey);
+        boolean known = datasetKey.equals("path") || template.hasPath(datasetKey)
+            || reference.hasPath(ROOT + ".prepare." + datasetKey);
         if (dot < 0 || !known) {
           throw new ConfigError(
               "unknown key " + full + "; a dataset takes: format, path, splits, synthetic.{"
-                  + String.join(", ", template.getConfig("synthetic").root().keySet()) + "}");
+                  + String.join(", ", new TreeSet<>(template.getConfig("synthetic").root().keySet()))
+                  + "}, and its own values of magnitude.prepare: "
+                  + String.join(", ", new TreeSet<>(reference.getConfig(ROOT + ".prepare").root().keySet())));
         }
       } else if (!reference.hasPath(full)) {
         throw new ConfigError("unknown key " + full + "; " + knownNear(full));

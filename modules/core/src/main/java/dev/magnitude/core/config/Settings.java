@@ -45,31 +45,87 @@ public final class Settings {
 
   public PrepareSettings prepare() {
     Binder b = new Binder(config, M + ".prepare");
-    Binder t = b.child("tokenizer");
-    TokenizerSpec tokenizer;
+    return new PrepareSettings(
+        b.integer("shard-max-rows", 1),
+        tokenizer(b.child("tokenizer")),
+        b.number("max-quarantined-fraction", 0, 1),
+        sts(b.child("sts")),
+        images(b.child("images")));
+  }
+
+  private static TokenizerSpec tokenizer(Binder t) {
+    String kind = t.string("kind", TokenizerSpec.KINDS);
+    String path = t.has("path") ? t.string("path") : null;
+    if (kind.equals(TokenizerSpec.HUGGINGFACE) && (path == null || path.isBlank())) {
+      throw new ConfigError(t.full("path") + " is not set: kind = huggingface needs the tokenizer.json file "
+          + "(a local path or Hadoop URI)");
+    }
     try {
-      tokenizer =
-          new TokenizerSpec(
-              t.integer("min-count", 1), t.integer("max-vocabulary", 1), t.integer("hash-buckets", 0), t.integer("max-length", 1));
+      return new TokenizerSpec(
+          kind,
+          path,
+          t.integer("min-count", 1),
+          t.integer("max-vocabulary", 1),
+          t.integer("hash-buckets", 0),
+          t.integer("max-length", 1),
+          t.string("padding", TokenizerSpec.PADDINGS));
     } catch (IllegalArgumentException e) {
       throw t.invalidSection(e);
     }
-    return new PrepareSettings(
-        b.integer("shard-max-rows", 1), tokenizer, b.number("max-quarantined-fraction", 0, 1));
   }
 
-  /** Every configured dataset by name, in name order. */
+  private static StsSpec sts(Binder s) {
+    String delimiter = s.string("delimiter");
+    if (delimiter.length() != 1) {
+      throw s.invalid("delimiter", delimiter, "one character, such as \"\\t\" or \",\"");
+    }
+    String file = s.string("file");
+    if (!file.contains(StsSpec.SPLIT)) {
+      throw s.invalid("file", file, "a file name containing " + StsSpec.SPLIT);
+    }
+    try {
+      return new StsSpec(
+          file,
+          delimiter,
+          s.bool("header"),
+          s.string("sentence1"),
+          s.string("sentence2"),
+          s.string("score"),
+          s.number("score-min", -Double.MAX_VALUE, Double.MAX_VALUE),
+          s.number("score-max", -Double.MAX_VALUE, Double.MAX_VALUE));
+    } catch (IllegalArgumentException e) {
+      throw s.invalidSection(e);
+    }
+  }
+
+  private static ImageSpec images(Binder i) {
+    try {
+      return new ImageSpec(
+          i.integer("size", 8), i.string("coco-annotations"), i.string("coco-images"), i.string("manifest"));
+    } catch (IllegalArgumentException e) {
+      throw i.invalidSection(e);
+    }
+  }
+
+  /**
+   * Every configured dataset by name, in name order. A dataset may set its own {@code tokenizer}, {@code sts},
+   * {@code images}, {@code shard-max-rows} and {@code max-quarantined-fraction}; what it does not set comes
+   * from {@code magnitude.prepare}.
+   */
   public Map<String, DatasetSpec> datasets() {
     Binder all = new Binder(config, M + ".datasets");
-    PrepareSettings prepare = prepare();
+    prepare(); // the shared defaults bind (and fail) on their own keys first
+    Config prepare = config.getConfig(M + ".prepare");
     Map<String, DatasetSpec> out = new TreeMap<>();
     for (String name : all.raw().root().keySet()) {
-      out.put(name, dataset(all.child(quoteIfNeeded(name)), name, prepare));
+      String path = M + ".datasets." + quoteIfNeeded(name);
+      Config effective = config.withValue(path, config.getConfig(path).withFallback(prepare).root());
+      out.put(name, dataset(new Binder(effective, path), name));
     }
     return out;
   }
 
-  private static DatasetSpec dataset(Binder b, String name, PrepareSettings prepare) {
+  private static DatasetSpec dataset(Binder b, String name) {
     String format = b.string("format", DatasetSpec.FORMATS);
     SyntheticSpec synthetic = null;
     if (format.equals("synthetic")) {
@@ -88,10 +144,14 @@ public final class Settings {
       }
     }
     String path = b.has("path") ? b.string("path") : null;
+    TokenizerSpec tokenizer = tokenizer(b.child("tokenizer"));
+    StsSpec sts = sts(b.child("sts"));
+    ImageSpec images = images(b.child("images"));
+    int shardMaxRows = b.integer("shard-max-rows", 1);
+    double maxQuarantined = b.number("max-quarantined-fraction", 0, 1);
     try {
       return new DatasetSpec(
-          name, format, path, b.strings("splits"), synthetic, prepare.tokenizer(), prepare.shardMaxRows(),
-          prepare.maxQuarantinedFraction());
+          name, format, path, b.strings("splits"), synthetic, tokenizer, shardMaxRows, maxQuarantined, sts, images);
     } catch (IllegalArgumentException e) {
       throw b.invalidSection(e);
     }

@@ -1,5 +1,6 @@
 package dev.magnitude.core.manifest;
 
+import dev.magnitude.core.config.DatasetSpec;
 import dev.magnitude.core.json.Json;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,8 @@ import java.util.TreeMap;
  *
  * @param dataset dataset name
  * @param format input format
+ * @param task what the dataset is for ({@code retrieval}, {@code qa}, {@code sts}, {@code image-text}), fixed by
+ *     the format
  * @param schemaVersion version of data-schemas/ the Parquet files follow
  * @param tokenizer tokenizer identity
  * @param splits the query splits, training split first
@@ -20,12 +23,27 @@ import java.util.TreeMap;
 public record Manifest(
     String dataset,
     String format,
+    String task,
     int schemaVersion,
     TokenizerInfo tokenizer,
     List<String> splits,
     Map<String, FileCounts> files,
     Map<String, Long> tables,
     String contentHash) {
+  /** A manifest whose task follows from its format. */
+  public Manifest(
+      String dataset,
+      String format,
+      int schemaVersion,
+      TokenizerInfo tokenizer,
+      List<String> splits,
+      Map<String, FileCounts> files,
+      Map<String, Long> tables,
+      String contentHash) {
+    this(dataset, format, DatasetSpec.Task.ofFormat(format).id(), schemaVersion, tokenizer, splits, files, tables,
+        contentHash);
+  }
+
   public Manifest {
     splits = List.copyOf(splits);
     files = new TreeMap<>(files);

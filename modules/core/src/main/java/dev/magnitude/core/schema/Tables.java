@@ -15,6 +15,14 @@ public final class Tables {
   public static final String DOCUMENTS = "documents";
   public static final String QRELS = "qrels";
   public static final String QUARANTINE = "quarantine";
+  /** qa: {@code query_id, answer}, one row per gold answer string */
+  public static final String ANSWERS = "answers";
+  /** sts: sentence pairs with their gold score */
+  public static final String PAIRS = "pairs";
+  /** image-text: decoded, resized images as PNG bytes */
+  public static final String IMAGES = "images";
+  /** image-text: captions of the images, several per image */
+  public static final String CAPTIONS = "captions";
   // run outputs
   public static final String EMBEDDINGS = "embeddings";
   public static final String CURVES = "curves";

@@ -19,7 +19,12 @@ class SettingsTest {
   static final Config REFERENCE =
       ConfigFactory.parseString(
               """
-              magnitude.prepare { shard-max-rows = 100, max-quarantined-fraction = 0.5, tokenizer { min-count = 2, max-vocabulary = 50, hash-buckets = 8, max-length = 16 } }
+              magnitude.prepare {
+                shard-max-rows = 100, max-quarantined-fraction = 0.5
+                tokenizer { kind = builtin, path = "", min-count = 2, max-vocabulary = 50, hash-buckets = 8, max-length = 16, padding = none }
+                sts { file = "{split}.tsv", delimiter = "\\t", header = true, sentence1 = sentence1, sentence2 = sentence2, score = score, score-min = 0, score-max = 5 }
+                images { size = 64, coco-annotations = "annotations/captions_{split}.json", coco-images = "images/{split}", manifest = "{split}.jsonl" }
+              }
               magnitude.train {
                 encoder { kind = transformer, embedding-dim = 16, layers = 1, heads = 2, max-length = 8 }
                 steps = 10, batch-size = 4, learning-rate = 1e-3, warmup-steps = 0
@@ -67,6 +72,52 @@ class SettingsTest {
         .hasMessageContaining("unknown key magnitude.sweeep.id");
     assertThatThrownBy(() -> load("magnitude.datasets.mine { format = beir, pth = /x }", Map.of()))
         .hasMessageStartingWith("unknown key magnitude.datasets.mine.pth; a dataset takes: format, path, splits");
+  }
+
+  @Test
+  void aDatasetOverridesPrepareKeysAndInheritsTheRest() throws IOException {
+    Settings s = load("""
+        magnitude.prepare.tokenizer.max-length = 24
+        magnitude.datasets.pairs {
+          format = sts, path = /data/stsb, splits = [train, test]
+          tokenizer { min-count = 1 }
+          sts { delimiter = ",", score-max = 1 }
+          shard-max-rows = 7
+        }
+        """, Map.of());
+    DatasetSpec pairs = s.datasets().get("pairs");
+    assertThat(pairs.task()).isEqualTo(DatasetSpec.Task.STS);
+    assertThat(pairs.tokenizer()).isEqualTo(new TokenizerSpec("builtin", null, 1, 50, 8, 24, "none"));
+    assertThat(pairs.sts()).isEqualTo(new StsSpec("{split}.tsv", ",", true, "sentence1", "sentence2", "score", 0, 1));
+    assertThat(pairs.shardMaxRows()).isEqualTo(7);
+    assertThat(pairs.maxQuarantinedFraction()).isEqualTo(0.5);
+    // the other dataset keeps the shared values
+    assertThat(s.datasets().get("synthetic").tokenizer().minCount()).isEqualTo(2);
+    assertThat(s.datasets().get("synthetic").shardMaxRows()).isEqualTo(100);
+    assertThat(s.datasets().get("synthetic").task()).isEqualTo(DatasetSpec.Task.RETRIEVAL);
+  }
+
+  @Test
+  void tokenizerStsAndImageSettingsAreChecked() {
+    assertThatThrownBy(() -> load("magnitude.prepare.tokenizer.kind = huggingface", Map.of()).datasets())
+        .isInstanceOf(ConfigError.class)
+        .hasMessage("magnitude.prepare.tokenizer.path is not set: kind = huggingface needs the tokenizer.json file "
+            + "(a local path or Hadoop URI)");
+    assertThatThrownBy(() -> load("magnitude.prepare.tokenizer.padding = left", Map.of()).prepare())
+        .hasMessageStartingWith("magnitude.prepare.tokenizer.padding = \"left\"")
+        .hasMessageEndingWith("expected one of none, max-length");
+    assertThatThrownBy(() -> load("magnitude.datasets.s { format = sts, path = /x, splits = [train], sts.delimiter = \";;\" }",
+            Map.of()).datasets())
+        .hasMessageStartingWith("magnitude.datasets.s.sts.delimiter = \";;\"");
+    assertThatThrownBy(() -> load("magnitude.datasets.s { format = sts, path = /x, splits = [train], sts { header = false } }",
+            Map.of()).datasets())
+        .hasMessage("magnitude.datasets.s.sts: sts column 'sentence1': without a header, columns are 0-based indices");
+    assertThatThrownBy(() -> load("magnitude.prepare.images.size = 4", Map.of()).datasets())
+        .hasMessageStartingWith("magnitude.prepare.images.size = 4");
+    assertThatThrownBy(() -> load("magnitude.datasets.mine { format = coco, path = /x, splits = [train], images.sise = 3 }",
+            Map.of()))
+        .hasMessageContaining("unknown key magnitude.datasets.mine.images.sise")
+        .hasMessageContaining("its own values of magnitude.prepare: images, max-quarantined-fraction, shard-max-rows");
   }
 
   @Test
