@@ -2,6 +2,7 @@ package dev.magnitude.ingest.beir;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.magnitude.ingest.io.RawInput;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,7 @@ import org.apache.spark.sql.Row;
  * A validated input folder (BEIR, or another layout validated by {@link BeirReader#validate}): the valid
  * rows per table and every rejected row. Holds cached Spark datasets; {@link #close()} releases them.
  */
-public final class BeirInput implements AutoCloseable {
+public final class BeirInput implements RawInput {
   private final Dataset<Row> documents;
   private final Dataset<Row> queries;
   private final Dataset<Row> judgements;
@@ -106,6 +107,7 @@ public final class BeirInput implements AutoCloseable {
   }
 
   /** Every rejected row of every file: {@code file, line, reason, raw} (file relative to the folder). */
+  @Override
   public Dataset<Row> quarantine() {
     return rejected(documents).union(rejected(queries)).union(rejected(judgements));
   }
@@ -114,11 +116,13 @@ public final class BeirInput implements AutoCloseable {
    * Rows read per input file ({@link #files()}; BEIR: corpus.jsonl, queries.jsonl, qrels/&lt;split&gt;.tsv):
    * non-blank lines, without a qrels header.
    */
+  @Override
   public Map<String, Long> rowsIn() {
     return rowsIn;
   }
 
   /** Rows of {@link #quarantine()} per input file. */
+  @Override
   public Map<String, Long> rejectedIn() {
     return rejectedIn;
   }

@@ -14,8 +14,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Spark schemas made from the Avro schemas in data-schemas/ (on the classpath as
  * {@code /data-schemas/<name>.avsc}), so every Spark writer follows the one definition. A
- * {@code ["null", T]} union is a nullable T; string, int, long, float, double, boolean and arrays of
- * them are supported (what the schemas use).
+ * {@code ["null", T]} union is a nullable T; string, int, long, float, double, boolean, bytes and
+ * arrays of them are supported (what the schemas use).
  */
 public final class AvroSparkSchemas {
   private AvroSparkSchemas() {}
@@ -68,6 +68,7 @@ public final class AvroSparkSchemas {
       case FLOAT -> DataTypes.FloatType;
       case DOUBLE -> DataTypes.DoubleType;
       case BOOLEAN -> DataTypes.BooleanType;
+      case BYTES -> DataTypes.BinaryType;
       case ARRAY -> DataTypes.createArrayType(
           sparkType(nonNull(s.getElementType()), where + "[]"), isNullableUnion(s.getElementType()));
       default -> throw new IllegalArgumentException("unsupported Avro type " + s.getType() + " at " + where);

@@ -19,4 +19,12 @@ public final class PreparedSchemas {
   public static final StructType QRELS = AvroSparkSchemas.of(Tables.QRELS);
   /** quarantine.avsc: file (relative to the raw folder), line (1-based), reason, raw. */
   public static final StructType QUARANTINE = AvroSparkSchemas.of(Tables.QUARANTINE);
+  /** answers.avsc: query_id, answer (QA: one row per gold answer string). */
+  public static final StructType ANSWERS = AvroSparkSchemas.of(Tables.ANSWERS);
+  /** pairs.avsc: id, text_a, token_ids_a, text_b, token_ids_b, score (STS). */
+  public static final StructType PAIRS = AvroSparkSchemas.of(Tables.PAIRS);
+  /** images.avsc: id, file, width, height, png (bytes). */
+  public static final StructType IMAGES = AvroSparkSchemas.of(Tables.IMAGES);
+  /** captions.avsc: id, image_id, text, token_ids. */
+  public static final StructType CAPTIONS = AvroSparkSchemas.of(Tables.CAPTIONS);
 }
