@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.manifest.TokenizerInfo;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -31,15 +30,15 @@ import org.apache.spark.sql.Row;
  *       vocabulary from {@link TokenizerSpec#FIRST_WORD} in vocabulary order, then {@code hashBuckets}
  *       buckets. A word outside the vocabulary goes to bucket {@code fnv1a32(utf8(word)) mod hashBuckets}
  *       (hash read as unsigned), or to [UNK] when there are no buckets.
- *   <li>{@link #encode} emits at most {@code maxLength} ids: the first words of the text; no specials, no
- *       padding.
+ *   <li>{@link #encode} emits at most {@code maxLength} ids: the first words of the text; no specials. With
+ *       {@code padding = max-length} it emits exactly {@code maxLength}, the tail filled with [PAD] = 0.
  *   <li>Vocabulary ({@link #countVocabulary}): words seen at least {@code minCount} times in the training
  *       texts, the {@code maxVocabulary} most frequent, ties by word ascending (String order).
  * </ul>
  *
- * <p>Immutable and {@link Serializable}: broadcast it, or capture it in a Spark function.
+ * <p>Immutable and {@link java.io.Serializable}: broadcast it, or capture it in a Spark function.
  */
-public final class BuiltinTokenizer implements Serializable {
+public final class BuiltinTokenizer implements TextTokenizer {
   private static final long serialVersionUID = 1L;
 
   public static final String KIND = "builtin";
@@ -50,15 +49,20 @@ public final class BuiltinTokenizer implements Serializable {
   private final int maxVocabulary;
   private final int hashBuckets;
   private final int maxLength;
+  private final boolean padToMaxLength;
   private final List<String> vocabulary;
   private final Map<String, Integer> ids;
   private final String id;
 
   private BuiltinTokenizer(TokenizerSpec spec, List<String> vocabulary) {
+    if (!spec.builtin()) {
+      throw new IllegalArgumentException("tokenizer kind = " + spec.kind() + ": the built-in tokenizer needs kind = builtin");
+    }
     this.minCount = spec.minCount();
     this.maxVocabulary = spec.maxVocabulary();
     this.hashBuckets = spec.hashBuckets();
     this.maxLength = spec.maxLength();
+    this.padToMaxLength = spec.padToMaxLength();
     this.vocabulary = List.copyOf(vocabulary);
     this.ids = new HashMap<>(vocabulary.size() * 2);
     for (int i = 0; i < vocabulary.size(); i++) {
@@ -140,11 +144,12 @@ public final class BuiltinTokenizer implements Serializable {
     return out;
   }
 
-  /** Token ids of {@code text}: at most maxLength, unpadded, no specials. */
+  /** Token ids of {@code text}: at most maxLength, no specials; padded with [PAD] to maxLength if so configured. */
+  @Override
   public int[] encode(String text) {
     List<String> words = words(text);
     int n = Math.min(words.size(), maxLength);
-    int[] out = new int[n];
+    int[] out = new int[padToMaxLength ? maxLength : n]; // the tail is already [PAD] = 0
     for (int i = 0; i < n; i++) {
       out[i] = wordId(words.get(i));
     }
@@ -182,7 +187,12 @@ public final class BuiltinTokenizer implements Serializable {
     return vocabulary;
   }
 
-  /** {@code builtin-} + the first 12 hex digits of SHA-256 over the algorithm, settings and vocabulary. */
+  /**
+   * {@code builtin-} + the first 12 hex digits of SHA-256 over the algorithm, settings and vocabulary. The
+   * settings include {@code padding=max-length} only when texts are padded, so ids of unpadded tokenizers
+   * are those of earlier versions, which had no padding.
+   */
+  @Override
   public String id() {
     return id;
   }
@@ -197,11 +207,25 @@ public final class BuiltinTokenizer implements Serializable {
   }
 
   public TokenizerSpec spec() {
-    return new TokenizerSpec(minCount, maxVocabulary, hashBuckets, maxLength);
+    return new TokenizerSpec(
+        KIND, null, minCount, maxVocabulary, hashBuckets, maxLength, padToMaxLength ? "max-length" : "none");
   }
 
+  @Override
   public TokenizerInfo info() {
-    return new TokenizerInfo(KIND, id, vocabularySize(), maxLength);
+    return new TokenizerInfo(KIND, id, vocabularySize(), maxLength, TokenizerSpec.PAD);
+  }
+
+  /** {@code vocab.txt}: {@link #vocabularyFile()}. */
+  @Override
+  public String artifactName() {
+    return "vocab.txt";
+  }
+
+  /** {@link #vocabularyFile()} in UTF-8. */
+  @Override
+  public byte[] artifact() {
+    return vocabularyFile().getBytes(StandardCharsets.UTF_8);
   }
 
   /** vocab.txt: one word per line, in id order (line i holds id FIRST_WORD + i). */
@@ -217,6 +241,7 @@ public final class BuiltinTokenizer implements Serializable {
         + "\nmax-vocabulary=" + maxVocabulary
         + "\nhash-buckets=" + hashBuckets
         + "\nmax-length=" + maxLength
+        + (padToMaxLength ? "\npadding=max-length" : "")
         + "\nvocabulary:\n"
         + vocabularyFile();
   }

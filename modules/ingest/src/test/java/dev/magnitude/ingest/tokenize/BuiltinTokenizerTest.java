@@ -119,6 +119,50 @@ class BuiltinTokenizerTest {
   }
 
   @Test
+  void idOfUnpaddedTokenizersIsThatOfEarlierVersions() {
+    // sha256("builtin-tokenizer v1; ...\nmin-count=1\nmax-vocabulary=100\nhash-buckets=7\nmax-length=16"
+    // + "\nvocabulary:\na\nb\n"), computed outside Java: data prepared before padding existed keeps its id.
+    assertThat(BuiltinTokenizer.of(SPEC, List.of("a", "b")).id()).isEqualTo("builtin-159e9c16e6ec");
+    // The same with "\npadding=max-length" after the max-length line.
+    assertThat(BuiltinTokenizer.of(padded(16), List.of("a", "b")).id()).isEqualTo("builtin-9b0566802f2f");
+  }
+
+  @Test
+  void padsToMaxLengthWithPadIdZero() {
+    BuiltinTokenizer tokenizer = BuiltinTokenizer.of(padded(4), List.of("a", "b", "c", "d", "e"));
+    // a b = 4 5, then [PAD] = 0 up to 4 ids; longer texts are truncated to exactly 4; no words: all [PAD].
+    assertThat(tokenizer.encode("a b")).containsExactly(4, 5, 0, 0);
+    assertThat(tokenizer.encode("e d c b a")).containsExactly(8, 7, 6, 5);
+    assertThat(tokenizer.encode("...")).containsExactly(0, 0, 0, 0);
+    assertThat(tokenizer.info().padId()).isZero();
+    assertThat(tokenizer.info().maxLength()).isEqualTo(4);
+    assertThat(tokenizer.spec().padToMaxLength()).isTrue();
+
+    BuiltinTokenizer unpadded = BuiltinTokenizer.of(new TokenizerSpec(1, 100, 7, 4), List.of("a", "b", "c", "d", "e"));
+    assertThat(tokenizer.id()).isNotEqualTo(unpadded.id());
+    assertThat(unpadded.encode("a b")).containsExactly(4, 5);
+  }
+
+  @Test
+  void artifactIsTheVocabularyFile() {
+    BuiltinTokenizer tokenizer = BuiltinTokenizer.of(SPEC, List.of("straße", "b"));
+    assertThat(tokenizer.artifactName()).isEqualTo("vocab.txt");
+    assertThat(new String(tokenizer.artifact(), StandardCharsets.UTF_8)).isEqualTo("straße\nb\n");
+  }
+
+  @Test
+  void refusesAHuggingFaceSpec() {
+    TokenizerSpec hf = new TokenizerSpec("huggingface", "/x/tokenizer.json", 1, 100, 0, 16, "none");
+    assertThatThrownBy(() -> BuiltinTokenizer.of(hf, List.of("a")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("kind = builtin");
+  }
+
+  private static TokenizerSpec padded(int maxLength) {
+    return new TokenizerSpec("builtin", null, 1, 100, 7, maxLength, "max-length");
+  }
+
+  @Test
   void survivesJavaSerialization() throws IOException, ClassNotFoundException {
     BuiltinTokenizer tokenizer = BuiltinTokenizer.of(SPEC, List.of("alpha", "beta"));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
