@@ -283,7 +283,8 @@ public final class Worker {
     if (expected != null && actual != null && !expected.equals(actual)) {
       throw new RunFailure(
           "dataset " + dataset + " was prepared with tokenizer " + actual + " but the encoder expects "
-              + expected + " (" + path + "); prepare it with the run's tokenizer or fix encoder.tokenizer-id");
+              + expected + " (" + path + "); prepare it with that tokenizer or change "
+              + "magnitude.train.encoder.tokenizer");
     }
     int vocabulary = manifest.tokenizer().vocabularySize();
     if (vocabulary > spec.encoder().vocabularySize()) {

@@ -3,6 +3,7 @@ package dev.magnitude.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.magnitude.core.config.TrainSettings;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.manifest.TokenizerInfo;
@@ -10,6 +11,8 @@ import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,6 +78,39 @@ class WorkerFailureTest {
 
     assertThat(o.reason()).startsWith(
         "dataset tiny was prepared with tokenizer builtin-other but the encoder expects builtin-test");
+  }
+
+  @Test
+  void datasetOfAnotherTokenizerJsonThanTheSettingsIsRefusedNamingBothIds() throws IOException {
+    String work = tmp.resolve("work").toString();
+    TinyRuns.prepare(work);
+    byte[] preparedWith = "{\"model\": {\"vocab\": {\"[PAD]\": 0, \"a\": 1}}}".getBytes(StandardCharsets.UTF_8);
+    TokenizerInfo dataset =
+        new TokenizerInfo("huggingface", TokenizerInfo.huggingFaceId(preparedWith, 8, true), TinyRuns.VOCABULARY, 8, 0);
+    Manifest manifest = new Manifest(TinyRuns.DATASET, "synthetic", 1, dataset, List.of("train", "test"), Map.of(),
+        Map.of(), "h");
+    Files.writeString(Path.of(new WorkDir(work).manifest(TinyRuns.DATASET)), manifest.toJson());
+    Path encoderTokenizer = tmp.resolve("encoder/tokenizer.json");
+    Files.createDirectories(encoderTokenizer.getParent());
+    Files.writeString(encoderTokenizer, "{\"model\": {\"vocab\": {\"[PAD]\": 0, \"b\": 1}}}");
+    TrainSettings train = new TrainSettings("transformer", 16, 1, 2, 8, encoderTokenizer.toString(), 3, 4, 1e-3, 2,
+        Map.of(Variant.DOT, 1.0), 10, 1.0, 1, List.of(), 0);
+
+    RunSpec spec = train.runSpec(manifest, Variant.DOT, 17, "test", path -> {
+      try {
+        return Files.readAllBytes(Path.of(path));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    Outcome o = run(spec, work);
+
+    String expected = TokenizerInfo.huggingFaceId(Files.readAllBytes(encoderTokenizer), 8, true);
+    assertThat(spec.encoder().tokenizerId()).isEqualTo(expected);
+    assertThat(o.reason())
+        .startsWith("dataset tiny was prepared with tokenizer " + dataset.id() + " but the encoder expects " + expected)
+        .endsWith("prepare it with that tokenizer or change magnitude.train.encoder.tokenizer");
+    assertNothingFinished(work, spec);
   }
 
   @Test

@@ -215,6 +215,7 @@ public final class Settings {
             e.integer("layers", 1),
             e.integer("heads", 1),
             e.integer("max-length", 1),
+            encoderTokenizer(e),
             b.integer("steps", 1),
             b.integer("batch-size", 2),
             b.positive("learning-rate"),
@@ -229,6 +230,15 @@ public final class Settings {
       throw e.invalid("heads", settings.heads(), "a divisor of embedding-dim = " + settings.embeddingDim());
     }
     return settings;
+  }
+
+  private static String encoderTokenizer(Binder e) {
+    String t = e.string("tokenizer").strip();
+    if (!t.isEmpty() && !TrainSettings.isTokenizerFile(t) && !t.matches("(builtin|huggingface)-[0-9a-z-]+")) {
+      throw e.invalid("tokenizer", t,
+          "\"\" (the dataset's own), a tokenizer id (builtin-…, huggingface-…) or the path of a tokenizer.json");
+    }
+    return t;
   }
 
   public AggregateSettings aggregate() {

@@ -1,6 +1,7 @@
 package dev.magnitude.core.config;
 
 import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.core.manifest.TokenizerInfo;
 import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
@@ -8,10 +9,15 @@ import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.run.Variant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@code magnitude.train}: how every run of a sweep trains, and how its worker process is started.
  *
+ * @param tokenizer the tokenizer the encoder expects ({@code encoder.tokenizer}): empty = the dataset's
+ *     own; a tokenizer id ({@code builtin-…}, {@code huggingface-…}); or the path or URI of a tokenizer.json,
+ *     which stands for the id of data prepared with that file and the dataset's max length and padding
+ *     ({@link TokenizerInfo#idWith}). A value with a '/' or ending in {@code .json} is a file.
  * @param temperature τ per variant; normalized sides bound the logits to [−1/τ, 1/τ], so cosine needs
  *     a small τ (0.05 = logit scale 20) while unnormalized sides start at 1.0
  * @param workerJavaOptions JVM options of each worker process (heap, GC)
@@ -23,6 +29,7 @@ public record TrainSettings(
     int layers,
     int heads,
     int maxLength,
+    String tokenizer,
     int steps,
     int batchSize,
     double learningRate,
@@ -39,8 +46,33 @@ public record TrainSettings(
     workerJavaOptions = List.copyOf(workerJavaOptions);
   }
 
-  /** The spec of one run on a prepared dataset. Validates through the spec records. */
+  /** True when {@code tokenizer} names a tokenizer.json rather than an id: it has a '/' or ends in .json. */
+  public static boolean isTokenizerFile(String tokenizer) {
+    return tokenizer.contains("/") || tokenizer.contains("\\") || tokenizer.endsWith(".json");
+  }
+
+  /**
+   * The tokenizer id the encoder expects of {@code dataset}, see {@code tokenizer}.
+   *
+   * @param readFile the bytes of a tokenizer.json, by path or URI (core reads no files itself)
+   */
+  public String expectedTokenizerId(TokenizerInfo dataset, Function<String, byte[]> readFile) {
+    if (tokenizer.isEmpty()) {
+      return dataset.id();
+    }
+    return isTokenizerFile(tokenizer) ? dataset.idWith(readFile.apply(tokenizer)) : tokenizer;
+  }
+
+  /** {@link #runSpec(Manifest, Variant, long, String, Function)} when {@code tokenizer} is not a file. */
   public RunSpec runSpec(Manifest manifest, Variant variant, long seed, String evalSplit) {
+    return runSpec(manifest, variant, seed, evalSplit, path -> {
+      throw new IllegalStateException("encoder.tokenizer = " + path + " is a file; pass a reader of files");
+    });
+  }
+
+  /** The spec of one run on a prepared dataset. Validates through the spec records. */
+  public RunSpec runSpec(
+      Manifest manifest, Variant variant, long seed, String evalSplit, Function<String, byte[]> readFile) {
     EncoderSpec encoder =
         new EncoderSpec(
             encoderKind,
@@ -49,7 +81,7 @@ public record TrainSettings(
             heads,
             maxLength,
             manifest.tokenizer().vocabularySize(),
-            manifest.tokenizer().id());
+            expectedTokenizerId(manifest.tokenizer(), readFile));
     TrainingSpec training =
         new TrainingSpec(
             steps, batchSize, learningRate, warmupSteps, temperature.get(variant), checkpointEvery, gradientClip, threads);

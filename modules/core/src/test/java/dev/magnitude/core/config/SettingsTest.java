@@ -26,7 +26,7 @@ class SettingsTest {
                 images { size = 64, coco-annotations = "annotations/captions_{split}.json", coco-images = "images/{split}", manifest = "{split}.jsonl" }
               }
               magnitude.train {
-                encoder { kind = transformer, embedding-dim = 16, layers = 1, heads = 2, max-length = 8 }
+                encoder { kind = transformer, embedding-dim = 16, layers = 1, heads = 2, max-length = 8, tokenizer = "" }
                 steps = 10, batch-size = 4, learning-rate = 1e-3, warmup-steps = 0
                 temperature { cosine = 0.05, query-norm = 1.0, doc-norm = 1.0, dot = 1.0 }
                 checkpoint-every = 5, gradient-clip = 0, parallelism = 0
@@ -142,6 +142,19 @@ class SettingsTest {
     assertThatThrownBy(() -> load("magnitude.train.encoder.heads = 3", Map.of()).train())
         .hasMessageContaining("magnitude.train.encoder.heads = 3")
         .hasMessageContaining("a divisor of embedding-dim = 16");
+  }
+
+  @Test
+  void encoderTokenizerIsEmptyAnIdOrATokenizerJson() throws IOException {
+    assertThat(load("", Map.of()).train().tokenizer()).isEmpty();
+    assertThat(load("magnitude.train.encoder.tokenizer = builtin-159e9c16e6ec", Map.of()).train().tokenizer())
+        .isEqualTo("builtin-159e9c16e6ec");
+    assertThat(load("", Map.of("magnitude.train.encoder.tokenizer", "hdfs:///models/bert/tokenizer.json")).train()
+        .tokenizer()).isEqualTo("hdfs:///models/bert/tokenizer.json");
+    assertThatThrownBy(() -> load("magnitude.train.encoder.tokenizer = bert", Map.of()).train())
+        .isInstanceOf(ConfigError.class)
+        .hasMessageContaining("magnitude.train.encoder.tokenizer = \"bert\"")
+        .hasMessageContaining("a tokenizer id (builtin-…, huggingface-…) or the path of a tokenizer.json");
   }
 
   @Test
