@@ -8,9 +8,13 @@ import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
 import dev.magnitude.ingest.io.HadoopFiles;
+import dev.magnitude.ingest.tokenize.Tokenizers;
 import dev.magnitude.jobs.support.JobError;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Expands a sweep into its run specs: every dataset × variant × seed, in that order. Each spec carries
@@ -19,20 +23,33 @@ import java.util.List;
 public final class RunPlanner {
   private RunPlanner() {}
 
-  /** @throws JobError when a dataset of the sweep is not prepared */
+  /**
+   * @throws JobError when a dataset of the sweep is not prepared, or magnitude.train.encoder.tokenizer names
+   *     a tokenizer.json that cannot be read
+   */
   public static List<RunSpec> plan(Settings settings, WorkDir work, HadoopFiles fs) {
     SweepSpec sweep = settings.sweep();
     TrainSettings train = settings.train();
     List<RunSpec> runs = new ArrayList<>();
+    Map<String, byte[]> read = new HashMap<>();
+    Function<String, byte[]> files = path -> read.computeIfAbsent(path, p -> tokenizerJson(p, fs));
     for (String dataset : sweep.datasets()) {
       Manifest manifest = manifest(work, fs, dataset);
       for (Variant variant : sweep.variants()) {
         for (long seed : sweep.seeds()) {
-          runs.add(train.runSpec(manifest, variant, seed, sweep.evalSplit()));
+          runs.add(train.runSpec(manifest, variant, seed, sweep.evalSplit(), files));
         }
       }
     }
     return runs;
+  }
+
+  private static byte[] tokenizerJson(String path, HadoopFiles fs) {
+    try {
+      return Tokenizers.readTokenizerJson(path, fs.conf());
+    } catch (IllegalArgumentException e) {
+      throw new JobError("magnitude.train.encoder.tokenizer: " + e.getMessage(), e);
+    }
   }
 
   public static Manifest manifest(WorkDir work, HadoopFiles fs, String dataset) {

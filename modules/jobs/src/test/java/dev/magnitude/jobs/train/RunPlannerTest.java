@@ -1,0 +1,89 @@
+package dev.magnitude.jobs.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.magnitude.core.config.ConfigLoader;
+import dev.magnitude.core.config.Settings;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.core.manifest.TokenizerInfo;
+import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.ingest.io.HadoopFiles;
+import dev.magnitude.jobs.support.JobError;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** magnitude.train.encoder.tokenizer in the planned run specs. */
+class RunPlannerTest {
+  static final byte[] PREPARED_WITH = "{\"model\": {\"vocab\": {\"[PAD]\": 0, \"a\": 1}}}".getBytes(StandardCharsets.UTF_8);
+
+  @TempDir Path dir;
+
+  final HadoopFiles fs = new HadoopFiles(new Configuration());
+
+  @Test
+  void withoutTheSettingRunsExpectTheDatasetsTokenizer() throws IOException {
+    WorkDir work = prepare();
+    for (RunSpec spec : RunPlanner.plan(settings(work, ""), work, fs)) {
+      assertThat(spec.encoder().tokenizerId()).isEqualTo(TokenizerInfo.huggingFaceId(PREPARED_WITH, 16, true));
+    }
+  }
+
+  @Test
+  void aTokenizerJsonStandsForItsIdWithTheDatasetsMaxLengthAndPadding() throws IOException {
+    WorkDir work = prepare();
+    Path same = Files.write(dir.resolve("same/tokenizer.json"), PREPARED_WITH);
+    Path other = Files.writeString(dir.resolve("other/tokenizer.json"), "{\"model\": {\"vocab\": {\"b\": 0}}}");
+
+    List<RunSpec> runs = RunPlanner.plan(settings(work, same.toUri().toString()), work, fs);
+    assertThat(runs).hasSize(2).allSatisfy(s -> assertThat(s.encoder().tokenizerId())
+        .isEqualTo(TokenizerInfo.huggingFaceId(PREPARED_WITH, 16, true)));
+    assertThat(RunPlanner.plan(settings(work, other.toString()), work, fs))
+        .allSatisfy(s -> assertThat(s.encoder().tokenizerId())
+            .isEqualTo(TokenizerInfo.huggingFaceId(Files.readAllBytes(other), 16, true)));
+  }
+
+  @Test
+  void aMissingTokenizerJsonStopsThePlanNamingTheSetting() throws IOException {
+    WorkDir work = prepare();
+    Path missing = dir.resolve("nowhere/tokenizer.json");
+    assertThatThrownBy(() -> RunPlanner.plan(settings(work, missing.toString()), work, fs))
+        .isInstanceOf(JobError.class)
+        .hasMessage("magnitude.train.encoder.tokenizer: tokenizer.json " + missing
+            + " does not exist; check the tokenizer path");
+  }
+
+  private WorkDir prepare() throws IOException {
+    Files.createDirectories(dir.resolve("same"));
+    Files.createDirectories(dir.resolve("other"));
+    WorkDir work = new WorkDir(dir.resolve("work").toUri().toString());
+    TokenizerInfo tokenizer =
+        new TokenizerInfo("huggingface", TokenizerInfo.huggingFaceId(PREPARED_WITH, 16, true), 2, 16, 0);
+    Manifest manifest = new Manifest("toy", "synthetic", 1, tokenizer, List.of("train", "test"), Map.of(), Map.of(), "h");
+    fs.writeAtomically(work.manifest("toy"), manifest.toJson());
+    fs.writeString(work.dataset("toy") + "/" + WorkDir.SUCCESS, "");
+    return work;
+  }
+
+  private Settings settings(WorkDir work, String tokenizer) throws IOException {
+    Path conf = dir.resolve("toy.conf");
+    Files.writeString(conf, String.join("\n",
+        "magnitude.datasets.toy {",
+        "  format = synthetic",
+        "  splits = [train, test]",
+        "  synthetic { documents = 10, topics = 2, train-queries = 1, dev-queries = 1, test-queries = 1, seed = 5 }",
+        "}",
+        "magnitude.sweep { id = toy, datasets = [toy], variants = [dot, cosine], seeds = [1], eval-split = test }",
+        ""));
+    return new Settings(ConfigLoader.fromClasspath().load(List.of(conf),
+        Map.of("magnitude.work-dir", work.root(), "magnitude.train.encoder.tokenizer", tokenizer))).validate();
+  }
+}
