@@ -185,8 +185,8 @@ class PrepareJobTest {
     BrokenBeir.ROWS.forEach((file, in) ->
         expected.put(file, new FileCounts(in, BrokenBeir.WRITTEN.get(file), in - BrokenBeir.WRITTEN.get(file))));
     assertThat(manifest.files()).isEqualTo(expected);
-    assertThat(manifest.quarantined()).isEqualTo(15);
-    assertThat(manifest.tables()).containsEntry(PrepareJob.QUARANTINE_TABLE, 15L)
+    assertThat(manifest.quarantined()).isEqualTo(17);
+    assertThat(manifest.tables()).containsEntry(PrepareJob.QUARANTINE_TABLE, 17L)
         .containsEntry("corpus/documents", 4L).containsEntry("train/queries", 2L).containsEntry("test/qrels", 2L);
 
     Map<String, Long> byReason = TestRows.byReason(ShardedTable.read(spark, work.quarantine("broken"), PreparedSchemas.QUARANTINE));

@@ -1,6 +1,7 @@
 package dev.magnitude.ingest.beir;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
 
 import dev.magnitude.ingest.io.RawInput;
 import java.util.ArrayList;
@@ -91,6 +92,19 @@ public final class BeirInput implements RawInput {
         .filter(col("reason").isNull().and(col("split").isNull().or(col("split").equalTo(split))))
         .select("id", "text")
         .join(judged, col("id").equalTo(col("_judged")), "left_semi");
+  }
+
+  /**
+   * The answers of {@link #queries(String) queries(split)}: {@code query_id, answer}, one row per distinct
+   * answer of a query (trimmed). Empty unless the folder was read with answers required (format qa).
+   */
+  public Dataset<Row> answers(String split) {
+    Dataset<Row> judged = queries(split).select(col("id").as("_judged"));
+    return queries
+        .filter(col("reason").isNull().and(col("answers").isNotNull())
+            .and(col("split").isNull().or(col("split").equalTo(split))))
+        .join(judged, col("id").equalTo(col("_judged")), "left_semi")
+        .select(col("id").as("query_id"), explode(col("answers")).as("answer"));
   }
 
   /** Valid judgements of {@code split}: {@code query_id, doc_id, relevance}. */

@@ -2,13 +2,12 @@ package dev.magnitude.ingest.beir;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
+import static org.apache.spark.sql.types.DataTypes.createArrayType;
 import static org.apache.spark.sql.types.DataTypes.LongType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.apache.spark.sql.types.DataTypes.createStructField;
@@ -19,10 +18,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.magnitude.ingest.io.RawInput;
+import dev.magnitude.ingest.io.RowCounts;
+import dev.magnitude.ingest.io.TextLines;
 import dev.magnitude.ingest.tokenize.BuiltinTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +42,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.StructType;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Reads a BEIR folder ({@code corpus.jsonl}, {@code queries.jsonl}, {@code qrels/<split>.tsv}) with Spark
@@ -50,10 +54,12 @@ import org.apache.spark.sql.types.StructType;
  * <ol>
  *   <li>Rows are non-blank lines; blank lines are skipped and are not rows. Line numbers count every
  *       physical line. Line 1 of a qrels file is its header when its first field is {@code query-id}.
+ *       Every file: a line whose bytes are not UTF-8 is {@link Reasons#INVALID_UTF8}.
  *   <li>corpus/queries: {@link Reasons#INVALID_JSON}, {@link Reasons#MISSING_ID}, {@link
- *       Reasons#EMPTY_TEXT}, {@link Reasons#NO_WORDS}; then among the rows still valid, every row of an id
- *       but the first by line number is a {@link Reasons#DUPLICATE_ID}. A document's text is {@code title
- *       + " " + text}, or the one of them that is not blank.
+ *       Reasons#EMPTY_TEXT}, {@link Reasons#NO_WORDS}, with answers required (format qa, {@link
+ *       dev.magnitude.ingest.qa.QaReader}) queries {@link Reasons#MISSING_ANSWERS}; then among the rows
+ *       still valid, every row of an id but the first by line number is a {@link Reasons#DUPLICATE_ID}. A
+ *       document's text is {@code title + " " + text}, or the one of them that is not blank.
  *   <li>qrels: {@link Reasons#MALFORMED_QRELS}, {@link Reasons#SCORE_NOT_INTEGER}, {@link
  *       Reasons#UNKNOWN_QUERY} (not a valid query), {@link Reasons#UNKNOWN_DOCUMENT} (not a valid
  *       document), then {@link Reasons#DUPLICATE_JUDGEMENT} for repeated (query, document) pairs of a file.
@@ -66,9 +72,9 @@ import org.apache.spark.sql.types.StructType;
  * #validate}. Queries may then carry the split they belong to (one queries file per split): such a query
  * is known only to, and judged only by, the qrels of its split.
  *
- * <p>Lines are read with Hadoop's text input format ('\n', '\r' or "\r\n" line ends, UTF-8, compressed
- * files by extension), numbered with {@code zipWithIndex}, which follows the file's split order. Nothing
- * is collected on the driver but per-file row counts.
+ * <p>Lines are read by {@link TextLines#read} (Hadoop's text input format: '\n', '\r' or "\r\n" line
+ * ends, compressed files by extension; UTF-8 checked), numbered with {@code zipWithIndex}, which follows the
+ * file's split order. Nothing is collected on the driver but per-file row counts.
  */
 public final class BeirReader {
   public static final String CORPUS = "corpus.jsonl";
@@ -80,7 +86,8 @@ public final class BeirReader {
 
   /**
    * Parsed corpus or query row; {@code reason} is null while the row is valid; {@code split} is null but for
-   * queries read from a per-split file.
+   * queries read from a per-split file; {@code answers} (distinct, trimmed) is null but for valid queries read
+   * with answers required (format qa).
    */
   public static final StructType RECORD =
       createStructType(
@@ -91,7 +98,8 @@ public final class BeirReader {
               createStructField("id", StringType, true),
               createStructField("text", StringType, true),
               createStructField("reason", StringType, true),
-              createStructField("split", StringType, true)));
+              createStructField("split", StringType, true),
+              createStructField("answers", createArrayType(StringType, true), true)));
 
   /** Parsed qrels row; {@code reason} is null while the row is valid. */
   public static final StructType JUDGEMENT =
@@ -125,14 +133,31 @@ public final class BeirReader {
    * @throws IllegalArgumentException when a file is missing, or corpus.jsonl or queries.jsonl has no rows
    */
   public BeirInput read(String folderUri, List<String> splits) {
+    return read(folderUri, splits, false);
+  }
+
+  /**
+   * Reads and validates the folder, the queries with or without answers. The result caches its tables;
+   * close it when done.
+   *
+   * @param folderUri Hadoop URI (or local path) of the BEIR folder
+   * @param splits the splits whose qrels to read
+   * @param withAnswers whether every query must carry {@code "answers"}, a non-empty list of non-blank strings
+   *     (format qa; else {@link Reasons#MISSING_ANSWERS}); the answers are then in {@link BeirInput#answers}
+   * @throws IllegalArgumentException when a file is missing, or corpus.jsonl or queries.jsonl has no rows
+   */
+  public BeirInput read(String folderUri, List<String> splits, boolean withAnswers) {
     String folder = folderUri.endsWith("/") ? folderUri.substring(0, folderUri.length() - 1) : folderUri;
     requireFiles(spark, folder, files(splits), splits,
-        "a BEIR folder holds corpus.jsonl, queries.jsonl and qrels/<split>.tsv");
+        withAnswers
+            ? "a QA folder holds corpus.jsonl, queries.jsonl (with \"answers\") and qrels/<split>.tsv"
+            : "a BEIR folder holds corpus.jsonl, queries.jsonl and qrels/<split>.tsv");
 
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Dataset<Row> corpus = spark.createDataFrame(lines(jsc, folder, CORPUS).flatMap(new RecordParser(CORPUS, true)), RECORD);
-    Dataset<Row> queries =
-        spark.createDataFrame(lines(jsc, folder, QUERIES).flatMap(new RecordParser(QUERIES, false)), RECORD);
+    Dataset<Row> corpus =
+        spark.createDataFrame(lines(jsc, folder, CORPUS).flatMap(new RecordParser(CORPUS, true, false)), RECORD);
+    Dataset<Row> queries = spark.createDataFrame(
+        lines(jsc, folder, QUERIES).flatMap(new RecordParser(QUERIES, false, withAnswers)), RECORD);
     List<JavaRDD<Row>> parts = new ArrayList<>();
     for (String split : splits) {
       String file = qrelsFile(split);
@@ -149,7 +174,8 @@ public final class BeirReader {
     BeirInput input =
         validate(spark, corpus, queries, spark.createDataFrame(all, JUDGEMENT),
             new BeirInput.Files(CORPUS, queryFiles, qrelsFiles));
-    String hint = "a BEIR %s holds one JSON object per line with \"_id\" and \"text\"";
+    String hint = "a BEIR %s holds one JSON object per line with \"_id\" and \"text\""
+        + (withAnswers ? " (QA queries also \"answers\")" : "");
     requireRows(input, folder, CORPUS, String.format(hint, CORPUS));
     requireRows(input, folder, QUERIES, String.format(hint, QUERIES));
     return input;
@@ -183,22 +209,12 @@ public final class BeirReader {
     Dataset<Row> queriesJudged = withoutRawOfValid(withoutJudgements(queriesChecked, judgementsChecked)).persist();
 
     // One job: it fills the caches and counts rows and rejections per file.
-    Map<String, Long> rowsIn = new LinkedHashMap<>();
-    Map<String, Long> rejected = new LinkedHashMap<>();
-    files.all().forEach(f -> {
-      rowsIn.put(f, 0L);
-      rejected.put(f, 0L);
-    });
-    Column isRejected = when(col("reason").isNotNull(), 1L).otherwise(0L);
-    documents.select(col("file"), isRejected.as("rejected"))
-        .union(queriesJudged.select(col("file"), isRejected.as("rejected")))
-        .union(judgementsChecked.select(col("file"), isRejected.as("rejected")))
-        .groupBy("file").agg(count("*"), sum("rejected")).collectAsList()
-        .forEach(r -> {
-          rowsIn.put(r.getString(0), r.getLong(1));
-          rejected.put(r.getString(0), r.getLong(2));
-        });
-    return new BeirInput(documents, queriesJudged, judgementsChecked, files, rowsIn, rejected);
+    RowCounts counts = RowCounts.of(
+        documents.select("file", "reason")
+            .union(queriesJudged.select("file", "reason"))
+            .union(judgementsChecked.select("file", "reason")),
+        files.all());
+    return new BeirInput(documents, queriesJudged, judgementsChecked, files, counts.rowsIn(), counts.rejectedIn());
   }
 
   /**
@@ -206,7 +222,7 @@ public final class BeirReader {
    *
    * @param hint what the file should hold, for the message
    */
-  public static void requireRows(BeirInput input, String folder, String file, String hint) {
+  public static void requireRows(RawInput input, String folder, String file, String hint) {
     if (input.rowsIn().getOrDefault(file, 0L) == 0) {
       input.close();
       throw new IllegalArgumentException(file + " at " + folder + "/" + file + " is empty (no rows); " + hint);
@@ -235,11 +251,12 @@ public final class BeirReader {
   }
 
   /**
-   * The lines of one file with their 0-based index. One partition per Hadoop split (files larger than a
-   * block are still read in parallel), so a small file needs no extra job to number its lines.
+   * The lines of one file with their 0-based index, UTF-8 checked ({@link TextLines#read}). One partition per
+   * Hadoop split (files larger than a block are still read in parallel), so a small file needs no extra job
+   * to number its lines.
    */
-  public static JavaPairRDD<String, Long> lines(JavaSparkContext jsc, String folder, String file) {
-    return jsc.textFile(folder + "/" + file, 1).zipWithIndex();
+  public static JavaPairRDD<TextLines.Line, Long> lines(JavaSparkContext jsc, String folder, String file) {
+    return TextLines.read(jsc, folder + "/" + file);
   }
 
   /** Unknown queries and documents, then duplicate judgements, among judgements valid so far. */
@@ -268,7 +285,7 @@ public final class BeirReader {
   }
 
   /** Only quarantined rows need their raw line; dropping the others' halves what the cache holds. */
-  private static Dataset<Row> withoutRawOfValid(Dataset<Row> checked) {
+  public static Dataset<Row> withoutRawOfValid(Dataset<Row> checked) {
     return checked.withColumn("raw", when(col("reason").isNotNull(), col("raw")));
   }
 
@@ -317,7 +334,7 @@ public final class BeirReader {
    */
   public static Row record(String file, long line, String rawLine, String id, String text, String split) {
     if (id == null || id.isBlank()) {
-      return RowFactory.create(file, line, raw(rawLine), null, null, Reasons.MISSING_ID, split);
+      return rejectedRecord(file, line, rawLine, Reasons.MISSING_ID, split);
     }
     String reason = null;
     if (text == null || text.isBlank()) {
@@ -325,7 +342,12 @@ public final class BeirReader {
     } else if (BuiltinTokenizer.words(text).isEmpty()) {
       reason = Reasons.NO_WORDS;
     }
-    return RowFactory.create(file, line, raw(rawLine), id, reason == null ? text : null, reason, split);
+    return RowFactory.create(file, line, raw(rawLine), id, reason == null ? text : null, reason, split, null);
+  }
+
+  /** A {@link #RECORD} row rejected before its fields were read, e.g. {@link Reasons#INVALID_UTF8}. */
+  public static Row rejectedRecord(String file, long line, String rawLine, String reason, String split) {
+    return RowFactory.create(file, line, raw(rawLine), null, null, reason, split, null);
   }
 
   /**
@@ -348,7 +370,12 @@ public final class BeirReader {
 
   /** A qrels row that does not have the layout's fields: {@link Reasons#MALFORMED_QRELS}. */
   public static Row malformedJudgement(String file, long line, String rawLine, String split) {
-    return RowFactory.create(file, line, raw(rawLine), split, null, null, null, Reasons.MALFORMED_QRELS);
+    return rejectedJudgement(file, line, rawLine, split, Reasons.MALFORMED_QRELS);
+  }
+
+  /** A {@link #JUDGEMENT} row rejected before its fields were read, e.g. {@link Reasons#INVALID_UTF8}. */
+  public static Row rejectedJudgement(String file, long line, String rawLine, String split, String reason) {
+    return RowFactory.create(file, line, raw(rawLine), split, null, null, null, reason);
   }
 
   /** The line as stored in the quarantine table: cut to {@link #MAX_RAW_CHARS} characters. */
@@ -369,10 +396,18 @@ public final class BeirReader {
     private static final long serialVersionUID = 1L;
     private final String file;
     private final boolean corpus;
+    private final boolean withAnswers;
 
-    RecordParser(String file, boolean corpus) {
+    /** @param withAnswers whether a query must carry answers (format qa) */
+    RecordParser(String file, boolean corpus, boolean withAnswers) {
       this.file = file;
       this.corpus = corpus;
+      this.withAnswers = withAnswers;
+    }
+
+    @Override
+    public Row reject(String line, long number, String reason) {
+      return invalid(line, number, reason);
     }
 
     @Override
@@ -395,11 +430,33 @@ public final class BeirReader {
         String title = stringOf(node.get("title"));
         text = title.isBlank() ? text : text.isBlank() ? title : title + " " + text;
       }
-      return record(file, number, line, id, text, null);
+      Row record = record(file, number, line, id, text, null);
+      if (!withAnswers || !record.isNullAt(5)) {
+        return record;
+      }
+      List<String> answers = answersOf(node.get("answers"));
+      return answers == null
+          ? invalid(line, number, Reasons.MISSING_ANSWERS)
+          : RowFactory.create(file, number, raw(line), id, text, null, null, CollectionConverters.asScala(answers).toSeq());
     }
 
     private Row invalid(String line, long number, String reason) {
-      return RowFactory.create(file, number, raw(line), null, null, reason, null);
+      return rejectedRecord(file, number, line, reason, null);
+    }
+
+    /** The distinct trimmed answers, or null unless {@code answers} is a non-empty list of non-blank strings. */
+    private static List<String> answersOf(JsonNode answers) {
+      if (answers == null || !answers.isArray() || answers.isEmpty()) {
+        return null;
+      }
+      LinkedHashSet<String> distinct = new LinkedHashSet<>();
+      for (JsonNode answer : answers) {
+        if (!answer.isTextual() || answer.asText().isBlank()) {
+          return null;
+        }
+        distinct.add(answer.asText().strip());
+      }
+      return List.copyOf(distinct);
     }
 
     private static String idOf(JsonNode id) {
@@ -424,6 +481,11 @@ public final class BeirReader {
     JudgementParser(String file, String split) {
       this.file = file;
       this.split = split;
+    }
+
+    @Override
+    public Row reject(String line, long number, String reason) {
+      return rejectedJudgement(file, number, line, split, reason);
     }
 
     /** The header line {@code query-id<TAB>corpus-id<TAB>score}. */

@@ -32,7 +32,8 @@ import org.apache.spark.sql.SparkSession;
  * {@link Reasons#MALFORMED_QRELS} (the second field, TREC's iteration, is not read). A query belongs to
  * the split of its file: the qrels of that split alone may judge it, so a query no row of its split's
  * qrels judges is {@link Reasons#NO_JUDGEMENTS}, and a qrels row naming a query of another split's file is
- * {@link Reasons#UNKNOWN_QUERY}. Duplicate ids are looked for within each file.
+ * {@link Reasons#UNKNOWN_QUERY}. Duplicate ids are looked for within each file. A line of any file whose
+ * bytes are not UTF-8 is {@link Reasons#INVALID_UTF8}.
  */
 public final class MsMarcoReader {
   public static final String COLLECTION = "collection.tsv";
@@ -123,6 +124,11 @@ public final class MsMarcoReader {
     }
 
     @Override
+    public Row reject(String line, long number, String reason) {
+      return BeirReader.rejectedRecord(file, number, line, reason, split);
+    }
+
+    @Override
     public Row parse(String line, long number) {
       int tab = line.indexOf('\t');
       String id = (tab < 0 ? line : line.substring(0, tab)).trim();
@@ -141,6 +147,11 @@ public final class MsMarcoReader {
     JudgementParser(String file, String split) {
       this.file = file;
       this.split = split;
+    }
+
+    @Override
+    public Row reject(String line, long number, String reason) {
+      return BeirReader.rejectedJudgement(file, number, line, split, reason);
     }
 
     @Override

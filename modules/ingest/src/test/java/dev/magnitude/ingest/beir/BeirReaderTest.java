@@ -41,18 +41,23 @@ class BeirReaderTest {
           "corpus.jsonl:5 empty text",
           "corpus.jsonl:6 duplicate id",
           "corpus.jsonl:8 text has no words",
+          "corpus.jsonl:11 invalid UTF-8",
           "qrels/train.tsv:4 duplicate judgement",
           "qrels/train.tsv:5 qrels names an unknown document",
           "qrels/train.tsv:6 qrels names an unknown query",
           "qrels/train.tsv:7 malformed qrels row",
           "qrels/train.tsv:8 score not an integer",
           "qrels/train.tsv:10 qrels names an unknown query",
+          "qrels/train.tsv:11 invalid UTF-8",
           "queries.jsonl:3 query has no judgements in any split",
           "queries.jsonl:4 duplicate id",
           "queries.jsonl:5 empty text",
           "queries.jsonl:6 invalid JSON");
       Row raw = input.quarantine().filter("file = 'corpus.jsonl' and line = 6").first();
       assertThat(raw.getString(3)).isEqualTo("{\"_id\":\"d1\",\"text\":\"duplicate of d1\"}");
+      // A line that is not UTF-8 keeps its lossy decoding as raw text.
+      assertThat(input.quarantine().filter("file = 'corpus.jsonl' and line = 11").first().getString(3))
+          .isEqualTo("{\"_id\":\"d6\",\"text\":\"caf\uFFFD au lait\"}");
 
       assertThat(TestRows.joined(input.documents())).containsExactly(
           "7|numeric id", "d1|Alpha first document", "d2|second document", "d5|Only title");

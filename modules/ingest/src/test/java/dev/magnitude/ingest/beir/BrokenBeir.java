@@ -1,5 +1,6 @@
 package dev.magnitude.ingest.beir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,10 +10,14 @@ import java.util.Map;
 
 /**
  * A small BEIR folder with one or more rows of every kind the reader rejects. The line-by-line comments
- * are the expected outcome; {@link #QUARANTINED_BY_REASON} and {@link #ROWS} sum them up.
+ * are the expected outcome; {@link #QUARANTINED_BY_REASON} and {@link #ROWS} sum them up. {@link #BAD_BYTE}
+ * in a line is written as the byte 0xFF, which is never valid UTF-8.
  */
 public final class BrokenBeir {
   private BrokenBeir() {}
+
+  /** Stands for the byte 0xFF in the texts below. */
+  public static final String BAD_BYTE = "<0xFF>";
 
   static final String CORPUS =
       String.join("\n",
@@ -25,7 +30,8 @@ public final class BrokenBeir {
           "", //                                                                        7 blank: not a row
           "{\"_id\":\"d4\",\"text\":\"!!! ... ???\"}", //                                   8 text has no words
           "{\"_id\":\"d5\",\"title\":\"Only title\"}", //                                   9 valid: text "Only title"
-          "{\"_id\":7,\"text\":\"numeric id\"}") //                                       10 valid: id "7"
+          "{\"_id\":7,\"text\":\"numeric id\"}", //                                       10 valid: id "7"
+          "{\"_id\":\"d6\",\"text\":\"caf" + BAD_BYTE + " au lait\"}") //                    11 invalid UTF-8
       + "\n";
 
   static final String QUERIES =
@@ -50,7 +56,8 @@ public final class BrokenBeir {
           "q2\td2", //                    7 malformed
           "q2\td5\tone", //               8 score not an integer
           "q2\td5\t1", //                 9 valid
-          "q4\td1\t1") //                10 unknown query (q4 was rejected: empty text)
+          "q4\td1\t1", //                10 unknown query (q4 was rejected: empty text)
+          "q2\td" + BAD_BYTE + "\t1") //     11 invalid UTF-8
       + "\n";
 
   static final String TEST_QRELS =
@@ -62,13 +69,14 @@ public final class BrokenBeir {
 
   /** Rows read per file. */
   public static final Map<String, Long> ROWS =
-      Map.of("corpus.jsonl", 9L, "queries.jsonl", 7L, "qrels/train.tsv", 9L, "qrels/test.tsv", 2L);
+      Map.of("corpus.jsonl", 10L, "queries.jsonl", 7L, "qrels/train.tsv", 10L, "qrels/test.tsv", 2L);
   /** Rows written per file (valid documents, judged queries, valid judgements). */
   public static final Map<String, Long> WRITTEN =
       Map.of("corpus.jsonl", 4L, "queries.jsonl", 3L, "qrels/train.tsv", 3L, "qrels/test.tsv", 2L);
 
   public static final Map<String, Long> QUARANTINED_BY_REASON =
       Map.ofEntries(
+          Map.entry(Reasons.INVALID_UTF8, 2L),
           Map.entry(Reasons.INVALID_JSON, 2L),
           Map.entry(Reasons.MISSING_ID, 1L),
           Map.entry(Reasons.EMPTY_TEXT, 2L),
@@ -85,13 +93,26 @@ public final class BrokenBeir {
   public static Path write(Path folder) {
     try {
       Files.createDirectories(folder.resolve("qrels"));
-      Files.writeString(folder.resolve("corpus.jsonl"), CORPUS, StandardCharsets.UTF_8);
-      Files.writeString(folder.resolve("queries.jsonl"), QUERIES, StandardCharsets.UTF_8);
-      Files.writeString(folder.resolve("qrels/train.tsv"), TRAIN_QRELS, StandardCharsets.UTF_8);
-      Files.writeString(folder.resolve("qrels/test.tsv"), TEST_QRELS, StandardCharsets.UTF_8);
+      Files.write(folder.resolve("corpus.jsonl"), bytes(CORPUS));
+      Files.write(folder.resolve("queries.jsonl"), bytes(QUERIES));
+      Files.write(folder.resolve("qrels/train.tsv"), bytes(TRAIN_QRELS));
+      Files.write(folder.resolve("qrels/test.tsv"), bytes(TEST_QRELS));
       return folder;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The text as UTF-8, each {@link #BAD_BYTE} written as the byte 0xFF. */
+  public static byte[] bytes(String text) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    String[] parts = text.split(java.util.regex.Pattern.quote(BAD_BYTE), -1);
+    for (int i = 0; i < parts.length; i++) {
+      if (i > 0) {
+        out.write(0xFF);
+      }
+      out.writeBytes(parts[i].getBytes(StandardCharsets.UTF_8));
+    }
+    return out.toByteArray();
   }
 }

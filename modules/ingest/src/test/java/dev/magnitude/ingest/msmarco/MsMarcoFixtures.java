@@ -1,9 +1,9 @@
 package dev.magnitude.ingest.msmarco;
 
+import dev.magnitude.ingest.beir.BrokenBeir;
 import dev.magnitude.ingest.beir.Reasons;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -49,7 +49,8 @@ final class MsMarcoFixtures {
       "", //                                     7 blank: not a row
       "4\t!!! ??? ...", //                       8 text has no words
       "5\tthird passage\twith a tab inside", //  9 valid: the text is everything after the first tab
-      "6\tfourth passage"); //                  10 valid
+      "6\tfourth passage", //                  10 valid
+      "7\tna" + BrokenBeir.BAD_BYTE + "ve passage"); // 11 invalid UTF-8 (the byte 0xFF)
 
   static final String BROKEN_TRAIN_QUERIES = lines(
       "10\tfirst train query", //         1 valid
@@ -85,7 +86,7 @@ final class MsMarcoFixtures {
 
   /** Rows read per file. */
   static final Map<String, Long> ROWS = Map.of(
-      "collection.tsv", 9L, "queries.train.tsv", 7L, "queries.dev.tsv", 3L, "qrels.train.tsv", 10L,
+      "collection.tsv", 10L, "queries.train.tsv", 7L, "queries.dev.tsv", 3L, "qrels.train.tsv", 10L,
       "qrels.dev.tsv", 3L);
   /** Rows written per file (valid documents, judged queries, valid judgements). */
   static final Map<String, Long> WRITTEN = Map.of(
@@ -93,6 +94,7 @@ final class MsMarcoFixtures {
       "qrels.dev.tsv", 2L);
 
   static final Map<String, Long> QUARANTINED_BY_REASON = Map.ofEntries(
+      Map.entry(Reasons.INVALID_UTF8, 1L),
       Map.entry(Reasons.MISSING_ID, 2L),
       Map.entry(Reasons.EMPTY_TEXT, 3L),
       Map.entry(Reasons.NO_WORDS, 2L),
@@ -121,7 +123,7 @@ final class MsMarcoFixtures {
     try {
       Files.createDirectories(folder);
       for (Map.Entry<String, String> f : files.entrySet()) {
-        Files.writeString(folder.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
+        Files.write(folder.resolve(f.getKey()), BrokenBeir.bytes(f.getValue()));
       }
       return folder;
     } catch (IOException e) {

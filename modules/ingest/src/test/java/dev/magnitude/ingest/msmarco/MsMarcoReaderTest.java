@@ -64,6 +64,7 @@ class MsMarcoReaderTest {
           "collection.tsv:5 empty text",
           "collection.tsv:6 duplicate id",
           "collection.tsv:8 text has no words",
+          "collection.tsv:11 invalid UTF-8",
           "qrels.dev.tsv:3 qrels names an unknown query",
           "qrels.train.tsv:3 duplicate judgement",
           "qrels.train.tsv:4 qrels names an unknown document",
@@ -80,6 +81,8 @@ class MsMarcoReaderTest {
           "queries.train.tsv:7 query has no judgements in any split");
       assertThat(input.quarantine().filter("file = 'collection.tsv' and line = 6").first().getString(3))
           .isEqualTo("0\tduplicate of passage zero");
+      assertThat(input.quarantine().filter("file = 'collection.tsv' and line = 11").first().getString(3))
+          .isEqualTo("7\tna\uFFFDve passage");
 
       assertThat(TestRows.joined(input.documents())).containsExactly(
           "0|first passage about rivers", "1|second passage about mountains", "5|third passage\twith a tab inside",
