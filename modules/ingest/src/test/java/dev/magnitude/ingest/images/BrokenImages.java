@@ -5,11 +5,13 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /**
@@ -112,7 +114,8 @@ final class BrokenImages {
           "{\"image\": \"pics/blue.gif\", \"id\": \"\", \"captions\": [\"x\"]}", //            13: missing id
           "{\"image\": \"pics/blue.gif\", \"captions\": [\"caf?\"]}", //                     14: invalid UTF-8
           "{\"image\": \"pics/blue.gif\", \"captions\": [\"A blue gif\", \"...!!!\", null]}", // 15: 2 valid, no words, empty
-          "{\"image\": \"pics/tile.bmp\", \"captions\": [\"A bitmap\"]}"); //                 16: 2 valid
+          "{\"image\": \"pics/tile.bmp\", \"captions\": [\"A bitmap\"]}", //                  16: 2 valid
+          "{\"image\": \"pics/huge.png\", \"captions\": [\"big\"]}"); //                      17: too large + quarantined
 
   static final List<String> MANIFEST_QUARANTINE =
       List.of(
@@ -133,10 +136,12 @@ final class BrokenImages {
           "13 missing id",
           "14 invalid UTF-8",
           "15 empty text",
-          "15 text has no words");
+          "15 text has no words",
+          "17 caption of a quarantined image",
+          "17 image too large");
 
-  /** 3 + 3 + 1 + 1 + 2 + 1 + 2 + 2 + 2 + 1 + 1 + 1 + 1 + 4 + 2 (line 11 is blank). */
-  static final long MANIFEST_ROWS = 27;
+  /** 3 + 3 + 1 + 1 + 2 + 1 + 2 + 2 + 2 + 1 + 1 + 1 + 1 + 4 + 2 + 2 (line 11 is blank). */
+  static final long MANIFEST_ROWS = 29;
 
   static final List<String> MANIFEST_IMAGES =
       List.of("p1|pics/photo.jpg|8|8", "pics/blocks.png|pics/blocks.png|8|8", "pics/blue.gif|pics/blue.gif|8|8",
@@ -189,6 +194,22 @@ final class BrokenImages {
     Files.write(dir.resolve("blue.gif"), solid(12, 12, Color.BLUE, "gif"));
     Files.write(dir.resolve("tile.bmp"), solid(9, 9, Color.YELLOW, "bmp"));
     Files.writeString(dir.resolve("broken.png"), "not an image");
+    Files.write(dir.resolve("huge.png"), hugePngHeader());
+  }
+
+  /**
+   * The start of a 10000×10000 RGB PNG (signature and IHDR chunk, no pixel data): 100 megapixels, more than
+   * {@link ImageDecoder#MAX_PIXELS}, which the decoder sees from the header alone.
+   */
+  static byte[] hugePngHeader() {
+    ByteBuffer ihdr = ByteBuffer.allocate(17).put("IHDR".getBytes(StandardCharsets.US_ASCII))
+        .putInt(10_000).putInt(10_000).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+    CRC32 crc = new CRC32();
+    crc.update(ihdr.array());
+    return ByteBuffer.allocate(8 + 4 + 17 + 4)
+        .put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'})
+        .putInt(13).put(ihdr.array()).putInt((int) crc.getValue())
+        .array();
   }
 
   /** 20×10 PNG: green | red | blue | green, 5 columns each. */

@@ -97,6 +97,11 @@ class ImageDecoderTest {
     assertThat(ImageDecoder.decode(new byte[0], 8).reason()).isEqualTo(ImageReasons.UNDECODABLE_IMAGE);
   }
 
+  @Test
+  void imagesOverThePixelLimitAreTooLargeWithoutBeingDecoded() {
+    assertThat(ImageDecoder.decode(BrokenImages.hugePngHeader(), 8).reason()).isEqualTo(ImageReasons.IMAGE_TOO_LARGE);
+  }
+
   private static BufferedImage read(ImageDecoder.Result result) throws IOException {
     assertThat(result.reason()).isNull();
     return ImageIO.read(new ByteArrayInputStream(result.png()));
