@@ -28,6 +28,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 
 /**
  * Reads an image-caption set with Spark and validates every entry; a bad entry never stops the job: it is
@@ -210,19 +211,26 @@ public final class ImageCaptionReader {
     Dataset<Row> images =
         withoutRawOfValid(spark.createDataFrame(decodedRows, Entries.DECODED).union(rejectedBefore)).persist();
 
-    Dataset<Row> status =
+    // Captions meet the image entries they link to in one window per (file, link) rather than in a join:
+    // Spark's runtime bloom filter for such a join puts megabytes into every task of the plans that follow.
+    Dataset<Row> links =
         images.filter(col("link").isNotNull())
-            .groupBy(col("file").as("_file"), col("link").as("_link"))
-            .agg(max(when(col("reason").isNull(), 1).otherwise(0)).as("_valid"));
+            .select(col("file"), col("link"), lit(1).as("_image"),
+                when(col("reason").isNull(), 1).otherwise(0).as("_valid"));
+    WindowSpec byLink = Window.partitionBy(col("file"), col("link"));
     Column reason =
         when(col("reason").isNotNull(), col("reason"))
-            .when(col("_valid").isNull(), lit(ImageReasons.UNKNOWN_IMAGE))
-            .when(col("_valid").equalTo(0), lit(ImageReasons.IMAGE_QUARANTINED));
+            .when(col("_images").equalTo(0), lit(ImageReasons.UNKNOWN_IMAGE))
+            .when(col("_valid_images").equalTo(0), lit(ImageReasons.IMAGE_QUARANTINED));
     Dataset<Row> linked =
         entries.filter(col("kind").equalTo(Entries.CAPTION))
-            .join(status, col("file").equalTo(col("_file")).and(col("link").equalTo(col("_link"))), "left")
+            .withColumn("_image", lit(0)).withColumn("_valid", lit(0))
+            .unionByName(links, true)
+            .withColumn("_images", sum("_image").over(byLink))
+            .withColumn("_valid_images", max("_valid").over(byLink))
+            .filter(col("_image").equalTo(0))
             .withColumn("reason", reason)
-            .drop("_file", "_link", "_valid");
+            .drop("_image", "_valid", "_images", "_valid_images");
     Dataset<Row> captions =
         withoutRawOfValid(withDuplicates(linked, ImageReasons.DUPLICATE_CAPTION_ID))
             .select("file", "split", "line", "raw", "id", "image_id", "text", "reason")
