@@ -9,14 +9,21 @@ import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.FileCounts;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.schema.Tables;
-import dev.magnitude.ingest.beir.BeirInput;
 import dev.magnitude.ingest.beir.BeirReader;
+import dev.magnitude.ingest.images.ImageCaptionInput;
+import dev.magnitude.ingest.images.ImageCaptionReader;
 import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.ingest.io.PreparedSchemas;
+import dev.magnitude.ingest.io.RawInput;
 import dev.magnitude.ingest.io.ShardedTable;
 import dev.magnitude.ingest.msmarco.MsMarcoReader;
+import dev.magnitude.ingest.qa.QaReader;
+import dev.magnitude.ingest.sts.StsInput;
+import dev.magnitude.ingest.sts.StsReader;
 import dev.magnitude.ingest.synthetic.SyntheticRetrieval;
 import dev.magnitude.ingest.tokenize.BuiltinTokenizer;
+import dev.magnitude.ingest.tokenize.TextTokenizer;
+import dev.magnitude.ingest.tokenize.Tokenizers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -50,23 +57,30 @@ import org.slf4j.LoggerFactory;
 /**
  * The prepare job: turns one dataset into tokenized Parquet tables under the work directory.
  *
- * <p>Output, under {@code <work>/prepared/<dataset>/} ({@link WorkDir}):
+ * <p>Output, under {@code <work>/prepared/<dataset>/} ({@link WorkDir}), each table in part-*.parquet
+ * files with Spark's _SUCCESS, schemas in data-schemas/:
  *
  * <pre>
- * corpus/documents/part-*.parquet      id, text, token_ids       (documents.avsc), Spark's _SUCCESS
- * &lt;split&gt;/queries/part-*.parquet       id, text, token_ids       (queries.avsc): queries judged in the split
- * &lt;split&gt;/qrels/part-*.parquet         query_id, doc_id, relevance (qrels.avsc)
- * _quarantine/part-*.parquet           file, line, reason, raw   (quarantine.avsc): every rejected row
- * vocab.txt                            the tokenizer's vocabulary, one word per line in id order
- * prepare-settings.json                what the dataset was prepared from ({@link PrepareSettings})
- * manifest.json                        {@link Manifest}
- * _SUCCESS                             written last
+ * retrieval, qa  corpus/documents             id, text, token_ids                 (documents.avsc)
+ *                &lt;split&gt;/queries               id, text, token_ids                 (queries.avsc): queries judged in the split
+ *                &lt;split&gt;/qrels                 query_id, doc_id, relevance         (qrels.avsc)
+ * qa             &lt;split&gt;/answers               query_id, answer                    (answers.avsc)
+ * sts            &lt;split&gt;/pairs                 id, text_a, token_ids_a, text_b, token_ids_b, score (pairs.avsc)
+ * image-text     &lt;split&gt;/images                id, file, width, height, png        (images.avsc)
+ *                &lt;split&gt;/captions              id, image_id, text, token_ids       (captions.avsc)
+ * every task     _quarantine                  file, line, reason, raw             (quarantine.avsc): every rejected row
+ *                vocab.txt | tokenizer.json   the tokenizer's artifact: the built-in vocabulary, one word per line in
+ *                                             id order, or the HuggingFace tokenizer.json used
+ *                prepare-settings.json        what the dataset was prepared from ({@link PrepareSettings})
+ *                manifest.json                {@link Manifest}
+ *                _SUCCESS                     written last
  * </pre>
  *
  * <p>Format {@code synthetic} first generates its BEIR folder into {@code <work>/raw/<dataset>} ({@link
- * SyntheticRetrieval}); both formats are then read by {@link BeirReader}. Format {@code msmarco} is read by
- * {@link MsMarcoReader}, which validates under the same rules and gives the same {@link BeirInput}; what
- * follows does not depend on the format. Files in the manifest are named as in the input folder.
+ * SyntheticRetrieval}). Each format's reader validates its files into a {@link RawInput} (valid rows, every
+ * rejected row, per-file counts); a {@link TaskFlow} per task says which tables follow from it. The rest —
+ * what this class does — is the same for every format. Files in the manifest are named as in the input
+ * folder.
  *
  * <ul>
  *   <li><b>Atomic.</b> Everything is written under {@code prepared/.<dataset>.tmp-<uuid>}, which is renamed
@@ -75,11 +89,11 @@ import org.slf4j.LoggerFactory;
  *       without {@code _SUCCESS}, never something that looks finished. Two concurrent prepares of one
  *       dataset are not supported.
  *   <li><b>Idempotent.</b> When {@code _SUCCESS} exists and the stored {@link PrepareSettings} equal the
- *       current ones (tokenizer, splits, shard bound, generator spec or input files' sizes and modification
- *       times), the stored manifest is returned and nothing is recomputed; {@code force} redoes it.
+ *       current ones (tokenizer, splits, shard bound, format settings, generator spec or input files' sizes
+ *       and modification times; image files themselves are not fingerprinted), the stored manifest is returned and nothing is recomputed; {@code force} redoes it.
  *   <li><b>Deterministic.</b> Equal input and settings give the same rows in the same shards ({@link
  *       ShardedTable}) and the same {@link Manifest#contentHash()}: SHA-256 over the schema version, the
- *       tokenizer id, vocab.txt and each table's row count and order-independent row hash.
+ *       tokenizer id, the tokenizer's artifact and each table's row count and order-independent row hash.
  *   <li><b>Scalable.</b> Nothing is collected on the driver but counts, per-reason counts and the top
  *       max-vocabulary words.
  * </ul>
@@ -121,8 +135,7 @@ public final class PrepareJob {
     boolean synthetic = dataset.format().equals("synthetic");
     String raw = synthetic ? rawFolder(work, name) : dataset.path();
     PrepareSettings settings =
-        PrepareSettings.of(
-            dataset, Tables.SCHEMA_VERSION, synthetic ? List.of() : inputFiles(files, raw, dataset));
+        PrepareSettings.of(dataset, Tables.SCHEMA_VERSION, inputFiles(files, raw, dataset));
     if (!force) {
       Manifest done = finished(files, work, name, settings);
       if (done != null) {
@@ -203,14 +216,22 @@ public final class PrepareJob {
     }
   }
 
-  private static boolean msmarco(DatasetSpec dataset) {
-    return dataset.format().equals("msmarco");
+  /** The input files of a dataset relative to its folder: what its reader reads, but image files. */
+  static List<String> inputFileNames(DatasetSpec dataset) {
+    return switch (dataset.format()) {
+      case "synthetic" -> List.of();
+      case "beir" -> BeirReader.files(dataset.splits());
+      case "msmarco" -> MsMarcoReader.files(dataset.splits());
+      case "qa" -> QaReader.files(dataset.splits());
+      case "sts" -> StsReader.files(dataset.splits(), dataset.sts());
+      case "coco", "captions-jsonl" -> ImageCaptionReader.files(dataset.format(), dataset.splits(), dataset.images());
+      default -> throw new IllegalArgumentException("dataset " + dataset.name() + ": unknown format " + dataset.format());
+    };
   }
 
   private static List<PrepareSettings.InputFile> inputFiles(HadoopFiles files, String folder, DatasetSpec dataset) {
-    List<String> names = msmarco(dataset) ? MsMarcoReader.files(dataset.splits()) : BeirReader.files(dataset.splits());
     List<PrepareSettings.InputFile> inputs = new ArrayList<>();
-    for (String file : names) {
+    for (String file : inputFileNames(dataset)) {
       String uri = folder + "/" + file;
       if (files.exists(uri)) {
         FileStatus status = files.status(uri);
@@ -219,6 +240,13 @@ public final class PrepareJob {
         // The reader reports the missing file; here it only has to differ from any earlier state.
         inputs.add(new PrepareSettings.InputFile(file, -1, -1));
       }
+    }
+    String tokenizer = dataset.tokenizer().path();
+    if (tokenizer != null) {
+      // Tokenizers.fit reports a missing file.
+      FileStatus status = files.exists(tokenizer) ? files.status(tokenizer) : null;
+      inputs.add(new PrepareSettings.InputFile(tokenizer, status == null ? -1 : status.getLen(),
+          status == null ? -1 : status.getModificationTime()));
     }
     return inputs;
   }
@@ -285,8 +313,12 @@ public final class PrepareJob {
   }
 
   static String sha256Hex(String s) {
+    return sha256Hex(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String sha256Hex(byte[] bytes) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by every Java platform", e);
     }
@@ -313,69 +345,55 @@ public final class PrepareJob {
     }
 
     Manifest run(PrepareSettings settings) {
-      stage("read", "reading " + (msmarco(dataset) ? "MS MARCO" : "BEIR") + " folder " + raw + " (splits "
-          + String.join(", ", dataset.splits()) + ")");
-      try (BeirInput input = read()) {
+      stage("read", "reading " + dataset.format() + " folder " + raw + " (splits " + String.join(", ", dataset.splits())
+          + ")");
+      try (TaskFlow flow = flow(read())) {
+        RawInput input = flow.input();
         LOG.info("prepare {}: rows read per file {}, of which rejected {}", name, new TreeMap<>(input.rowsIn()),
             new TreeMap<>(input.rejectedIn()));
-        String corpus = input.files().corpus();
-        long documents = input.rowsIn().get(corpus) - input.rejectedIn().get(corpus);
-        if (documents == 0) {
-          throw nothingValid(input, "no valid documents in " + raw + "/" + corpus);
+        String problem = flow.unusable();
+        if (problem != null) {
+          throw nothingValid(input, problem);
         }
-        Map<String, long[]> perSplit = splitCounts(input);
-        String train = dataset.trainSplit();
-        if (perSplit.get(train)[0] == 0) {
-          throw nothingValid(
-              input, "no query of the training split '" + train + "' has a valid judgement in " + raw + "/"
-                  + input.files().qrels().get(train));
-        }
-
         checkQuarantinedFraction(input);
 
-        stage("vocabulary", "counting the vocabulary over " + documents + " documents and "
-            + perSplit.get(train)[0] + " " + train + " queries");
-        Dataset<String> trainingTexts =
-            input.documents().select("text").union(input.queries(train).select("text")).as(Encoders.STRING());
-        BuiltinTokenizer tokenizer = BuiltinTokenizer.fit(dataset.tokenizer(), trainingTexts);
-        LOG.info("prepare {}: tokenizer {}: {} words, id space {}", name, tokenizer.id(),
-            tokenizer.vocabulary().size(), tokenizer.vocabularySize());
-        if (tokenizer.vocabulary().isEmpty()) {
-          LOG.warn("prepare {}: the vocabulary is empty (no word is seen min-count = {} times); every word "
-              + "maps to a hash bucket or [UNK]", name, dataset.tokenizer().minCount());
-        }
+        stage("vocabulary", "fitting the " + dataset.tokenizer().kind() + " tokenizer");
+        TextTokenizer tokenizer = fitTokenizer(flow);
+        LOG.info("prepare {}: tokenizer {} ({}), id space {}", name, tokenizer.id(), tokenizer.artifactName(),
+            tokenizer.info().vocabularySize());
 
-        Broadcast<BuiltinTokenizer> broadcast =
+        Broadcast<TextTokenizer> broadcast =
             JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(tokenizer);
+        Map<String, ShardedTable.Table> written = new TreeMap<>();
         try {
-          write("corpus/documents", tokenize(input.documents(), broadcast, PreparedSchemas.DOCUMENTS),
-              PreparedSchemas.DOCUMENTS, work.documents(name), documents, Tables.ID);
-          for (String split : dataset.splits()) {
-            write(split + "/queries", tokenize(input.queries(split), broadcast, PreparedSchemas.QUERIES),
-                PreparedSchemas.QUERIES, work.table(name, split, Tables.QUERIES), perSplit.get(split)[0], Tables.ID);
-            write(split + "/qrels", input.qrels(split), PreparedSchemas.QRELS,
-                work.table(name, split, Tables.QRELS), perSplit.get(split)[1], Tables.QUERY_ID, Tables.DOC_ID);
+          for (TaskFlow.Output table : flow.outputs(broadcast)) {
+            write(table.name(), table.rows(), table.schema(), table.path(), table.count(), table.keys());
+            written.put(table.name(), new ShardedTable.Table(staged(table.path()), table.schema()));
           }
           long rejected = input.rejectedIn().values().stream().mapToLong(Long::longValue).sum();
           write(QUARANTINE_TABLE, input.quarantine(), PreparedSchemas.QUARANTINE, work.quarantine(name),
               rejected, "file", "line");
+          written.put(QUARANTINE_TABLE, new ShardedTable.Table(staged(work.quarantine(name)), PreparedSchemas.QUARANTINE));
         } finally {
           broadcast.destroy();
         }
-        files.writeString(staged(work.vocabulary(name)), tokenizer.vocabularyFile());
+        files.writeBytes(staged(work.dataset(name) + "/" + tokenizer.artifactName()), tokenizer.artifact());
 
         stage("manifest", "reading back the written tables");
-        Map<String, ShardedTable.Stats> stats = readBack();
+        Map<String, ShardedTable.Stats> stats = ShardedTable.stats(spark, written);
         Map<String, Long> tables = new TreeMap<>();
         stats.forEach((table, s) -> tables.put(table, s.rows()));
+        Map<String, Long> writtenPerFile =
+            flow.written(stats, table -> ShardedTable.read(spark, written.get(table).path(), written.get(table).schema()));
         Manifest manifest =
             new Manifest(
                 name,
                 dataset.format(),
+                dataset.task().id(),
                 Tables.SCHEMA_VERSION,
                 tokenizer.info(),
                 dataset.splits(),
-                accounting(input.files(), input.rowsIn(), stats),
+                accounting(input.rowsIn(), writtenPerFile),
                 tables,
                 contentHash(tokenizer, stats));
         files.writeString(staged(work.manifest(name)), manifest.toJson());
@@ -384,28 +402,46 @@ public final class PrepareJob {
       }
     }
 
-    private BeirInput read() {
+    private RawInput read() {
       try {
-        return msmarco(dataset)
-            ? new MsMarcoReader(spark).read(raw, dataset.splits())
-            : new BeirReader(spark).read(raw, dataset.splits());
+        return switch (dataset.format()) {
+          case "synthetic", "beir" -> new BeirReader(spark).read(raw, dataset.splits());
+          case "msmarco" -> new MsMarcoReader(spark).read(raw, dataset.splits());
+          case "qa" -> new QaReader(spark).read(raw, dataset.splits());
+          case "sts" -> new StsReader(spark).read(raw, dataset.splits(), dataset.sts());
+          case "coco", "captions-jsonl" ->
+              new ImageCaptionReader(spark).read(dataset.format(), raw, dataset.splits(), dataset.images());
+          default -> throw new IllegalArgumentException("unknown format " + dataset.format());
+        };
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("dataset " + name + ": " + e.getMessage(), e);
       }
     }
 
-    /** Per split: {queries judged in it, valid judgements}, in one Spark job. */
-    private Map<String, long[]> splitCounts(BeirInput input) {
-      Map<String, long[]> counts = new LinkedHashMap<>();
-      dataset.splits().forEach(split -> counts.put(split, new long[2]));
-      input.judgements().groupBy("split").agg(countDistinct(col(Tables.QUERY_ID)), count("*")).collectAsList()
-          .forEach(r -> counts.put(r.getString(0), new long[] {r.getLong(1), r.getLong(2)}));
-      counts.forEach((split, n) -> {
-        if (n[1] == 0) {
-          LOG.warn("prepare {}: split {} has no valid judgements; its tables will be empty", name, split);
+    private TaskFlow flow(RawInput input) {
+      try {
+        return switch (dataset.task()) {
+          case RETRIEVAL, QA -> new RetrievalFlow(dataset, work, input);
+          case STS -> new StsFlow(dataset, work, (StsInput) input);
+          case IMAGE_TEXT -> new ImageTextFlow(dataset, work, (ImageCaptionInput) input);
+        };
+      } catch (RuntimeException e) {
+        input.close();
+        throw e;
+      }
+    }
+
+    private TextTokenizer fitTokenizer(TaskFlow flow) {
+      try {
+        TextTokenizer tokenizer = Tokenizers.fit(dataset.tokenizer(), flow.vocabularyTexts(), files.conf());
+        if (tokenizer instanceof BuiltinTokenizer builtin && builtin.vocabulary().isEmpty()) {
+          LOG.warn("prepare {}: the vocabulary is empty (no word is seen min-count = {} times); every word "
+              + "maps to a hash bucket or [UNK]", name, dataset.tokenizer().minCount());
         }
-      });
-      return counts;
+        return tokenizer;
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("dataset " + name + ": " + e.getMessage(), e);
+      }
     }
 
     private void write(String table, Dataset<Row> rows, StructType schema, String finalPath, long count, String... keys) {
@@ -413,46 +449,18 @@ public final class PrepareJob {
       ShardedTable.write(rows, schema, staged(finalPath), dataset.shardMaxRows(), count, keys);
     }
 
-    private Map<String, ShardedTable.Stats> readBack() {
-      Map<String, ShardedTable.Table> tables = new TreeMap<>();
-      tables.put("corpus/documents", new ShardedTable.Table(staged(work.documents(name)), PreparedSchemas.DOCUMENTS));
-      for (String split : dataset.splits()) {
-        tables.put(split + "/queries",
-            new ShardedTable.Table(staged(work.table(name, split, Tables.QUERIES)), PreparedSchemas.QUERIES));
-        tables.put(split + "/qrels",
-            new ShardedTable.Table(staged(work.table(name, split, Tables.QRELS)), PreparedSchemas.QRELS));
-      }
-      tables.put(QUARANTINE_TABLE, new ShardedTable.Table(staged(work.quarantine(name)), PreparedSchemas.QUARANTINE));
-      return ShardedTable.stats(spark, tables);
-    }
-
-    /** in = written + quarantined per input file, each side counted from what was written. */
-    private Map<String, FileCounts> accounting(
-        BeirInput.Files inputFiles, Map<String, Long> rowsIn, Map<String, ShardedTable.Stats> stats) {
+    /** in = written + quarantined per input file, the quarantined side counted from what was written. */
+    private Map<String, FileCounts> accounting(Map<String, Long> rowsIn, Map<String, Long> written) {
       Map<String, Long> quarantined = new TreeMap<>();
       ShardedTable.read(spark, staged(work.quarantine(name)), PreparedSchemas.QUARANTINE)
           .groupBy("file").count().collectAsList()
           .forEach(r -> quarantined.put(r.getString(0), r.getLong(1)));
-      // A queries file's rows written: the distinct ids of the query tables of the splits it serves (BEIR:
-      // one file for every split; MS MARCO: one file per split).
-      Map<String, Dataset<Row>> queryIds = new TreeMap<>();
-      for (String split : dataset.splits()) {
-        Dataset<Row> ids =
-            ShardedTable.read(spark, staged(work.table(name, split, Tables.QUERIES)), PreparedSchemas.QUERIES)
-                .select(Tables.ID);
-        queryIds.merge(inputFiles.queries().get(split), ids, Dataset::union);
-      }
-      Map<String, Long> written = new TreeMap<>();
-      written.put(inputFiles.corpus(), stats.get("corpus/documents").rows());
-      queryIds.forEach((file, ids) -> written.put(file, ids.distinct().count()));
-      dataset.splits().forEach(s -> written.put(inputFiles.qrels().get(s), stats.get(s + "/qrels").rows()));
-
       Map<String, FileCounts> counts = new TreeMap<>();
       for (Map.Entry<String, Long> in : rowsIn.entrySet()) {
         String file = in.getKey();
-        long q = quarantined.getOrDefault(file, 0L);
         try {
-          counts.put(file, new FileCounts(in.getValue(), written.get(file), q));
+          counts.put(file, new FileCounts(in.getValue(), written.getOrDefault(file, 0L),
+              quarantined.getOrDefault(file, 0L)));
         } catch (IllegalArgumentException e) {
           throw new IllegalStateException("prepare " + name + ": row accounting of " + file + " failed (a bug): "
               + e.getMessage(), e);
@@ -461,11 +469,11 @@ public final class PrepareJob {
       return counts;
     }
 
-    private String contentHash(BuiltinTokenizer tokenizer, Map<String, ShardedTable.Stats> stats) {
+    private String contentHash(TextTokenizer tokenizer, Map<String, ShardedTable.Stats> stats) {
       StringBuilder canonical = new StringBuilder("magnitude prepared dataset\n")
           .append("schema-version=").append(Tables.SCHEMA_VERSION).append('\n')
           .append("tokenizer=").append(tokenizer.id()).append('\n')
-          .append("vocab.txt sha256=").append(sha256Hex(tokenizer.vocabularyFile())).append('\n');
+          .append(tokenizer.artifactName()).append(" sha256=").append(sha256Hex(tokenizer.artifact())).append('\n');
       stats.forEach((table, s) -> canonical.append(table).append(" rows=").append(s.rows())
           .append(" xxhash64-sum=").append(Long.toHexString(s.hash())).append('\n'));
       return sha256Hex(canonical.toString());
@@ -476,10 +484,10 @@ public final class PrepareJob {
      * rows are not checked). Uses the per-file counts of the reader; only when a file is over the limit are
      * its rejections counted by reason, in one aggregate.
      */
-    private void checkQuarantinedFraction(BeirInput input) {
+    private void checkQuarantinedFraction(RawInput input) {
       double max = dataset.maxQuarantinedFraction();
       List<String> over = new ArrayList<>();
-      for (String file : input.files().all()) {
+      for (String file : input.rowsIn().keySet().stream().sorted().toList()) {
         long in = input.rowsIn().getOrDefault(file, 0L);
         long quarantined = input.rejectedIn().getOrDefault(file, 0L);
         if (in > 0 && (double) quarantined / in > max) {
@@ -498,7 +506,7 @@ public final class PrepareJob {
           + quarantinedSummary(input, over.get(0), reasons.getOrDefault(over.get(0), Map.of())));
     }
 
-    private String quarantinedSummary(BeirInput input, String file, Map<String, Long> reasons) {
+    private String quarantinedSummary(RawInput input, String file, Map<String, Long> reasons) {
       long in = input.rowsIn().get(file);
       long quarantined = input.rejectedIn().get(file);
       List<String> commonest = reasons.entrySet().stream()
@@ -513,14 +521,14 @@ public final class PrepareJob {
     }
 
     /** Quarantined rows per file and reason, in one aggregate (a few rows per file reach the driver). */
-    private static Map<String, Map<String, Long>> reasonCounts(BeirInput input) {
+    private static Map<String, Map<String, Long>> reasonCounts(RawInput input) {
       Map<String, Map<String, Long>> counts = new TreeMap<>();
       input.quarantine().groupBy("file", "reason").count().collectAsList()
           .forEach(r -> counts.computeIfAbsent(r.getString(0), f -> new TreeMap<>()).put(r.getString(1), r.getLong(2)));
       return counts;
     }
 
-    private IllegalArgumentException nothingValid(BeirInput input, String problem) {
+    private IllegalArgumentException nothingValid(RawInput input, String problem) {
       Map<String, Long> reasons = new TreeMap<>();
       reasonCounts(input).forEach((file, byReason) ->
           byReason.forEach((reason, n) -> reasons.put(file + ": " + reason, n)));
@@ -544,12 +552,4 @@ public final class PrepareJob {
     }
   }
 
-  /** Adds token_ids to (id, text) rows. */
-  private static Dataset<Row> tokenize(Dataset<Row> idText, Broadcast<BuiltinTokenizer> tokenizer, StructType schema) {
-    // The row encoder takes arrays as Scala sequences; wrapping the int[] copies nothing.
-    MapFunction<Row, Row> encode =
-        r -> RowFactory.create(
-            r.getString(0), r.getString(1), ArraySeq.unsafeWrapArray(tokenizer.value().encode(r.getString(1))));
-    return idText.map(encode, Encoders.row(schema));
-  }
 }

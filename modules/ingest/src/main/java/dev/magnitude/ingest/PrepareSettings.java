@@ -1,6 +1,8 @@
 package dev.magnitude.ingest;
 
 import dev.magnitude.core.config.DatasetSpec;
+import dev.magnitude.core.config.ImageSpec;
+import dev.magnitude.core.config.StsSpec;
 import dev.magnitude.core.config.SyntheticSpec;
 import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.json.Json;
@@ -21,9 +23,12 @@ import java.util.List;
  * @param tokenizer tokenizer settings
  * @param shardMaxRows shard bound
  * @param synthetic generator settings (format synthetic; the input is a function of them), else null
- * @param path the input folder (formats beir, msmarco), else null
- * @param inputs the input files (formats beir, msmarco): path relative to the folder, size and modification time;
- *     empty for synthetic
+ * @param sts how STS files are read (format sts), else null
+ * @param images how image-caption sets are read and images resized (formats coco, captions-jsonl), else null
+ * @param path the input folder (every format but synthetic), else null
+ * @param inputs the input files: path relative to the folder (image files are not listed), size and modification
+ *     time; for a HuggingFace tokenizer also its tokenizer.json, by the path as configured; empty for synthetic
+ *     with the built-in tokenizer
  */
 public record PrepareSettings(
     int version,
@@ -33,10 +38,13 @@ public record PrepareSettings(
     TokenizerSpec tokenizer,
     int shardMaxRows,
     SyntheticSpec synthetic,
+    StsSpec sts,
+    ImageSpec images,
     String path,
     List<InputFile> inputs) {
   public static final String FILE = "prepare-settings.json";
-  public static final int VERSION = 1;
+  /** 2: tasks sts, image-text and qa, HuggingFace tokenizers, invalid UTF-8 quarantined. */
+  public static final int VERSION = 2;
 
   public PrepareSettings {
     splits = List.copyOf(splits);
@@ -55,6 +63,8 @@ public record PrepareSettings(
         dataset.tokenizer(),
         dataset.shardMaxRows(),
         dataset.synthetic(),
+        dataset.format().equals("sts") ? dataset.sts() : null,
+        dataset.task() == DatasetSpec.Task.IMAGE_TEXT ? dataset.images() : null,
         dataset.format().equals("synthetic") ? null : dataset.path(),
         inputs);
   }

@@ -87,8 +87,12 @@ public final class HadoopFiles {
   }
 
   public void writeString(String uri, String content) {
+    writeBytes(uri, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public void writeBytes(String uri, byte[] content) {
     try (OutputStream out = create(uri)) {
-      out.write(content.getBytes(StandardCharsets.UTF_8));
+      out.write(content);
     } catch (IOException e) {
       throw failure("write", uri, e);
     }
@@ -106,10 +110,14 @@ public final class HadoopFiles {
   }
 
   public String readString(String uri) {
+    return new String(readBytes(uri), StandardCharsets.UTF_8);
+  }
+
+  public byte[] readBytes(String uri) {
     try {
       Path p = new Path(uri);
       try (InputStream in = p.getFileSystem(conf).open(p)) {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        return in.readAllBytes();
       }
     } catch (IOException e) {
       throw failure("read", uri, e);

@@ -1,0 +1,265 @@
+package dev.magnitude.ingest.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magnitude.core.config.DatasetSpec;
+import dev.magnitude.core.config.TokenizerSpec;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.ingest.PrepareJob;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Throughput and memory of the prepare job on a generated BEIR folder. Not a test: run it by hand, with the
+ * heap the scale target names, e.g.
+ *
+ * <pre>
+ * jobs/bench ingest dev.magnitude.ingest.bench.PrepareBenchmark --docs 1000000 --master 'local[2]' \
+ *     [--hf path/to/tokenizer.json] [--keep DIR]
+ * </pre>
+ *
+ * <p>It writes {@code corpus.jsonl} ({@code --docs} documents of 20–80 Zipf-distributed words, a title of
+ * 2–5), {@code queries.jsonl} (docs/100 queries) and {@code qrels/{train,test}.tsv} (1–3 judged documents
+ * per query), then measures in the same run:
+ *
+ * <ol>
+ *   <li>the baseline: one thread reading corpus.jsonl line by line and parsing each line into a Jackson tree
+ *       (documents per second);
+ *   <li>for the built-in tokenizer, and for a HuggingFace tokenizer.json when {@code --hf} is given: the
+ *       whole prepare job (validation, duplicate checks, vocabulary, tokenization, sorted sharded Parquet,
+ *       read-back hashes) on the master given, in documents per second per core;
+ *   <li>the ratio of the two (target ≥ 0.5 for the built-in tokenizer), and the peak heap in use
+ *       (sampled; this JVM, which in local mode is driver and executors).
+ * </ol>
+ */
+public final class PrepareBenchmark {
+  private PrepareBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    long docs = 200_000;
+    String master = "local[2]";
+    String hf = null;
+    Path keep = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--docs" -> docs = Long.parseLong(args[++i]);
+        case "--master" -> master = args[++i];
+        case "--hf" -> hf = args[++i];
+        case "--keep" -> keep = Path.of(args[++i]);
+        default -> throw new IllegalArgumentException(
+            "unknown argument " + args[i] + "; usage: [--docs N] [--master local[K]] [--hf tokenizer.json] [--keep DIR]");
+      }
+    }
+    int cores = cores(master);
+    Path root = keep != null ? keep : Files.createTempDirectory("magnitude-prepare-bench");
+    Path beir = root.resolve("beir");
+    long t0 = System.nanoTime();
+    if (!Files.exists(beir.resolve("corpus.jsonl"))) {
+      generate(beir, docs);
+    }
+    System.out.printf(Locale.ROOT, "generated %d documents (%.0f MB corpus.jsonl) in %.1f s at %s%n", docs,
+        Files.size(beir.resolve("corpus.jsonl")) / 1e6, (System.nanoTime() - t0) / 1e9, beir);
+    System.out.printf(Locale.ROOT, "max heap %.0f MB, master %s (%d cores)%n",
+        Runtime.getRuntime().maxMemory() / 1e6, master, cores);
+
+    double baseline = baseline(beir.resolve("corpus.jsonl"));
+    System.out.printf(Locale.ROOT, "baseline: single-thread read + Jackson parse: %.0f docs/s%n", baseline);
+
+    SparkSession spark = SparkSession.builder().master(master).appName("prepare-benchmark")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", String.valueOf(2 * cores))
+        .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    List<String[]> rows = new ArrayList<>();
+    try {
+      List<TokenizerSpec> tokenizers = new ArrayList<>();
+      tokenizers.add(new TokenizerSpec(2, 50_000, 1024, 128));
+      if (hf != null) {
+        tokenizers.add(new TokenizerSpec(TokenizerSpec.HUGGINGFACE, hf, 1, 1, 0, 128, "none"));
+      }
+      for (TokenizerSpec tokenizer : tokenizers) {
+        PeakHeap peak = PeakHeap.reset();
+        WorkDir work = new WorkDir(root.resolve("work-" + tokenizer.kind()).toString());
+        DatasetSpec dataset = new DatasetSpec("bench", "beir", beir.toString(), List.of("train", "test"), null,
+            tokenizer, 100_000, 1.0);
+        long start = System.nanoTime();
+        Manifest manifest = PrepareJob.prepare(spark, work, dataset, true);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long written = manifest.tables().get("corpus/documents");
+        double perCore = written / seconds / cores;
+        rows.add(new String[] {tokenizer.kind(), String.format(Locale.ROOT, "%.1f", seconds),
+            String.format(Locale.ROOT, "%.0f", perCore), String.format(Locale.ROOT, "%.3f", perCore / baseline),
+            String.format(Locale.ROOT, "%.0f", peak.peakMb())});
+        System.out.printf(Locale.ROOT, "%s: %d documents prepared in %.1f s: %.0f docs/s/core, ratio %.3f, "
+            + "peak heap %.0f MB%n", tokenizer.kind(), written, seconds, perCore, perCore / baseline, peak.peakMb());
+      }
+    } finally {
+      spark.stop();
+    }
+    System.out.println();
+    System.out.println("| tokenizer | prepare s | docs/s/core | ratio to baseline (target ≥ 0.5 builtin) | peak heap MB |");
+    System.out.println("|---|---|---|---|---|");
+    for (String[] r : rows) {
+      System.out.println("| " + String.join(" | ", r) + " |");
+    }
+    System.out.printf(Locale.ROOT, "baseline %.0f docs/s (one thread), %d documents, %s, max heap %.0f MB%n",
+        baseline, docs, master, Runtime.getRuntime().maxMemory() / 1e6);
+  }
+
+  private static int cores(String master) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)\\]").matcher(master);
+    if (m.matches()) {
+      return Integer.parseInt(m.group(1));
+    }
+    if (master.equals("local[*]")) {
+      return Runtime.getRuntime().availableProcessors();
+    }
+    throw new IllegalArgumentException("--master must be local[K] or local[*], got " + master);
+  }
+
+  /** One thread: read every line and parse it into a tree, twice; the faster pass counts (warm JIT). */
+  static double baseline(Path corpus) throws IOException {
+    ObjectMapper mapper = new ObjectMapper();
+    double best = 0;
+    for (int pass = 0; pass < 2; pass++) {
+      long start = System.nanoTime();
+      long n = 0;
+      long chars = 0;
+      try (BufferedReader in = Files.newBufferedReader(corpus, StandardCharsets.UTF_8)) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          JsonNode node = mapper.readTree(line);
+          chars += node.path("text").asText().length();
+          n++;
+        }
+      }
+      double rate = n / ((System.nanoTime() - start) / 1e9);
+      best = Math.max(best, rate);
+      if (chars == 0) {
+        throw new IllegalStateException("no text parsed");
+      }
+    }
+    return best;
+  }
+
+  /** Writes the BEIR folder, streaming (nothing is held but the word list). */
+  static void generate(Path folder, long docs) throws IOException {
+    Files.createDirectories(folder.resolve("qrels"));
+    SplittableRandom random = new SplittableRandom(20261127L);
+    String[] words = new String[20_000];
+    for (int i = 0; i < words.length; i++) {
+      words[i] = word(i);
+    }
+    // Zipf(1) over the word list by inverse CDF on the harmonic numbers.
+    double[] cdf = new double[words.length];
+    double sum = 0;
+    for (int i = 0; i < words.length; i++) {
+      sum += 1.0 / (i + 1);
+      cdf[i] = sum;
+    }
+    ObjectMapper mapper = new ObjectMapper();
+    try (BufferedWriter out = Files.newBufferedWriter(folder.resolve("corpus.jsonl"), StandardCharsets.UTF_8)) {
+      for (long d = 0; d < docs; d++) {
+        var node = mapper.createObjectNode();
+        node.put("_id", "d" + d);
+        node.put("title", text(random, words, cdf, 2 + random.nextInt(4)));
+        node.put("text", text(random, words, cdf, 20 + random.nextInt(61)));
+        out.write(mapper.writeValueAsString(node));
+        out.write('\n');
+      }
+    }
+    long queries = Math.max(10, docs / 100);
+    try (BufferedWriter q = Files.newBufferedWriter(folder.resolve("queries.jsonl"), StandardCharsets.UTF_8);
+        BufferedWriter train = Files.newBufferedWriter(folder.resolve("qrels/train.tsv"), StandardCharsets.UTF_8);
+        BufferedWriter test = Files.newBufferedWriter(folder.resolve("qrels/test.tsv"), StandardCharsets.UTF_8)) {
+      train.write("query-id\tcorpus-id\tscore\n");
+      test.write("query-id\tcorpus-id\tscore\n");
+      for (long i = 0; i < queries; i++) {
+        var node = mapper.createObjectNode();
+        node.put("_id", "q" + i);
+        node.put("text", text(random, words, cdf, 3 + random.nextInt(8)));
+        q.write(mapper.writeValueAsString(node));
+        q.write('\n');
+        BufferedWriter qrels = i % 5 == 0 ? test : train;
+        int judged = 1 + random.nextInt(3);
+        for (int j = 0; j < judged; j++) {
+          qrels.write("q" + i + "\td" + ((i * 97 + j * 7919) % docs) + "\t" + (1 + random.nextInt(2)) + "\n");
+        }
+      }
+    }
+  }
+
+  private static String text(SplittableRandom random, String[] words, double[] cdf, int n) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      double u = random.nextDouble() * cdf[cdf.length - 1];
+      int k = java.util.Arrays.binarySearch(cdf, u);
+      k = k >= 0 ? k : -k - 1;
+      if (i > 0) {
+        b.append(' ');
+      }
+      b.append(words[Math.min(k, words.length - 1)]);
+    }
+    return b.toString();
+  }
+
+  /** A pronounceable pseudo-word for rank i, distinct for every i. */
+  private static String word(int i) {
+    String consonants = "bcdfghjklmnprstvz";
+    String vowels = "aeiou";
+    StringBuilder b = new StringBuilder();
+    int x = i + 1;
+    while (x > 0) {
+      b.append(consonants.charAt(x % consonants.length()));
+      x /= consonants.length();
+      b.append(vowels.charAt(x % vowels.length()));
+      x /= vowels.length();
+    }
+    return b.toString();
+  }
+
+  /**
+   * Peak heap in use since reset: the heap's used bytes (live data and garbage not yet collected) sampled
+   * every 20 ms by a daemon thread, so a short spike between samples can be missed.
+   */
+  static final class PeakHeap {
+    private final AtomicLong peak = new AtomicLong();
+    private volatile boolean running = true;
+
+    private PeakHeap() {
+      Thread sampler = new Thread(() -> {
+        var memory = ManagementFactory.getMemoryMXBean();
+        while (running) {
+          peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+          try {
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "peak-heap");
+      sampler.setDaemon(true);
+      sampler.start();
+    }
+
+    static PeakHeap reset() {
+      System.gc();
+      return new PeakHeap();
+    }
+
+    double peakMb() {
+      running = false;
+      return peak.get() / 1e6;
+    }
+  }
+}
