@@ -53,6 +53,8 @@ public final class BuiltinTokenizer implements TextTokenizer {
   private final List<String> vocabulary;
   private final Map<String, Integer> ids;
   private final String id;
+  /** The ASCII words of the vocabulary in an open-addressing table, built on first use in each JVM. */
+  private transient volatile AsciiTable ascii;
 
   private BuiltinTokenizer(TokenizerSpec spec, List<String> vocabulary) {
     if (!spec.builtin()) {
@@ -122,38 +124,189 @@ public final class BuiltinTokenizer implements TextTokenizer {
 
   /** The words of {@code text} after {@link #normalize}, in order. */
   public static List<String> words(String text) {
-    String s = normalize(text);
     List<String> out = new ArrayList<>();
+    forEachWord(text, Integer.MAX_VALUE, out::add);
+    return out;
+  }
+
+  /**
+   * Hands the first {@code limit} words of {@code text} after {@link #normalize} to {@code sink}, in order.
+   * ASCII text takes a fast path with the same result: NFKC leaves ASCII unchanged, its lower case is
+   * {@code A-Z → a-z}, and its letters and digits are {@code [A-Za-z0-9]}.
+   */
+  static void forEachWord(String text, int limit, java.util.function.Consumer<String> sink) {
+    int length = text.length();
+    boolean ascii = true;
+    for (int i = 0; i < length && ascii; i++) {
+      ascii = text.charAt(i) < 0x80;
+    }
+    int emitted = 0;
+    if (ascii) {
+      char[] word = new char[Math.min(length, 256)];
+      int n = 0;
+      for (int i = 0; i <= length && emitted < limit; i++) {
+        char c = i < length ? text.charAt(i) : ' ';
+        boolean letterOrDigit = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+        if (letterOrDigit) {
+          if (n == word.length) {
+            word = java.util.Arrays.copyOf(word, 2 * n);
+          }
+          word[n++] = c <= 'Z' && c >= 'A' ? (char) (c + ('a' - 'A')) : c;
+        } else if (n > 0) {
+          sink.accept(new String(word, 0, n));
+          emitted++;
+          n = 0;
+        }
+      }
+      return;
+    }
+    String s = normalize(text);
     int start = -1;
     int i = 0;
-    while (i < s.length()) {
+    while (i < s.length() && emitted < limit) {
       int cp = s.codePointAt(i);
       if (Character.isLetterOrDigit(cp)) {
         if (start < 0) {
           start = i;
         }
       } else if (start >= 0) {
-        out.add(s.substring(start, i));
+        sink.accept(s.substring(start, i));
+        emitted++;
         start = -1;
       }
       i += Character.charCount(cp);
     }
-    if (start >= 0) {
-      out.add(s.substring(start));
+    if (start >= 0 && emitted < limit) {
+      sink.accept(s.substring(start));
     }
-    return out;
   }
 
   /** Token ids of {@code text}: at most maxLength, no specials; padded with [PAD] to maxLength if so configured. */
   @Override
   public int[] encode(String text) {
-    List<String> words = words(text);
-    int n = Math.min(words.size(), maxLength);
-    int[] out = new int[padToMaxLength ? maxLength : n]; // the tail is already [PAD] = 0
-    for (int i = 0; i < n; i++) {
-      out[i] = wordId(words.get(i));
+    int length = text.length();
+    for (int i = 0; i < length; i++) {
+      if (text.charAt(i) >= 0x80) {
+        return encodeWords(text);
+      }
     }
-    return out;
+    return encodeAscii(text);
+  }
+
+  /** The general path: {@link #forEachWord} and a map lookup per word. */
+  private int[] encodeWords(String text) {
+    int[][] out = {new int[padToMaxLength ? maxLength : Math.min(maxLength, 32)]}; // the tail is already [PAD] = 0
+    int[] n = {0};
+    forEachWord(text, maxLength, word -> {
+      if (n[0] == out[0].length) {
+        out[0] = java.util.Arrays.copyOf(out[0], Math.min(maxLength, 2 * n[0]));
+      }
+      out[0][n[0]++] = wordId(word);
+    });
+    return padToMaxLength || n[0] == out[0].length ? out[0] : java.util.Arrays.copyOf(out[0], n[0]);
+  }
+
+  /**
+   * ASCII text without a String per word: while scanning a word it keeps the word's hash for the vocabulary
+   * table and its FNV-1a for the bucket (the UTF-8 bytes of ASCII are its chars), lower-casing on the fly.
+   * Gives the ids of {@link #encodeWords} (a test checks both on random text).
+   */
+  private int[] encodeAscii(String text) {
+    AsciiTable table = asciiTable();
+    int[] out = new int[padToMaxLength ? maxLength : Math.min(maxLength, 32)];
+    int n = 0;
+    int length = text.length();
+    int start = -1;
+    int hash = 0;
+    int fnv = 0x811c9dc5;
+    for (int i = 0; i <= length && n < maxLength; i++) {
+      char c = i < length ? text.charAt(i) : ' ';
+      char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+      if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9')) {
+        if (start < 0) {
+          start = i;
+          hash = 0;
+          fnv = 0x811c9dc5;
+        }
+        hash = 31 * hash + lower;
+        fnv = (fnv ^ lower) * 0x01000193;
+      } else if (start >= 0) {
+        int id = table.find(text, start, i - start, hash);
+        if (id < 0) {
+          id = hashBuckets == 0
+              ? TokenizerSpec.UNK
+              : TokenizerSpec.FIRST_WORD + vocabulary.size() + (int) (Integer.toUnsignedLong(fnv) % hashBuckets);
+        }
+        if (n == out.length) {
+          out = java.util.Arrays.copyOf(out, Math.min(maxLength, 2 * n));
+        }
+        out[n++] = id;
+        start = -1;
+      }
+    }
+    return padToMaxLength || n == out.length ? out : java.util.Arrays.copyOf(out, n);
+  }
+
+  private AsciiTable asciiTable() {
+    AsciiTable table = ascii;
+    if (table == null) {
+      table = new AsciiTable(vocabulary);
+      ascii = table;
+    }
+    return table;
+  }
+
+  /**
+   * The vocabulary's ASCII words (the only ones ASCII text can match) by {@link String#hashCode()}-style hash,
+   * linear probing, at most half full.
+   */
+  private static final class AsciiTable {
+    private final char[][] words;
+    private final int[] ids;
+    private final int mask;
+
+    AsciiTable(List<String> vocabulary) {
+      int capacity = Integer.highestOneBit(Math.max(8, vocabulary.size() * 2)) << 1;
+      words = new char[capacity][];
+      ids = new int[capacity];
+      mask = capacity - 1;
+      for (int k = 0; k < vocabulary.size(); k++) {
+        String word = vocabulary.get(k);
+        if (word.chars().allMatch(ch -> ch < 0x80)) {
+          int slot = spread(word.hashCode()) & mask;
+          while (words[slot] != null) {
+            slot = (slot + 1) & mask;
+          }
+          words[slot] = word.toCharArray();
+          ids[slot] = TokenizerSpec.FIRST_WORD + k;
+        }
+      }
+    }
+
+    private static int spread(int h) {
+      return h ^ (h >>> 16);
+    }
+
+    /** The id of the lower-cased {@code text[start, start + length)} with that hash, or -1. */
+    int find(String text, int start, int length, int hash) {
+      for (int slot = spread(hash) & mask; words[slot] != null; slot = (slot + 1) & mask) {
+        char[] word = words[slot];
+        if (word.length == length && sameLowerCase(word, text, start)) {
+          return ids[slot];
+        }
+      }
+      return -1;
+    }
+
+    private static boolean sameLowerCase(char[] word, String text, int start) {
+      for (int j = 0; j < word.length; j++) {
+        char c = text.charAt(start + j);
+        if (word[j] != (c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c)) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   /** The id of one normalized word. */

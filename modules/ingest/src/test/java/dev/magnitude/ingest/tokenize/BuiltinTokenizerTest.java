@@ -187,4 +187,77 @@ class BuiltinTokenizerTest {
     assertThatThrownBy(() -> BuiltinTokenizer.of(new TokenizerSpec(1, 1, 0, 4), List.of("a", "b")))
         .hasMessageContaining("more than max-vocabulary = 1");
   }
+
+  /** The ASCII fast path gives the words of the general path: NFKC, root lower case, code-point scan. */
+  @Test
+  void asciiFastPathAgreesWithTheGeneralDefinition() {
+    Random random = new Random(7);
+    String alphabet = "aZq09 \t\n.,;:-_'\"!?()[]{}<>/\\@#$%^&*+=~`|AbCdEfGh\u0001\u007f";
+    for (int t = 0; t < 2000; t++) {
+      StringBuilder b = new StringBuilder();
+      int n = random.nextInt(60);
+      for (int i = 0; i < n; i++) {
+        b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String text = b.toString();
+      assertThat(BuiltinTokenizer.words(text)).as(text).isEqualTo(reference(text));
+    }
+    assertThat(BuiltinTokenizer.words("Hello, WORLD-42x  ")).containsExactly("hello", "world", "42x");
+    // non-ASCII text takes the general path: the ligature NFKC-folds to "fi", a word-final Σ lower-cases to ς
+    assertThat(BuiltinTokenizer.words("ﬁne ΣΑΣ café")).containsExactly("fine", "σας", "café");
+  }
+
+  @Test
+  void encodeStopsAtMaxLengthOnBothPaths() {
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 10, 0, 3), List.of("a", "b"));
+    assertThat(t.encode("a b a b a")).containsExactly(4, 5, 4);
+    assertThat(t.encode("a é b a b")).containsExactly(4, 1, 5);
+    assertThat(t.encode("")).isEmpty();
+  }
+
+  /** encode's ASCII path gives the ids of the definition: words(text), then the vocabulary or the bucket. */
+  @Test
+  void encodeEqualsWordIdOfEachWordOnRandomText() {
+    Random random = new Random(11);
+    List<String> vocabulary = List.of("the", "a", "ab", "ba", "x9", "9", "zz", "café");
+    String alphabet = "abABzZ9x .,-é";
+    for (boolean pad : new boolean[] {false, true}) {
+      for (int buckets : new int[] {0, 7}) {
+        BuiltinTokenizer t = BuiltinTokenizer.of(
+            new TokenizerSpec("builtin", null, 1, 100, buckets, 6, pad ? "max-length" : "none"), vocabulary);
+        for (int k = 0; k < 3000; k++) {
+          StringBuilder b = new StringBuilder();
+          int n = random.nextInt(30);
+          for (int i = 0; i < n; i++) {
+            b.append(alphabet.charAt(random.nextInt(k % 2 == 0 ? alphabet.length() - 1 : alphabet.length())));
+          }
+          String text = b.toString();
+          List<String> words = BuiltinTokenizer.words(text);
+          int[] expected = new int[pad ? 6 : Math.min(6, words.size())];
+          for (int i = 0; i < Math.min(6, words.size()); i++) {
+            expected[i] = t.wordId(words.get(i));
+          }
+          assertThat(t.encode(text)).as(text).containsExactly(expected);
+        }
+      }
+    }
+  }
+
+  private static List<String> reference(String text) {
+    String s = java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFKC).toLowerCase(java.util.Locale.ROOT);
+    List<String> out = new ArrayList<>();
+    StringBuilder word = new StringBuilder();
+    s.codePoints().forEach(cp -> {
+      if (Character.isLetterOrDigit(cp)) {
+        word.appendCodePoint(cp);
+      } else if (word.length() > 0) {
+        out.add(word.toString());
+        word.setLength(0);
+      }
+    });
+    if (word.length() > 0) {
+      out.add(word.toString());
+    }
+    return out;
+  }
 }

@@ -1,5 +1,6 @@
 package dev.magnitude.jobs.train;
 
+import dev.magnitude.core.config.DatasetSpec;
 import dev.magnitude.core.config.Settings;
 import dev.magnitude.core.config.SweepSpec;
 import dev.magnitude.core.config.TrainSettings;
@@ -28,6 +29,7 @@ public final class RunPlanner {
    *     a tokenizer.json that cannot be read
    */
   public static List<RunSpec> plan(Settings settings, WorkDir work, HadoopFiles fs) {
+    checkTrainable(settings);
     SweepSpec sweep = settings.sweep();
     TrainSettings train = settings.train();
     List<RunSpec> runs = new ArrayList<>();
@@ -42,6 +44,24 @@ public final class RunPlanner {
       }
     }
     return runs;
+  }
+
+  /**
+   * The trainer of this version learns from queries judged against documents: retrieval and QA datasets.
+   * STS and image-text datasets are prepared (jobs/magnitude prepare) but not yet trained.
+   *
+   * @throws JobError naming the first sweep dataset of another task
+   */
+  public static void checkTrainable(Settings settings) {
+    for (String name : settings.sweep().datasets()) {
+      DatasetSpec dataset = settings.datasets().get(name);
+      if (dataset != null && dataset.task() != DatasetSpec.Task.RETRIEVAL && dataset.task() != DatasetSpec.Task.QA) {
+        throw new JobError("magnitude.sweep.datasets: dataset " + name + " has task " + dataset.task().id()
+            + " (format " + dataset.format() + "); this version trains retrieval and qa datasets only. "
+            + "Prepare it with `jobs/magnitude prepare -Dmagnitude.sweep.datasets=[" + name + "]` and train "
+            + "retrieval datasets in the sweep");
+      }
+    }
   }
 
   private static byte[] tokenizerJson(String path, HadoopFiles fs) {

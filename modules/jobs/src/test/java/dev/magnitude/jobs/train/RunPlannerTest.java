@@ -61,6 +61,21 @@ class RunPlannerTest {
             + " does not exist; check the tokenizer path");
   }
 
+  @Test
+  void anStsDatasetInTheSweepIsRefusedBeforeAnythingIsPlanned() throws IOException {
+    Path conf = dir.resolve("sts.conf");
+    Files.writeString(conf, String.join("\n",
+        "magnitude.datasets.pairs { format = sts, path = /nowhere, splits = [train, test] }",
+        "magnitude.sweep { id = toy, datasets = [pairs], variants = [dot], seeds = [1], eval-split = test }",
+        ""));
+    Settings settings = new Settings(ConfigLoader.fromClasspath().load(List.of(conf),
+        Map.of("magnitude.work-dir", dir.toString()))).validate();
+    assertThatThrownBy(() -> RunPlanner.plan(settings, new WorkDir(dir.toString()), fs))
+        .isInstanceOf(JobError.class)
+        .hasMessageStartingWith("magnitude.sweep.datasets: dataset pairs has task sts (format sts); this version "
+            + "trains retrieval and qa datasets only.");
+  }
+
   private WorkDir prepare() throws IOException {
     Files.createDirectories(dir.resolve("same"));
     Files.createDirectories(dir.resolve("other"));
