@@ -1,0 +1,55 @@
+package dev.magnitude.jobs.conf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.magnitude.core.config.ConfigLoader;
+import dev.magnitude.core.config.DatasetSpec;
+import dev.magnitude.core.config.Settings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The configuration files the project ships bind and validate against every module's reference.conf, as
+ * jobs/demo layers them; MAGNITUDE_HOME is set by surefire as jobs/magnitude sets it.
+ */
+class ShippedConfTest {
+  private static final Path ROOT = Path.of(System.getenv("MAGNITUDE_HOME"));
+
+  @Test
+  void theDemoLayersBindAndNameTheBundledSamples() {
+    Settings settings = load("conf/local.conf", "conf/samples.conf", "conf/sweeps/demo.conf");
+
+    assertThat(settings.sweep().datasets()).containsExactly("synthetic", "wordnet-retrieval");
+    Map<String, String> formats = Map.of("wordnet-retrieval", "beir", "wordnet-similarity", "sts",
+        "synthetic-sts", "sts", "synthetic-images", "coco");
+    formats.forEach((name, format) -> {
+      DatasetSpec dataset = settings.datasets().get(name);
+      assertThat(dataset.format()).as(name).isEqualTo(format);
+      assertThat(dataset.splits()).as(name).containsExactly("train", "dev", "test");
+      assertThat(Path.of(dataset.path())).as(name).isEqualTo(ROOT.resolve("data/samples/" + name));
+      assertThat(Files.isDirectory(Path.of(dataset.path()))).as(name).isTrue();
+    });
+    assertThat(settings.datasets().get("synthetic-images").task()).isEqualTo(DatasetSpec.Task.IMAGE_TEXT);
+    assertThat(settings.datasets().get("wordnet-similarity").task()).isEqualTo(DatasetSpec.Task.STS);
+  }
+
+  @Test
+  void everySweepFileBindsOverTheLocalProfile() throws Exception {
+    try (var sweeps = Files.list(ROOT.resolve("conf/sweeps"))) {
+      List<Path> files = sweeps.filter(p -> p.toString().endsWith(".conf")).sorted().toList();
+      assertThat(files).isNotEmpty();
+      for (Path sweep : files) {
+        Settings settings = load("conf/local.conf", "conf/samples.conf", ROOT.relativize(sweep).toString());
+        assertThat(settings.datasets().keySet()).as(sweep.toString()).containsAll(settings.sweep().datasets());
+      }
+    }
+  }
+
+  private static Settings load(String... files) {
+    List<Path> paths = java.util.Arrays.stream(files).map(ROOT::resolve).toList();
+    return new Settings(ConfigLoader.fromClasspath().load(paths, Map.of("magnitude.work-dir", "/tmp"))).validate();
+  }
+}
