@@ -59,7 +59,8 @@ class QaReaderTest {
 
   @TempDir Path tmp;
 
-  private Path write(Path folder) throws IOException {
+  /** Writes the QA folder (splits train and test). */
+  static Path write(Path folder) throws IOException {
     Files.createDirectories(folder.resolve("qrels"));
     Files.write(folder.resolve("corpus.jsonl"), BrokenBeir.bytes(CORPUS));
     Files.write(folder.resolve("queries.jsonl"), BrokenBeir.bytes(QUERIES));
