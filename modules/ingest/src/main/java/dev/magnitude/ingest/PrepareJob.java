@@ -347,6 +347,8 @@ public final class PrepareJob {
     Manifest run(PrepareSettings settings) {
       stage("read", "reading " + dataset.format() + " folder " + raw + " (splits " + String.join(", ", dataset.splits())
           + ")");
+      // A tokenizer.json is read before the input, so a bad path fails at once, not after minutes of reading.
+      TextTokenizer given = dataset.tokenizer().builtin() ? null : fitTokenizer(null);
       try (TaskFlow flow = flow(read())) {
         RawInput input = flow.input();
         LOG.info("prepare {}: rows read per file {}, of which rejected {}", name, new TreeMap<>(input.rowsIn()),
@@ -358,7 +360,7 @@ public final class PrepareJob {
         checkQuarantinedFraction(input);
 
         stage("vocabulary", "fitting the " + dataset.tokenizer().kind() + " tokenizer");
-        TextTokenizer tokenizer = fitTokenizer(flow);
+        TextTokenizer tokenizer = given != null ? given : fitTokenizer(flow);
         LOG.info("prepare {}: tokenizer {} ({}), id space {}", name, tokenizer.id(), tokenizer.artifactName(),
             tokenizer.info().vocabularySize());
 
@@ -433,7 +435,9 @@ public final class PrepareJob {
 
     private TextTokenizer fitTokenizer(TaskFlow flow) {
       try {
-        TextTokenizer tokenizer = Tokenizers.fit(dataset.tokenizer(), flow.vocabularyTexts(), files.conf());
+        // Only the built-in tokenizer counts a vocabulary over the texts; a flow is needed for it alone.
+        TextTokenizer tokenizer =
+            Tokenizers.fit(dataset.tokenizer(), flow == null ? null : flow.vocabularyTexts(), files.conf());
         if (tokenizer instanceof BuiltinTokenizer builtin && builtin.vocabulary().isEmpty()) {
           LOG.warn("prepare {}: the vocabulary is empty (no word is seen min-count = {} times); every word "
               + "maps to a hash bucket or [UNK]", name, dataset.tokenizer().minCount());
