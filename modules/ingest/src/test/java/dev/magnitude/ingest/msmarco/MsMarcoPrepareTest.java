@@ -2,6 +2,7 @@ package dev.magnitude.ingest.msmarco;
 
 import dev.magnitude.ingest.TestRows;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.magnitude.core.config.DatasetSpec;
 import dev.magnitude.core.config.TokenizerSpec;
@@ -98,6 +99,32 @@ class MsMarcoPrepareTest {
 
     Map<String, Long> byReason = TestRows.byReason(ShardedTable.read(spark, work.quarantine("broken"), PreparedSchemas.QUARANTINE));
     assertThat(byReason).isEqualTo(new TreeMap<>(MsMarcoFixtures.QUARANTINED_BY_REASON));
+  }
+
+  /**
+   * The official query files hold many queries no qrels row judges: they are quarantined and reported, but
+   * the quarantine limit does not count them, so real MS MARCO files prepare under the default limit.
+   */
+  @Test
+  void unjudgedQueriesDoNotCountTowardsTheQuarantineLimit(SparkSession spark) throws IOException {
+    Path folder = MsMarcoFixtures.writeClean(tmp.resolve("raw"));
+    // 2 judged queries, then 4 unjudged and one without text: 5 of 7 quarantined, 1 of 7 counted
+    Files.writeString(folder.resolve("queries.train.tsv"),
+        "7\tunjudged one\n8\tunjudged two\n9\tunjudged three\n10\tunjudged four\n11\t \n",
+        StandardOpenOption.APPEND);
+    WorkDir work = new WorkDir(tmp.resolve("w").toUri().toString());
+
+    Manifest manifest = PrepareJob.prepare(spark, work, msmarco("marco", folder, 0.5), false);
+    assertThat(manifest.files().get("queries.train.tsv")).isEqualTo(new FileCounts(7, 2, 5));
+    assertThat(TestRows.byReason(ShardedTable.read(spark, work.quarantine("marco"), PreparedSchemas.QUARANTINE)))
+        .isEqualTo(new TreeMap<>(Map.of("query has no judgements in any split", 4L, "empty text", 1L)));
+
+    // A limit below the counted fraction (1 of 7) still stops the job, and says what it did not count.
+    assertThatThrownBy(() -> PrepareJob.prepare(spark, new WorkDir(tmp.resolve("w2").toUri().toString()),
+            msmarco("marco", folder, 0.1), false))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("dataset marco: queries.train.tsv: 1 of 7 rows quarantined (not counting 4 unjudged queries) "
+            + "(14.3%), more than magnitude.prepare.max-quarantined-fraction = 0.1; commonest reasons: empty text (1)");
   }
 
   /** The named columns of a prepared table as "a|b", sorted. */
