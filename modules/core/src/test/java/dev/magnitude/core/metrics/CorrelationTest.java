@@ -101,4 +101,13 @@ class CorrelationTest {
       assertThat(Correlation.pearson(x, y)).isBetween(-1.0, 1.0);
     }
   }
+
+  @Test
+  void stsMetricsCountThePairsAndCarryBothCorrelations() {
+    StsMetrics m = StsMetrics.of(new double[] {1, 2, 2, 3}, new double[] {1, 3, 2, 4});
+    assertThat(m.pairs()).isEqualTo(4);
+    assertThat(m.spearman()).isCloseTo(Math.sqrt(0.9), within(EPS));
+    // raw values: means 2 and 2.5, deviations (−1, 0, 0, 1) and (−1.5, 0.5, −0.5, 1.5): Sxy = 3, Sxx = 2, Syy = 5
+    assertThat(m.pearson()).isCloseTo(3 / Math.sqrt(10), within(EPS));
+  }
 }
