@@ -22,7 +22,7 @@ final class ResultTable {
       retrieval(sb, rows);
     }
     if (!sts.isEmpty()) {
-      sts(sb, sts, !rows.isEmpty() || sts.isEmpty());
+      sts(sb, sts, !rows.isEmpty());
     }
     if (!leftOut.isEmpty()) {
       sb.append("\n## Runs left out\n\n");
