@@ -51,12 +51,15 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>Checks every input table of the run (training split and each eval set) exists, and that the
  *       datasets' manifests, where present, name the encoder's tokenizer.
- *   <li>Reads the training pairs (relevance ≥ 1 in {@code <dataset>/train/qrels}).
+ *   <li>Reads the training pairs (relevance ≥ 1 in {@code <dataset>/train/qrels}; for an STS run, the
+ *       pairs of {@code <dataset>/train/pairs} whose score reaches the positive threshold).
  *   <li>Builds the encoder, seeded; resumes the parameters of the latest checkpoint if there is one
  *       (the optimizer's moments start afresh; the batch order continues exactly).
  *   <li>Trains {@code training.steps} Adam steps, writing {@code checkpoints/step-<n>.params} and
  *       {@code curves.parquet} every {@code checkpointEvery} steps and at the last step.
- *   <li>In eval mode, embeds each eval set's queries and each eval dataset's corpus once.
+ *   <li>In eval mode, embeds each eval set's queries and each eval dataset's corpus once; for an STS eval
+ *       set, the first sentence of every pair as {@code queries} and the second as {@code documents}, both
+ *       under the pair id and the eval split.
  *   <li>Writes {@code _SUCCESS} last. Every file is written under a temporary name and renamed.
  * </ol>
  *
@@ -122,8 +125,7 @@ public final class Worker {
       phase = "checking the prepared data";
       checkInputs();
       phase = "reading the training pairs";
-      TrainingPairs pairs =
-          TrainingPairs.load(tables, work, spec.dataset(), TRAIN_SPLIT, spec.encoder().vocabularySize());
+      TrainingPairs pairs = trainingPairs();
       BatchSampler sampler = sampler(pairs);
       phase = "loading the PyTorch engine";
       if (System.getProperty(THREADS) == null) {
@@ -152,7 +154,7 @@ public final class Worker {
     TrainingSpec settings = spec.training();
     int b = settings.batchSize();
     TextEncoder encoder = new TextEncoder(spec.encoder());
-    InfoNceLoss loss = new InfoNceLoss(spec.variant(), settings.temperature());
+    InfoNceLoss loss = new InfoNceLoss(spec.variant(), settings.temperature(), spec.trainsOnSts());
     LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
     Checkpoints checkpoints = new Checkpoints(work.checkpoints(runId), conf);
     Device device = Engine.getInstance().defaultDevice();
@@ -228,6 +230,10 @@ public final class Worker {
   private void export(EmbeddingExport export, Progress progress) throws IOException {
     Set<String> corpora = new LinkedHashSet<>();
     for (EvalSet eval : spec.eval()) {
+      if (spec.scoresSts(eval)) {
+        exportPairs(export, eval, progress);
+        continue;
+      }
       phase = "exporting the embeddings of " + eval.dataset() + "/" + eval.split() + " queries";
       String path = work.embeddings(runId, eval.dataset(), eval.split(), Tables.QUERIES);
       progress.embeddings.put(path, export.export(work.table(eval.dataset(), eval.split(), Tables.QUERIES), path));
@@ -240,17 +246,44 @@ public final class Worker {
     }
   }
 
+  /** STS eval set: both sentences of every pair, under the pair id (see {@link EmbeddingExport#exportPairs}). */
+  private void exportPairs(EmbeddingExport export, EvalSet eval, Progress progress) throws IOException {
+    String folder = work.table(eval.dataset(), eval.split(), Tables.PAIRS);
+    for (String side : List.of(Tables.QUERIES, Tables.DOCUMENTS)) {
+      phase = "exporting the embeddings of " + eval.dataset() + "/" + eval.split() + " pairs (" + side + ")";
+      String path = work.embeddings(runId, eval.dataset(), eval.split(), side);
+      progress.embeddings.put(path, export.exportPairs(folder, side.equals(Tables.QUERIES), path));
+    }
+  }
+
+  private TrainingPairs trainingPairs() throws IOException {
+    int vocabulary = spec.encoder().vocabularySize();
+    if (spec.trainsOnSts()) {
+      return TrainingPairs.loadSts(tables, work, spec.dataset(), TRAIN_SPLIT, vocabulary,
+          spec.sts().positiveThreshold(), spec.training().batchSize());
+    }
+    return TrainingPairs.load(tables, work, spec.dataset(), TRAIN_SPLIT, vocabulary);
+  }
+
   /** Fails fast, before any training, on a missing table or a dataset of another tokenizer. */
   private void checkInputs() throws IOException {
     Set<String> folders = new LinkedHashSet<>();
     Set<String> datasets = new LinkedHashSet<>();
-    folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.QRELS));
-    folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.QUERIES));
-    folders.add(work.documents(spec.dataset()));
+    if (spec.trainsOnSts()) {
+      folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.PAIRS));
+    } else {
+      folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.QRELS));
+      folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.QUERIES));
+      folders.add(work.documents(spec.dataset()));
+    }
     datasets.add(spec.dataset());
     for (EvalSet eval : spec.eval()) {
-      folders.add(work.table(eval.dataset(), eval.split(), Tables.QUERIES));
-      folders.add(work.documents(eval.dataset()));
+      if (spec.scoresSts(eval)) {
+        folders.add(work.table(eval.dataset(), eval.split(), Tables.PAIRS));
+      } else {
+        folders.add(work.table(eval.dataset(), eval.split(), Tables.QUERIES));
+        folders.add(work.documents(eval.dataset()));
+      }
       datasets.add(eval.dataset());
     }
     for (String folder : folders) {

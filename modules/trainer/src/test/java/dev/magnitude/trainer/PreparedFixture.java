@@ -4,6 +4,7 @@ import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.trainer.data.DataSchemas;
 import dev.magnitude.trainer.data.Qrel;
+import dev.magnitude.trainer.data.SentencePair;
 import dev.magnitude.trainer.data.TokenizedText;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -66,6 +67,23 @@ public final class PreparedFixture {
       record.put(Tables.QUERY_ID, qrel.queryId());
       record.put(Tables.DOC_ID, qrel.docId());
       record.put(Tables.RELEVANCE, qrel.relevance());
+      records.add(record);
+    }
+    writeParts(folder, schema, records, rowsPerPart);
+  }
+
+  /** Writes an STS pairs table (the texts are placeholders; the trainer reads ids, token ids and scores). */
+  public static void writePairs(String folder, List<SentencePair> rows, int rowsPerPart) throws IOException {
+    Schema schema = DataSchemas.load(Tables.PAIRS);
+    List<GenericRecord> records = new ArrayList<>();
+    for (SentencePair pair : rows) {
+      GenericRecord record = new GenericData.Record(schema);
+      record.put(Tables.ID, pair.id());
+      record.put("text_a", "first sentence of " + pair.id());
+      record.put(Tables.TOKEN_IDS_A, boxed(pair.tokensA()));
+      record.put("text_b", "second sentence of " + pair.id());
+      record.put(Tables.TOKEN_IDS_B, boxed(pair.tokensB()));
+      record.put(Tables.SCORE, pair.score());
       records.add(record);
     }
     writeParts(folder, schema, records, rowsPerPart);

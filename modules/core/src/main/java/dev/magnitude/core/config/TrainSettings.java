@@ -5,6 +5,7 @@ import dev.magnitude.core.manifest.TokenizerInfo;
 import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.StsTraining;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.run.Variant;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.function.Function;
  *     a small τ (0.05 = logit scale 20) while unnormalized sides start at 1.0
  * @param workerJavaOptions JVM options of each worker process (heap, GC)
  * @param parallelism runs trained at once (Spark tasks); 0 = one per run
+ * @param stsPositiveThreshold STS datasets: a training pair is a positive when its gold score is at least this,
+ *     in the dataset's score scale ({@code sts.positive-threshold}); goes into the spec of STS runs only
  */
 public record TrainSettings(
     String encoderKind,
@@ -39,7 +42,34 @@ public record TrainSettings(
     double gradientClip,
     int threads,
     List<String> workerJavaOptions,
-    int parallelism) {
+    int parallelism,
+    double stsPositiveThreshold) {
+
+  /** The STS positive threshold of the trainer's reference.conf. */
+  public static final double DEFAULT_STS_POSITIVE_THRESHOLD = 4.0;
+
+  /** Settings with the default STS positive threshold. */
+  public TrainSettings(
+      String encoderKind,
+      int embeddingDim,
+      int layers,
+      int heads,
+      int maxLength,
+      String tokenizer,
+      int steps,
+      int batchSize,
+      double learningRate,
+      int warmupSteps,
+      Map<Variant, Double> temperature,
+      int checkpointEvery,
+      double gradientClip,
+      int threads,
+      List<String> workerJavaOptions,
+      int parallelism) {
+    this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
+        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism,
+        DEFAULT_STS_POSITIVE_THRESHOLD);
+  }
 
   public TrainSettings {
     temperature = Map.copyOf(temperature);
@@ -70,7 +100,10 @@ public record TrainSettings(
     });
   }
 
-  /** The spec of one run on a prepared dataset. Validates through the spec records. */
+  /**
+   * The spec of one run on a prepared dataset. Validates through the spec records. A dataset whose manifest
+   * has task {@code sts} gets {@link StsTraining} with {@code stsPositiveThreshold}.
+   */
   public RunSpec runSpec(
       Manifest manifest, Variant variant, long seed, String evalSplit, Function<String, byte[]> readFile) {
     EncoderSpec encoder =
@@ -92,6 +125,7 @@ public record TrainSettings(
         seed,
         encoder,
         training,
-        List.of(new EvalSet(manifest.dataset(), evalSplit)));
+        List.of(new EvalSet(manifest.dataset(), evalSplit)),
+        DatasetSpec.Task.STS.id().equals(manifest.task()) ? new StsTraining(stsPositiveThreshold) : null);
   }
 }

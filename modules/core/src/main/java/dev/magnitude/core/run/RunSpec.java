@@ -1,6 +1,7 @@
 package dev.magnitude.core.run;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.magnitude.core.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,6 +17,10 @@ import java.util.Objects;
  * <p>Its id is {@code <dataset>-<variant>-s<seed>-<hash>}, where hash is the first 12 hex digits of the
  * SHA-256 of {@link #canonicalJson()} (keys sorted, no whitespace). Equal specs give equal ids on any
  * machine; any change of a setting or of the prepared data ({@code dataHash}) gives a new id.
+ *
+ * <p>{@code sts} is set only for a run on an STS dataset (null = retrieval: the training split's qrels).
+ * It is left out of the JSON when null, so retrieval specs and their ids are what they were before STS
+ * training existed. An evaluation set of the run's own dataset has the run's task ({@link #scoresSts(EvalSet)}).
  */
 public record RunSpec(
     String dataset,
@@ -24,7 +29,20 @@ public record RunSpec(
     long seed,
     EncoderSpec encoder,
     TrainingSpec training,
-    List<EvalSet> eval) {
+    List<EvalSet> eval,
+    @JsonInclude(JsonInclude.Include.NON_NULL) StsTraining sts) {
+
+  /** A retrieval run (no {@code sts}). */
+  public RunSpec(
+      String dataset,
+      String dataHash,
+      Variant variant,
+      long seed,
+      EncoderSpec encoder,
+      TrainingSpec training,
+      List<EvalSet> eval) {
+    this(dataset, dataHash, variant, seed, encoder, training, eval, null);
+  }
 
   public RunSpec {
     Objects.requireNonNull(dataset, "dataset");
@@ -33,6 +51,19 @@ public record RunSpec(
     Objects.requireNonNull(encoder, "encoder");
     Objects.requireNonNull(training, "training");
     eval = List.copyOf(eval);
+  }
+
+  /** Whether the run trains on STS sentence pairs. */
+  public boolean trainsOnSts() {
+    return sts != null;
+  }
+
+  /**
+   * Whether an evaluation set holds STS pairs: the eval sets of this version are the run's own dataset,
+   * so they have the run's task.
+   */
+  public boolean scoresSts(EvalSet eval) {
+    return trainsOnSts() && eval.dataset().equals(dataset);
   }
 
   /** The spec as canonical JSON: the input of the id hash and the content of {@code spec.json}. */

@@ -39,4 +39,8 @@ public final class Tables {
   public static final String RELEVANCE = "relevance";
   public static final String VECTOR = "vector";
   public static final String NORM = "norm";
+  /** pairs (sts): first and second sentence's token ids, and the gold score as written */
+  public static final String TOKEN_IDS_A = "token_ids_a";
+  public static final String TOKEN_IDS_B = "token_ids_b";
+  public static final String SCORE = "score";
 }

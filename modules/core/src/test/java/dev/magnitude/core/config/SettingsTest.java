@@ -31,6 +31,7 @@ class SettingsTest {
                 temperature { cosine = 0.05, query-norm = 1.0, doc-norm = 1.0, dot = 1.0 }
                 checkpoint-every = 5, gradient-clip = 0, parallelism = 0
                 worker { threads = 1, java-options = ["-Xmx256m"] }
+                sts { positive-threshold = 4.0 }
               }
               magnitude.spark { master = "local[2]", app-name = test, conf { "spark.ui.enabled" = "false" } }
               """)
@@ -60,6 +61,9 @@ class SettingsTest {
     assertThat(s.train().steps()).isEqualTo(70);
     assertThat(s.train().batchSize()).isEqualTo(8);
     assertThat(s.train().learningRate()).isEqualTo(1e-3);
+    assertThat(s.train().stsPositiveThreshold()).isEqualTo(4.0);
+    assertThat(load("magnitude.train.sts.positive-threshold = 3.2", Map.of()).train().stsPositiveThreshold())
+        .isEqualTo(3.2);
   }
 
   @Test

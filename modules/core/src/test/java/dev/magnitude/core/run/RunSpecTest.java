@@ -39,6 +39,26 @@ class RunSpecTest {
   }
 
   @Test
+  void stsTrainingIsPartOfTheIdAndAbsentFromRetrievalSpecs() {
+    RunSpec retrieval = spec(Variant.DOT, 1, 10);
+    assertThat(retrieval.canonicalJson()).doesNotContain("sts");
+    assertThat(retrieval.trainsOnSts()).isFalse();
+    RunSpec sts = withSts(retrieval, 4.0);
+    RunSpec lower = withSts(retrieval, 3.0);
+    assertThat(sts.canonicalJson()).contains("\"sts\":{\"positiveThreshold\":4.0}");
+    assertThat(sts.id()).isNotEqualTo(retrieval.id()).isNotEqualTo(lower.id());
+    assertThat(RunSpec.fromJson(sts.canonicalJson())).isEqualTo(sts);
+    assertThat(sts.scoresSts(new EvalSet("synthetic", "test"))).isTrue();
+    assertThat(sts.scoresSts(new EvalSet("other", "test"))).isFalse();
+    assertThatThrownBy(() -> new StsTraining(Double.NaN)).hasMessageContaining("positive-threshold = NaN");
+  }
+
+  static RunSpec withSts(RunSpec r, double threshold) {
+    return new RunSpec(r.dataset(), r.dataHash(), r.variant(), r.seed(), r.encoder(), r.training(), r.eval(),
+        new StsTraining(threshold));
+  }
+
+  @Test
   void variantsParseByConfigName() {
     assertThat(Variant.of("query-norm")).isEqualTo(Variant.QUERY_NORM);
     assertThat(Variant.DOT.normalizesQuery()).isFalse();

@@ -7,6 +7,7 @@ import dev.magnitude.core.metrics.Evaluation;
 import dev.magnitude.core.metrics.QueryMetrics;
 import dev.magnitude.core.metrics.RetrievalMetrics;
 import dev.magnitude.core.metrics.ScoredDoc;
+import dev.magnitude.core.metrics.StsMetrics;
 import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.schema.Tables;
@@ -43,6 +44,11 @@ import scala.Tuple2;
  * the run's own variant, computes per-query metrics (trec_eval semantics), their means, and the
  * document-norm effect; writes {@code results/<sweep>/run_metrics}, {@code query_metrics} (Parquet) and
  * {@code summary.md}, into a temporary folder renamed into place with {@code _SUCCESS} last.
+ *
+ * <p>An STS evaluation set ({@link RunSpec#scoresSts}) is scored pair by pair instead: the similarity of
+ * each pair's two sentence embeddings under the run's variant (the query side is the first sentence),
+ * then Spearman and Pearson against the gold scores ({@link StsMetrics}). It has no per-query rows and
+ * no document-norm effect.
  *
  * <p>Runs that are not finished (failed, or never trained) are listed in the summary and left out,
  * never silently.
@@ -83,7 +89,7 @@ public final class AggregateJob {
         }
         for (EvalSet eval : spec.eval()) {
           log.printf("aggregate: scoring %s on %s/%s%n", id, eval.dataset(), eval.split());
-          RunMetricsRow row = evaluate(jsc, spec, eval, agg, queryRows);
+          RunMetricsRow row = spec.scoresSts(eval) ? evaluateSts(spec, eval) : evaluate(jsc, spec, eval, agg, queryRows);
           rows.add(row);
         }
       }
@@ -128,6 +134,66 @@ public final class AggregateJob {
     DocNormEffect effect = docNormEffect(jsc, docs, relevant, agg, docsPath);
     return new RunMetricsRow(
         spec, eval.dataset(), eval.split(), evaluation.queries(), evaluation.queriesWithoutRelevant(), evaluation.mean(), effect);
+  }
+
+  /**
+   * Scores every pair of an STS evaluation set on the driver (STS sets hold thousands of pairs, not
+   * millions): s(a, b) = ã · b̃ with ã, b̃ normalized as the run's variant says, in double precision.
+   */
+  private RunMetricsRow evaluateSts(RunSpec spec, EvalSet eval) {
+    String pairsPath = work.table(eval.dataset(), eval.split(), Tables.PAIRS);
+    if (!fs.exists(pairsPath)) {
+      throw new JobError(
+          "evaluation set " + eval.dataset() + "/" + eval.split() + " has no pairs: " + pairsPath
+              + " is missing; prepare the dataset with that split");
+    }
+    Map<String, Double> gold = new TreeMap<>();
+    for (Row r : spark.read().parquet(pairsPath).select(Tables.ID, Tables.SCORE).collectAsList()) {
+      if (r.isNullAt(0) || r.isNullAt(1)) {
+        throw new JobError(pairsPath + " holds a pair without id or score; prepare the dataset again");
+      }
+      gold.put(r.getString(0), r.getDouble(1));
+    }
+    String queriesPath = work.embeddings(spec.id(), eval.dataset(), eval.split(), Tables.QUERIES);
+    String docsPath = work.embeddings(spec.id(), eval.dataset(), eval.split(), Tables.DOCUMENTS);
+    Map<String, float[]> first = vectors(queriesPath);
+    Map<String, float[]> second = vectors(docsPath);
+    double[] scores = new double[gold.size()];
+    double[] similarities = new double[gold.size()];
+    int i = 0;
+    for (Map.Entry<String, Double> pair : gold.entrySet()) {
+      float[] a = first.get(pair.getKey());
+      float[] b = second.get(pair.getKey());
+      if (a == null || b == null) {
+        throw new JobError("run " + spec.id() + ": pair " + pair.getKey() + " of " + pairsPath + " has no embedding in "
+            + (a == null ? queriesPath : docsPath) + "; the run's embeddings are incomplete, delete the run folder to "
+            + "retrain it");
+      }
+      if (a.length != b.length) {
+        throw new JobError("run " + spec.id() + ": the embeddings of pair " + pair.getKey() + " have " + a.length
+            + " and " + b.length + " dimensions; delete the run folder to retrain it");
+      }
+      scores[i] = pair.getValue();
+      similarities[i] = Vectors.dot(
+          Vectors.toDouble(a, spec.variant().normalizesQuery()), Vectors.toDouble(b, spec.variant().normalizesDocument()));
+      if (!Double.isFinite(similarities[i])) {
+        throw new JobError("run " + spec.id() + ": pair " + pair.getKey() + " has a non-finite similarity; "
+            + "the run diverged, retrain it");
+      }
+      i++;
+    }
+    return RunMetricsRow.ofSts(spec, eval.dataset(), eval.split(), StsMetrics.of(scores, similarities));
+  }
+
+  private Map<String, float[]> vectors(String path) {
+    if (!fs.exists(path)) {
+      throw new JobError(path + " is missing although the run is finished; delete the run folder to retrain it");
+    }
+    Map<String, float[]> out = new HashMap<>();
+    for (Row r : spark.read().parquet(path).select(Tables.ID, Tables.VECTOR).collectAsList()) {
+      out.put(r.getString(0), ExhaustiveScorer.floats(r.getList(1)));
+    }
+    return out;
   }
 
   /**
@@ -199,15 +265,29 @@ public final class AggregateJob {
   private List<Row> runMetrics(List<RunMetricsRow> rows) {
     List<Row> out = new ArrayList<>();
     for (RunMetricsRow r : rows) {
+      if (r.isSts()) {
+        // retrieval columns null; an undefined correlation (NaN) is null too
+        StsMetrics s = r.sts();
+        out.add(RowFactory.create(
+            r.spec().id(), r.spec().variant().id(), r.spec().seed(), r.dataset(), r.split(),
+            null, null, null, null, null, null, null, null, null, null, null, null, null,
+            (long) s.pairs(), finiteOrNull(s.spearman()), finiteOrNull(s.pearson())));
+        continue;
+      }
       QueryMetrics m = r.mean();
       DocNormEffect e = r.effect();
       out.add(RowFactory.create(
           r.spec().id(), r.spec().variant().id(), r.spec().seed(), r.dataset(), r.split(),
           (long) r.queries(), (long) r.queriesWithoutRelevant(),
           m.ndcgAt10(), m.mrrAt10(), m.rr(), m.recallAt100(), m.recallAt10(), m.pAt10(), m.mapAt100(),
-          e.d(), e.g(), e.ciLow(), e.ciHigh()));
+          e.d(), e.g(), e.ciLow(), e.ciHigh(),
+          null, null, null));
     }
     return out;
+  }
+
+  private static Double finiteOrNull(double v) {
+    return Double.isFinite(v) ? v : null;
   }
 
   private void write(List<Row> rows, String path, StructType schema) {

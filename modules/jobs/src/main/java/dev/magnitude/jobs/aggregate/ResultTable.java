@@ -5,13 +5,33 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The Markdown summary: a row per run and evaluation set, then the runs left out and why. */
+/**
+ * The Markdown summary: a row per run and retrieval evaluation set, a second table for STS evaluation
+ * sets (Spearman and Pearson), then the runs left out and why.
+ */
 final class ResultTable {
   private ResultTable() {}
 
-  static String markdown(String sweepId, List<RunMetricsRow> rows, Map<String, String> leftOut) {
+  static String markdown(String sweepId, List<RunMetricsRow> all, Map<String, String> leftOut) {
+    List<RunMetricsRow> rows = all.stream().filter(r -> !r.isSts()).toList();
+    List<RunMetricsRow> sts = all.stream().filter(RunMetricsRow::isSts).toList();
     StringBuilder sb = new StringBuilder();
     sb.append("# Sweep ").append(sweepId).append("\n\n");
+    // A sweep of STS sets only has no retrieval table; otherwise (even without rows) it comes first.
+    if (!rows.isEmpty() || sts.isEmpty()) {
+      retrieval(sb, rows);
+    }
+    if (!sts.isEmpty()) {
+      sts(sb, sts, !rows.isEmpty());
+    }
+    if (!leftOut.isEmpty()) {
+      sb.append("\n## Runs left out\n\n");
+      leftOut.forEach((run, why) -> sb.append("- ").append(run).append(": ").append(why).append('\n'));
+    }
+    return sb.toString();
+  }
+
+  private static void retrieval(StringBuilder sb, List<RunMetricsRow> rows) {
     sb.append("| variant | seed | eval set | queries | nDCG@10 | MRR@10 | Recall@100 | doc-norm d [95% CI] | run |\n");
     sb.append("|---|---:|---|---:|---:|---:|---:|---|---|\n");
     for (RunMetricsRow r : rows) {
@@ -41,11 +61,36 @@ final class ResultTable {
     }
     excluded.forEach((set, n) ->
         sb.append("Queries of ").append(set).append(" without any relevant document are excluded: ").append(n).append(".\n"));
-    if (!leftOut.isEmpty()) {
-      sb.append("\n## Runs left out\n\n");
-      leftOut.forEach((run, why) -> sb.append("- ").append(run).append(": ").append(why).append('\n'));
+  }
+
+  private static void sts(StringBuilder sb, List<RunMetricsRow> rows, boolean afterRetrieval) {
+    if (afterRetrieval) {
+      sb.append("\n## STS evaluation sets\n\n");
     }
-    return sb.toString();
+    sb.append("| variant | seed | eval set | pairs | Spearman | Pearson | run |\n");
+    sb.append("|---|---:|---|---:|---:|---:|---|\n");
+    for (RunMetricsRow r : rows) {
+      sb.append(String.format(
+          Locale.ROOT,
+          "| %s | %d | %s/%s | %d | %s | %s | %s |%n",
+          r.spec().variant().id(),
+          r.spec().seed(),
+          r.dataset(),
+          r.split(),
+          r.sts().pairs(),
+          correlation(r.sts().spearman()),
+          correlation(r.sts().pearson()),
+          r.spec().id()));
+    }
+    sb.append('\n');
+    sb.append("Spearman (average ranks for ties) and Pearson between the gold scores and each pair's similarity ")
+        .append("under the run's own variant (first sentence = query side, second = document side); n/a where ")
+        .append("undefined (constant scores or similarities). The document-norm effect is not defined for STS ")
+        .append("(no relevant and non-relevant documents), so run_metrics leaves it null for these rows.\n");
+  }
+
+  private static String correlation(double v) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "n/a";
   }
 
   private static String effect(RunMetricsRow r) {

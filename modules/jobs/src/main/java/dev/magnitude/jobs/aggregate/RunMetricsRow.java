@@ -1,9 +1,38 @@
 package dev.magnitude.jobs.aggregate;
 
 import dev.magnitude.core.metrics.QueryMetrics;
+import dev.magnitude.core.metrics.StsMetrics;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.stats.DocNormEffect;
 
-/** One run scored on one evaluation set: mean metrics over judged queries and the document-norm effect. */
+/**
+ * One run scored on one evaluation set. A retrieval set has mean metrics over judged queries and the
+ * document-norm effect ({@code sts} null); an STS set has its correlations ({@code sts}) and no queries,
+ * mean or effect (the document-norm effect needs relevant and non-relevant documents, which STS lacks).
+ */
 public record RunMetricsRow(
-    RunSpec spec, String dataset, String split, int queries, int queriesWithoutRelevant, QueryMetrics mean, DocNormEffect effect) {}
+    RunSpec spec,
+    String dataset,
+    String split,
+    int queries,
+    int queriesWithoutRelevant,
+    QueryMetrics mean,
+    DocNormEffect effect,
+    StsMetrics sts) {
+
+  /** A retrieval row. */
+  public RunMetricsRow(
+      RunSpec spec, String dataset, String split, int queries, int queriesWithoutRelevant, QueryMetrics mean,
+      DocNormEffect effect) {
+    this(spec, dataset, split, queries, queriesWithoutRelevant, mean, effect, null);
+  }
+
+  /** An STS row. */
+  public static RunMetricsRow ofSts(RunSpec spec, String dataset, String split, StsMetrics sts) {
+    return new RunMetricsRow(spec, dataset, split, 0, 0, null, null, sts);
+  }
+
+  public boolean isSts() {
+    return sts != null;
+  }
+}

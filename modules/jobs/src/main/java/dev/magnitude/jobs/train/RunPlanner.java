@@ -47,19 +47,20 @@ public final class RunPlanner {
   }
 
   /**
-   * The trainer of this version learns from queries judged against documents: retrieval and QA datasets.
-   * STS and image-text datasets are prepared (jobs/magnitude prepare) but not yet trained.
+   * The trainer of this version learns from queries judged against documents (retrieval and QA datasets)
+   * and from STS sentence pairs with a gold score at or above magnitude.train.sts.positive-threshold.
+   * Image-text datasets are prepared (jobs/magnitude prepare) but not yet trained.
    *
    * @throws JobError naming the first sweep dataset of another task
    */
   public static void checkTrainable(Settings settings) {
     for (String name : settings.sweep().datasets()) {
       DatasetSpec dataset = settings.datasets().get(name);
-      if (dataset != null && dataset.task() != DatasetSpec.Task.RETRIEVAL && dataset.task() != DatasetSpec.Task.QA) {
+      if (dataset != null && dataset.task() == DatasetSpec.Task.IMAGE_TEXT) {
         throw new JobError("magnitude.sweep.datasets: dataset " + name + " has task " + dataset.task().id()
-            + " (format " + dataset.format() + "); this version trains retrieval and qa datasets only. "
+            + " (format " + dataset.format() + "); this version trains retrieval, qa and sts datasets only. "
             + "Prepare it with `jobs/magnitude prepare -Dmagnitude.sweep.datasets=[" + name + "]` and train "
-            + "retrieval datasets in the sweep");
+            + "retrieval, qa or sts datasets in the sweep");
       }
     }
   }

@@ -62,18 +62,42 @@ class RunPlannerTest {
   }
 
   @Test
-  void anStsDatasetInTheSweepIsRefusedBeforeAnythingIsPlanned() throws IOException {
-    Path conf = dir.resolve("sts.conf");
+  void anImageTextDatasetInTheSweepIsRefusedBeforeAnythingIsPlanned() throws IOException {
+    Path conf = dir.resolve("images.conf");
     Files.writeString(conf, String.join("\n",
-        "magnitude.datasets.pairs { format = sts, path = /nowhere, splits = [train, test] }",
-        "magnitude.sweep { id = toy, datasets = [pairs], variants = [dot], seeds = [1], eval-split = test }",
+        "magnitude.datasets.pictures { format = captions-jsonl, path = /nowhere, splits = [train, test] }",
+        "magnitude.sweep { id = toy, datasets = [pictures], variants = [dot], seeds = [1], eval-split = test }",
         ""));
     Settings settings = new Settings(ConfigLoader.fromClasspath().load(List.of(conf),
         Map.of("magnitude.work-dir", dir.toString()))).validate();
     assertThatThrownBy(() -> RunPlanner.plan(settings, new WorkDir(dir.toString()), fs))
         .isInstanceOf(JobError.class)
-        .hasMessageStartingWith("magnitude.sweep.datasets: dataset pairs has task sts (format sts); this version "
-            + "trains retrieval and qa datasets only.");
+        .hasMessageStartingWith("magnitude.sweep.datasets: dataset pictures has task image-text (format "
+            + "captions-jsonl); this version trains retrieval, qa and sts datasets only.");
+  }
+
+  @Test
+  void anStsDatasetIsPlannedWithThePositiveThresholdInItsSpec() throws IOException {
+    Path conf = dir.resolve("sts.conf");
+    Files.writeString(conf, String.join("\n",
+        "magnitude.datasets.pairs { format = sts, path = /nowhere, splits = [train, test] }",
+        "magnitude.sweep { id = toy, datasets = [pairs], variants = [dot, cosine], seeds = [1], eval-split = test }",
+        "magnitude.train.sts.positive-threshold = 3.5",
+        ""));
+    Settings settings = new Settings(ConfigLoader.fromClasspath().load(List.of(conf),
+        Map.of("magnitude.work-dir", dir.toString()))).validate();
+    WorkDir work = new WorkDir(dir.resolve("work").toUri().toString());
+    TokenizerInfo tokenizer = new TokenizerInfo("builtin", "builtin-0123456789ab", 30, 8, 0);
+    Manifest manifest = new Manifest("pairs", "sts", 1, tokenizer, List.of("train", "test"), Map.of(), Map.of(), "h");
+    fs.writeAtomically(work.manifest("pairs"), manifest.toJson());
+    fs.writeString(work.dataset("pairs") + "/" + WorkDir.SUCCESS, "");
+
+    List<RunSpec> runs = RunPlanner.plan(settings, work, fs);
+    assertThat(runs).hasSize(2).allSatisfy(run -> {
+      assertThat(run.trainsOnSts()).isTrue();
+      assertThat(run.sts().positiveThreshold()).isEqualTo(3.5);
+      assertThat(run.scoresSts(run.eval().get(0))).isTrue();
+    });
   }
 
   private WorkDir prepare() throws IOException {

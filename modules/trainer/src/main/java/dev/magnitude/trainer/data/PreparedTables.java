@@ -69,6 +69,41 @@ public final class PreparedTables {
     return rows;
   }
 
+  /**
+   * Visits every row of an STS pairs table ({@code <work>/prepared/<dataset>/<split>/pairs}).
+   *
+   * @param vocabularySize token ids must lie in [0, vocabularySize)
+   * @return rows read
+   * @throws RunFailure if the folder is missing or empty, a row has no id or no score, or a token id lies
+   *     outside the vocabulary (naming the file, row and value)
+   */
+  public long readPairs(String folder, int vocabularySize, RowHandler<SentencePair> handler) throws IOException {
+    Schema projection =
+        project(DataSchemas.load(Tables.PAIRS), Tables.ID, Tables.TOKEN_IDS_A, Tables.TOKEN_IDS_B, Tables.SCORE);
+    long rows = 0;
+    for (Path part : PartFiles.list(folder, conf)) {
+      try (ParquetReader<GenericRecord> reader = open(part, projection)) {
+        GenericRecord record;
+        long row = 0;
+        while ((record = reader.read()) != null) {
+          Object id = record.get(Tables.ID);
+          Object score = record.get(Tables.SCORE);
+          if (id == null || score == null) {
+            throw new RunFailure("pairs row " + row + " of " + part + " has a null id or score");
+          }
+          handler.accept(new SentencePair(
+              id.toString(),
+              tokens(record.get(Tables.TOKEN_IDS_A), id, part, vocabularySize),
+              tokens(record.get(Tables.TOKEN_IDS_B), id, part, vocabularySize),
+              ((Number) score).doubleValue()));
+          row++;
+          rows++;
+        }
+      }
+    }
+    return rows;
+  }
+
   /** Reads all rows of a qrels table; nothing is filtered (see {@link Qrel#relevant()}). */
   public List<Qrel> readQrels(String folder) throws IOException {
     Schema schema = DataSchemas.load(Tables.QRELS);
@@ -112,9 +147,12 @@ public final class PreparedTables {
     if (id == null) {
       throw new RunFailure("row " + row + " of " + part + " has no id");
     }
-    Object list = record.get(Tables.TOKEN_IDS);
+    return new TokenizedText(id.toString(), tokens(record.get(Tables.TOKEN_IDS), id, part, vocabularySize));
+  }
+
+  private static int[] tokens(Object list, Object id, Path part, int vocabularySize) {
     if (list == null) {
-      return new TokenizedText(id.toString(), new int[0]);
+      return new int[0];
     }
     List<?> values = (List<?>) list;
     int[] tokens = new int[values.size()];
@@ -132,7 +170,7 @@ public final class PreparedTables {
       }
       tokens[i] = token;
     }
-    return new TokenizedText(id.toString(), tokens);
+    return tokens;
   }
 
   private static Schema project(Schema schema, String... fields) {

@@ -5,6 +5,7 @@ import dev.magnitude.core.schema.Tables;
 import dev.magnitude.trainer.RunFailure;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The training examples of a run: every (query, document) judged relevant (relevance ≥ 1) in the
- * training split's qrels, with the token ids of exactly the queries and documents they use.
+ * training split's qrels, with the token ids of exactly the queries and documents they use. For an STS
+ * dataset ({@link #loadSts}): every sentence pair whose gold score reaches the positive threshold, the
+ * first sentence on the query side and the second on the document side.
  *
  * <p>Pairs are sorted by (query id, document id), so their order does not depend on how the prepare job
  * sharded the qrels. Judgements naming a query or document that the prepared tables do not hold are
@@ -131,6 +134,80 @@ public final class TrainingPairs {
     if (pairs.isEmpty()) {
       throw new RunFailure(source + " holds no relevant (relevance >= 1) pair of a known query and document");
     }
+    return new TrainingPairs(pairs, queryIds, documentIds, queryTokens, documentTokens, relevantDocuments);
+  }
+
+  /**
+   * Reads an STS training split's pairs and keeps those with score ≥ {@code threshold} as positives.
+   *
+   * @param batchSize the run's batch size: fewer positives than one batch cannot train
+   * @throws RunFailure naming the dataset, the threshold and the counts when fewer than {@code batchSize}
+   *     pairs (or none) reach the threshold
+   */
+  public static TrainingPairs loadSts(
+      PreparedTables tables, WorkDir work, String dataset, String split, int vocabularySize, double threshold,
+      int batchSize) throws IOException {
+    String folder = work.table(dataset, split, Tables.PAIRS);
+    List<SentencePair> all = new ArrayList<>();
+    tables.readPairs(folder, vocabularySize, all::add);
+    TrainingPairs pairs = fromSts(all, threshold, folder);
+    if (pairs.size() < batchSize) {
+      throw new RunFailure(
+          "dataset " + dataset + ": " + folder + " has " + pairs.size() + " of " + all.size() + " pairs with score >= "
+              + threshold + " (magnitude.train.sts.positive-threshold), fewer than batch-size = " + batchSize
+              + "; lower the threshold or batch-size, or train on a larger split");
+    }
+    return pairs;
+  }
+
+  /**
+   * The positives of STS pairs already read. Pairs are taken in pair-id order. Sentences with equal token
+   * ids are one query (or one document): the batch then never uses a copy of a positive as a negative,
+   * in either direction. Visible for tests.
+   *
+   * @throws RunFailure if no pair reaches the threshold, naming the source, the threshold and the score range
+   */
+  public static TrainingPairs fromSts(List<SentencePair> all, double threshold, String source) {
+    List<SentencePair> positives = new ArrayList<>();
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (SentencePair p : all) {
+      min = Math.min(min, p.score());
+      max = Math.max(max, p.score());
+      if (p.score() >= threshold) {
+        positives.add(p);
+      }
+    }
+    if (positives.isEmpty()) {
+      throw new RunFailure(source + " holds no pair with score >= " + threshold + " (of " + all.size()
+          + " pairs" + (all.isEmpty() ? "" : ", scores " + min + " to " + max)
+          + "); lower magnitude.train.sts.positive-threshold to the dataset's score scale");
+    }
+    positives.sort(Comparator.comparing(SentencePair::id));
+    Map<String, Integer> queryIndex = new HashMap<>();
+    Map<String, Integer> documentIndex = new HashMap<>();
+    List<String> queryIds = new ArrayList<>();
+    List<String> documentIds = new ArrayList<>();
+    List<int[]> queryTokens = new ArrayList<>();
+    List<int[]> documentTokens = new ArrayList<>();
+    List<Set<Integer>> relevantDocuments = new ArrayList<>();
+    List<Pair> pairs = new ArrayList<>();
+    for (SentencePair p : positives) {
+      int qi = queryIndex.computeIfAbsent(Arrays.toString(p.tokensA()), key -> {
+        queryIds.add(p.id());
+        queryTokens.add(p.tokensA());
+        relevantDocuments.add(new HashSet<>());
+        return queryIds.size() - 1;
+      });
+      int di = documentIndex.computeIfAbsent(Arrays.toString(p.tokensB()), key -> {
+        documentIds.add(p.id());
+        documentTokens.add(p.tokensB());
+        return documentIds.size() - 1;
+      });
+      relevantDocuments.get(qi).add(di);
+      pairs.add(new Pair(qi, di));
+    }
+    LOG.info("{}: {} of {} pairs have score >= {} and train the run", source, pairs.size(), all.size(), threshold);
     return new TrainingPairs(pairs, queryIds, documentIds, queryTokens, documentTokens, relevantDocuments);
   }
 

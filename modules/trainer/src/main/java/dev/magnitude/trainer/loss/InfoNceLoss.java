@@ -20,6 +20,11 @@ import java.util.Objects;
  *   loss         = mean_i ( −log softmax(logits[i])[i] )
  * </pre>
  *
+ * <p>Symmetric InfoNCE (STS, where the two sides are interchangeable) averages this loss with the same
+ * loss of the transposed logits, the document side as the anchors: {@code (loss(L) + loss(Lᵀ)) / 2}. The
+ * variant's normalization still applies per side, so both directions share one similarity matrix; an
+ * excluded cell (i, j) is excluded as (j, i) in the transposed direction.
+ *
  * <p>Exclusion is how a batch avoids false negatives: a column that holds the same document as row i's
  * positive, or any document judged relevant to query i, must not push query i away. The diagonal is
  * the target and must never be excluded. Temperature τ = 0.05 is a logit scale of 20.
@@ -42,13 +47,21 @@ public final class InfoNceLoss extends Loss {
 
   private final Variant variant;
   private final double temperature;
+  private final boolean symmetric;
+
+  /** The one-directional loss (query side as anchors), as retrieval trains. */
+  public InfoNceLoss(Variant variant, double temperature) {
+    this(variant, temperature, false);
+  }
 
   /**
    * @param variant which sides are L2-normalized before the dot product
    * @param temperature τ &gt; 0; logits are divided by it
+   * @param symmetric average the query→document and document→query losses (STS)
    */
-  public InfoNceLoss(Variant variant, double temperature) {
-    super("infonce-" + Objects.requireNonNull(variant, "variant").id());
+  public InfoNceLoss(Variant variant, double temperature, boolean symmetric) {
+    super((symmetric ? "infonce-symmetric-" : "infonce-") + Objects.requireNonNull(variant, "variant").id());
+    this.symmetric = symmetric;
     this.variant = Objects.requireNonNull(variant, "variant");
     if (!(temperature > 0)) {
       throw new IllegalArgumentException("temperature = " + temperature + ": must be > 0");
@@ -64,6 +77,10 @@ public final class InfoNceLoss extends Loss {
     return temperature;
   }
 
+  public boolean symmetric() {
+    return symmetric;
+  }
+
   /**
    * The mean InfoNCE loss of a batch.
    *
@@ -75,6 +92,15 @@ public final class InfoNceLoss extends Loss {
    */
   public NDArray loss(NDArray queries, NDArray documents, NDArray excluded) {
     NDArray logits = logits(queries, documents, excluded);
+    NDArray forward = rowLoss(logits);
+    if (!symmetric) {
+      return forward;
+    }
+    return forward.add(rowLoss(logits.transpose())).mul(constant(logits, 0.5f));
+  }
+
+  /** Mean over rows of −log softmax(row)[diagonal]: row i's target is column i. */
+  private static NDArray rowLoss(NDArray logits) {
     long b = logits.getShape().get(0);
     NDArray logProbabilities = logits.logSoftmax(1);
     // Pick the diagonal by a mask instead of a gather: finite log-probabilities times 0 are 0.

@@ -48,10 +48,31 @@ public final class EmbeddingExport {
    * @return rows written
    */
   public long export(String folder, String path) throws IOException {
+    return write(path, handler -> tables.readTexts(folder, encoder.spec().vocabularySize(), handler));
+  }
+
+  /**
+   * Embeds one side of every pair of an STS pairs table into {@code path}, each row under its pair's id:
+   * the first sentence ({@code first}, the query side) or the second (the document side).
+   *
+   * @return rows written
+   */
+  public long exportPairs(String folder, boolean first, String path) throws IOException {
+    return write(path, handler ->
+        tables.readPairs(folder, encoder.spec().vocabularySize(), pair -> handler.accept(pair.side(first))));
+  }
+
+  /** Visits texts in a fixed order. */
+  @FunctionalInterface
+  private interface Source {
+    void read(PreparedTables.RowHandler<TokenizedText> handler) throws IOException;
+  }
+
+  private long write(String path, Source source) throws IOException {
     Schema schema = DataSchemas.load(Tables.EMBEDDINGS);
     try (AtomicParquetFile file = AtomicParquetFile.create(path, schema, conf)) {
       List<TokenizedText> pending = new ArrayList<>(INFERENCE_BATCH);
-      tables.readTexts(folder, encoder.spec().vocabularySize(), text -> {
+      source.read(text -> {
         pending.add(text);
         if (pending.size() == INFERENCE_BATCH) {
           flush(pending, file);

@@ -94,6 +94,49 @@ class InfoNceLossTest {
     assertThat(loss(Variant.DOT, 1.0, q, d, null)).isCloseTo(unmasked, within(1e-5));
   }
 
+  @Test
+  void symmetricAveragesBothDirectionsOfOneSimilarityMatrix() {
+    // dot logits L = ((6, 7), (0, 2)); the transposed direction reads Lᵀ = ((6, 0), (7, 2)):
+    // row 0 positive 6 vs 0, row 1 positive 2 vs 7.
+    double forward = (twoColumn(6, 7) + twoColumn(2, 0)) / 2;
+    double backward = (twoColumn(6, 0) + twoColumn(2, 7)) / 2;
+    double loss = new InfoNceLoss(Variant.DOT, 1.0, true).loss(manager.create(Q), manager.create(D), null).getFloat();
+    assertThat(loss).isCloseTo((forward + backward) / 2, within(1e-5));
+  }
+
+  /**
+   * The symmetric loss equals the mean of the one-directional loss and the one-directional loss with the
+   * sides swapped: documents as queries, the mask transposed, and the variant mirrored (query-norm on the
+   * swapped sides normalizes what was the document side, so it becomes doc-norm).
+   */
+  @ParameterizedTest
+  @EnumSource(Variant.class)
+  void symmetricEqualsTheMeanOfBothDirectionsOnRandomBatches(Variant variant) {
+    Random random = new Random(variant.ordinal() + 29);
+    Variant mirrored = switch (variant) {
+      case QUERY_NORM -> Variant.DOC_NORM;
+      case DOC_NORM -> Variant.QUERY_NORM;
+      default -> variant;
+    };
+    for (int trial = 0; trial < 5; trial++) {
+      int b = 2 + random.nextInt(6);
+      float[][] q = randomMatrix(random, b, 3);
+      float[][] d = randomMatrix(random, b, 3);
+      boolean[][] excluded = new boolean[b][b];
+      boolean[][] transposed = new boolean[b][b];
+      for (int i = 0; i < b; i++) {
+        for (int j = 0; j < b; j++) {
+          excluded[i][j] = i != j && random.nextInt(4) == 0;
+          transposed[j][i] = excluded[i][j];
+        }
+      }
+      double expected = (loss(variant, 0.5, q, d, excluded) + loss(mirrored, 0.5, d, q, transposed)) / 2;
+      double symmetric = new InfoNceLoss(variant, 0.5, true)
+          .loss(manager.create(q), manager.create(d), manager.create(excluded)).getFloat();
+      assertThat(symmetric).as("%s trial %d", variant, trial).isCloseTo(expected, within(1e-4));
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Variant.class)
   void matchesPlainJavaOnRandomBatches(Variant variant) {

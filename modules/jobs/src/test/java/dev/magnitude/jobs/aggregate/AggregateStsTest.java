@@ -1,0 +1,154 @@
+package dev.magnitude.jobs.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.magnitude.core.config.ConfigLoader;
+import dev.magnitude.core.config.Settings;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.core.manifest.TokenizerInfo;
+import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.Variant;
+import dev.magnitude.core.schema.Tables;
+import dev.magnitude.ingest.io.AvroSparkSchemas;
+import dev.magnitude.ingest.io.HadoopFiles;
+import dev.magnitude.jobs.support.JobContext;
+import dev.magnitude.jobs.train.RunPlanner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The aggregate job on a hand-built STS evaluation set: four pairs, 2-d embeddings, a dot and a cosine run.
+ *
+ * <pre>
+ * pair  gold  first (query side)  second (document side)  dot  cosine
+ * p1    5     (1, 0)              (2, 0)                  2    1
+ * p2    3     (0, 1)              (0, 3)                  3    1
+ * p3    3     (1, 0)              (3, 4)                  3    0.6
+ * p4    0     (1, 0)              (0, 2)                  0    0
+ * </pre>
+ *
+ * Gold ranks (4, 2.5, 2.5, 1). Dot ranks (2, 3.5, 3.5, 1): rank deviations (1.5, 0, 0, −1.5) and
+ * (−0.5, 1, 1, −1.5), Sxy = 1.5, Sxx = Syy = 4.5, ρ = 1/3. Dot Pearson: deviations (2.25, 0.25, 0.25,
+ * −2.75) and (0, 1, 1, −2), Sxy = 6, Sxx = 12.75, Syy = 6, r = 6/√76.5. Cosine ranks (3.5, 3.5, 2, 1):
+ * deviations (1, 1, −0.5, −1.5), Sxy = 3.75, ρ = 5/6. Cosine Pearson: similarity mean 0.65, deviations
+ * (0.35, 0.35, −0.05, −0.65), Sxy = 2.65, Syy = 0.67, r = 2.65/√(12.75 · 0.67).
+ */
+class AggregateStsTest {
+  private static final StructType EMBEDDINGS =
+      new StructType()
+          .add("id", DataTypes.StringType)
+          .add("vector", DataTypes.createArrayType(DataTypes.FloatType))
+          .add("norm", DataTypes.DoubleType);
+
+  static final double DOT_SPEARMAN = 1.0 / 3;
+  static final double DOT_PEARSON = 6 / Math.sqrt(76.5);
+  static final double COSINE_SPEARMAN = 5.0 / 6;
+  static final double COSINE_PEARSON = 2.65 / Math.sqrt(12.75 * 0.67);
+
+  @TempDir Path dir;
+
+  private static SparkSession spark() {
+    return TestSpark.session();
+  }
+
+  private HadoopFiles fs() {
+    return new HadoopFiles(spark().sparkContext().hadoopConfiguration());
+  }
+
+  @Test
+  void scoresEachPairUnderTheRunsVariantAndCorrelatesWithTheGoldScores() throws IOException {
+    WorkDir work = new WorkDir(dir.resolve("work").toUri().toString());
+    prepare(work);
+    Settings settings = settings(work);
+    List<RunSpec> runs = RunPlanner.plan(settings, work, fs());
+    assertThat(runs).extracting(RunSpec::variant).containsExactly(Variant.DOT, Variant.COSINE);
+    for (RunSpec run : runs) {
+      assertThat(run.trainsOnSts()).isTrue();
+      write(work, run, Tables.QUERIES, List.of(row("p1", 1, 0), row("p2", 0, 1), row("p3", 1, 0), row("p4", 1, 0)));
+      write(work, run, Tables.DOCUMENTS, List.of(row("p4", 0, 2), row("p3", 3, 4), row("p2", 0, 3), row("p1", 2, 0)));
+      fs().writeAtomically(work.runSuccess(run.id()), "");
+    }
+
+    AggregateJob.Result result = new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run();
+
+    assertThat(result.rows()).hasSize(2).allSatisfy(r -> assertThat(r.isSts()).isTrue());
+    RunMetricsRow dot = result.rows().get(0);
+    assertThat(dot.sts().pairs()).isEqualTo(4);
+    assertThat(dot.sts().spearman()).isCloseTo(DOT_SPEARMAN, within(1e-12));
+    assertThat(dot.sts().pearson()).isCloseTo(DOT_PEARSON, within(1e-12));
+    RunMetricsRow cosine = result.rows().get(1);
+    assertThat(cosine.sts().spearman()).isCloseTo(COSINE_SPEARMAN, within(1e-12));
+    assertThat(cosine.sts().pearson()).isCloseTo(COSINE_PEARSON, within(1e-9));
+
+    String results = work.results("toy");
+    Map<String, Row> written = spark().read().parquet(results + "/" + Tables.RUN_METRICS).collectAsList().stream()
+        .collect(Collectors.toMap(r -> r.<String>getAs("variant"), r -> r));
+    Row d = written.get("dot");
+    assertThat(d.<Long>getAs("pairs")).isEqualTo(4L);
+    assertThat(d.<Double>getAs("spearman")).isCloseTo(DOT_SPEARMAN, within(1e-12));
+    assertThat(d.<Double>getAs("pearson")).isCloseTo(DOT_PEARSON, within(1e-12));
+    assertThat(written.get("cosine").<Double>getAs("spearman")).isCloseTo(COSINE_SPEARMAN, within(1e-12));
+    // the retrieval and document-norm columns are null for an STS row
+    for (String column : List.of("queries", "queries_without_relevant", "ndcg_at_10", "mrr_at_10", "recall_at_100",
+        "doc_norm_d", "doc_norm_g", "doc_norm_d_ci_low", "doc_norm_d_ci_high")) {
+      assertThat(d.isNullAt(d.fieldIndex(column))).as(column).isTrue();
+    }
+    assertThat(spark().read().parquet(results + "/" + Tables.QUERY_METRICS).count()).isZero();
+
+    String summary = fs().readString(results + "/summary.md");
+    assertThat(summary).doesNotContain("nDCG@10")
+        .contains("| variant | seed | eval set | pairs | Spearman | Pearson | run |")
+        .contains(String.format(Locale.ROOT, "| dot | 1 | toys/test | 4 | %.4f | %.4f | %s |",
+            DOT_SPEARMAN, DOT_PEARSON, runs.get(0).id()))
+        .contains(String.format(Locale.ROOT, "| cosine | 1 | toys/test | 4 | %.4f | %.4f | %s |",
+            COSINE_SPEARMAN, COSINE_PEARSON, runs.get(1).id()))
+        .contains("The document-norm effect is not defined for STS");
+  }
+
+  private Settings settings(WorkDir work) throws IOException {
+    Path conf = dir.resolve("toy.conf");
+    Files.writeString(conf, String.join("\n",
+        "magnitude.datasets.toys { format = sts, path = /nowhere, splits = [train, test] }",
+        "magnitude.sweep { id = toy, datasets = [toys], variants = [dot, cosine], seeds = [1], eval-split = test }",
+        ""));
+    return new Settings(ConfigLoader.fromClasspath().load(List.of(conf), Map.of("magnitude.work-dir", work.root())))
+        .validate();
+  }
+
+  private void prepare(WorkDir work) {
+    Manifest manifest = new Manifest("toys", "sts", Tables.SCHEMA_VERSION, new TokenizerInfo("builtin", "builtin-toy", 50, 16),
+        List.of("train", "test"), Map.of(), Map.of(), "toy-content-hash");
+    fs().writeAtomically(work.manifest("toys"), manifest.toJson());
+    List<Row> pairs = List.of(
+        pair("p1", 5.0), pair("p2", 3.0), pair("p3", 3.0), pair("p4", 0.0));
+    spark().createDataFrame(pairs, AvroSparkSchemas.of(Tables.PAIRS)).repartition(2)
+        .write().parquet(work.table("toys", "test", Tables.PAIRS));
+    fs().writeAtomically(work.dataset("toys") + "/" + WorkDir.SUCCESS, "");
+  }
+
+  private static Row pair(String id, double score) {
+    return RowFactory.create(id, "a of " + id, List.of(4), "b of " + id, List.of(5), score);
+  }
+
+  private void write(WorkDir work, RunSpec run, String side, List<Row> rows) {
+    spark().createDataFrame(rows, EMBEDDINGS).write().parquet(work.embeddings(run.id(), "toys", "test", side));
+  }
+
+  private static Row row(String id, float x, float y) {
+    return RowFactory.create(id, List.of(x, y), Math.sqrt((double) x * x + (double) y * y));
+  }
+}
