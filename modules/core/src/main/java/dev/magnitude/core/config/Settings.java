@@ -225,7 +225,8 @@ public final class Settings {
             b.number("gradient-clip", 0, Double.MAX_VALUE),
             w.integer("threads", 1),
             w.strings("java-options"),
-            b.integer("parallelism", 0));
+            b.integer("parallelism", 0),
+            b.integer("gpus-per-run", 0));
     if (settings.embeddingDim() % settings.heads() != 0) {
       throw e.invalid("heads", settings.heads(), "a divisor of embedding-dim = " + settings.embeddingDim());
     }

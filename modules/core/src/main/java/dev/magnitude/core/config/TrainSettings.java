@@ -22,6 +22,8 @@ import java.util.function.Function;
  *     a small τ (0.05 = logit scale 20) while unnormalized sides start at 1.0
  * @param workerJavaOptions JVM options of each worker process (heap, GC)
  * @param parallelism runs trained at once (Spark tasks); 0 = one per run
+ * @param gpusPerRun GPUs each run's task asks Spark for; 0 = train on CPU. Not part of the run's spec:
+ *     where a run trains does not change what it is.
  */
 public record TrainSettings(
     String encoderKind,
@@ -39,11 +41,37 @@ public record TrainSettings(
     double gradientClip,
     int threads,
     List<String> workerJavaOptions,
-    int parallelism) {
+    int parallelism,
+    int gpusPerRun) {
 
   public TrainSettings {
     temperature = Map.copyOf(temperature);
     workerJavaOptions = List.copyOf(workerJavaOptions);
+    if (gpusPerRun < 0) {
+      throw new IllegalArgumentException("gpus-per-run = " + gpusPerRun + ": must be >= 0 (0 = CPU)");
+    }
+  }
+
+  /** Settings of CPU runs ({@code gpusPerRun} = 0). */
+  public TrainSettings(
+      String encoderKind,
+      int embeddingDim,
+      int layers,
+      int heads,
+      int maxLength,
+      String tokenizer,
+      int steps,
+      int batchSize,
+      double learningRate,
+      int warmupSteps,
+      Map<Variant, Double> temperature,
+      int checkpointEvery,
+      double gradientClip,
+      int threads,
+      List<String> workerJavaOptions,
+      int parallelism) {
+    this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
+        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, 0);
   }
 
   /** True when {@code tokenizer} names a tokenizer.json rather than an id: it has a '/' or ends in .json. */
