@@ -81,9 +81,11 @@ public final class Worker {
   private final Consumer<String> events;
   private final String runId;
   private final PreparedTables tables;
+  private final Placement placement;
   private String phase = "starting";
 
-  private Worker(RunSpec spec, WorkDir work, Configuration conf, Consumer<String> events) {
+  private Worker(RunSpec spec, WorkDir work, Configuration conf, Consumer<String> events, Placement placement) {
+    this.placement = placement;
     this.spec = spec;
     this.work = work;
     this.conf = conf;
@@ -101,7 +103,14 @@ public final class Worker {
    */
   public static RunResult run(RunSpec spec, String workDir, Configuration conf, Consumer<String> events) {
     Objects.requireNonNull(spec, "spec");
-    return new Worker(spec, new WorkDir(workDir), conf, events).execute();
+    return run(spec, workDir, conf, events, new Placement(0, spec.training().threads()));
+  }
+
+  /** Runs a spec on the given device and threads ({@link Placement}); neither changes the run. */
+  public static RunResult run(
+      RunSpec spec, String workDir, Configuration conf, Consumer<String> events, Placement placement) {
+    Objects.requireNonNull(spec, "spec");
+    return new Worker(spec, new WorkDir(workDir), conf, events, placement).execute();
   }
 
   /**
@@ -129,7 +138,7 @@ public final class Worker {
       BatchSampler sampler = sampler(pairs);
       phase = "loading the PyTorch engine";
       if (System.getProperty(THREADS) == null) {
-        configureThreads(spec.training().threads());
+        configureThreads(placement.threads());
       }
       Engine engine = Engine.getInstance();
       engine.setRandomSeed(Long.hashCode(spec.seed()));
@@ -157,7 +166,7 @@ public final class Worker {
     InfoNceLoss loss = new InfoNceLoss(spec.variant(), settings.temperature(), spec.trainsOnSts());
     LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
     Checkpoints checkpoints = new Checkpoints(work.checkpoints(runId), conf);
-    Device device = Engine.getInstance().defaultDevice();
+    Device device = placement.device(Engine.getInstance().getGpuCount(), runId);
     try (Model model = Model.newInstance(runId, device)) {
       model.setBlock(encoder.block());
       phase = "initializing the encoder";
@@ -174,7 +183,7 @@ public final class Worker {
       try (Trainer trainer = model.newTrainer(config)) {
         trainer.initialize(encoder.inputShapes(2 * b));
         events.accept(
-            Events.start(runId, device.toString(), settings.threads(), settings.steps(), done + 1, pairs.size()));
+            Events.start(runId, device.toString(), Integer.getInteger(THREADS, settings.threads()), settings.steps(), done + 1, pairs.size()));
         ContrastiveTraining training = new ContrastiveTraining(trainer, encoder, loss, sampler, schedule, settings);
         int every = Math.max(1, Math.round(settings.steps() / 20f));
         long windowStart = System.nanoTime();

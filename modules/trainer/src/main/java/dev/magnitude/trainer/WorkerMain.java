@@ -11,7 +11,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The worker process: {@code WorkerMain --spec <work>/runs/<run-id>/spec.json [--ignore-stdin]}.
+ * The worker process: {@code WorkerMain --spec <work>/runs/<run-id>/spec.json [--gpus <n>] [--threads <n>]
+ * [--ignore-stdin]}.
  *
  * <p>stdout carries only the JSON event lines of {@link Events} (anything else a library prints there
  * is sent to stderr); logs go to stderr. Exit codes: 0 when every output is committed, 1 when the run
@@ -22,13 +23,17 @@ import org.apache.hadoop.fs.Path;
  * means the parent is gone, and the worker exits rather than train for no one. {@code --ignore-stdin}
  * turns this off for manual runs with stdin closed or at {@code /dev/null}.
  *
- * <p>PyTorch's thread counts are set from the spec before the engine loads.
+ * <p>{@code --gpus} is the number of GPUs the Spark task holds (their addresses are CUDA_VISIBLE_DEVICES);
+ * 0, the default, trains on CPU. {@code --threads} bounds the spec's thread count by the task's CPUs.
+ * Neither is part of the spec: a run's id does not depend on where it trains. PyTorch's thread counts are
+ * set before the engine loads.
  */
 public final class WorkerMain {
   static final int EXIT_FAILED = 1;
   static final int EXIT_USAGE = 2;
   static final int EXIT_ORPHANED = 3;
-  private static final String USAGE = "usage: WorkerMain --spec <work>/runs/<run-id>/spec.json [--ignore-stdin]";
+  private static final String USAGE =
+      "usage: WorkerMain --spec <work>/runs/<run-id>/spec.json [--gpus <n>] [--threads <n>] [--ignore-stdin]";
 
   private WorkerMain() {}
 
@@ -41,9 +46,20 @@ public final class WorkerMain {
   static int run(String[] args, PrintStream events) {
     String specUri = null;
     boolean watchStdin = true;
+    int gpus = 0;
+    Integer threads = null;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--spec") && i + 1 < args.length) {
         specUri = args[++i];
+      } else if ((args[i].equals("--gpus") || args[i].equals("--threads")) && i + 1 < args.length
+          && args[i + 1].matches("\\d{1,4}")) {
+        int n = Integer.parseInt(args[i + 1]);
+        if (args[i].equals("--gpus")) {
+          gpus = n;
+        } else {
+          threads = Math.max(1, n);
+        }
+        i++;
       } else if (args[i].equals("--ignore-stdin")) {
         watchStdin = false;
       } else {
@@ -79,11 +95,12 @@ public final class WorkerMain {
                   + "; the train job writes each spec into runs/<its id>/"));
       return EXIT_USAGE;
     }
-    Worker.configureThreads(spec.training().threads());
+    Placement placement = new Placement(gpus, threads == null ? spec.training().threads() : threads);
+    Worker.configureThreads(placement.threads());
     if (watchStdin) {
       watchStdin(spec.id());
     }
-    RunResult result = Worker.run(spec, workDir, conf, events::println);
+    RunResult result = Worker.run(spec, workDir, conf, events::println, placement);
     return result.succeeded() ? 0 : EXIT_FAILED;
   }
 

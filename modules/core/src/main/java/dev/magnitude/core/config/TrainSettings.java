@@ -25,6 +25,8 @@ import java.util.function.Function;
  * @param parallelism runs trained at once (Spark tasks); 0 = one per run
  * @param stsPositiveThreshold STS datasets: a training pair is a positive when its gold score is at least this,
  *     in the dataset's score scale ({@code sts.positive-threshold}); goes into the spec of STS runs only
+ * @param gpusPerRun GPUs each run's task asks Spark for; 0 = train on CPU. Not part of the run's spec:
+ *     where a run trains does not change what it is.
  */
 public record TrainSettings(
     String encoderKind,
@@ -43,7 +45,8 @@ public record TrainSettings(
     int threads,
     List<String> workerJavaOptions,
     int parallelism,
-    double stsPositiveThreshold) {
+    double stsPositiveThreshold,
+    int gpusPerRun) {
 
   /** The STS positive threshold of the trainer's reference.conf. */
   public static final double DEFAULT_STS_POSITIVE_THRESHOLD = 4.0;
@@ -68,12 +71,38 @@ public record TrainSettings(
       int parallelism) {
     this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
         temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism,
-        DEFAULT_STS_POSITIVE_THRESHOLD);
+        DEFAULT_STS_POSITIVE_THRESHOLD, 0);
   }
 
   public TrainSettings {
     temperature = Map.copyOf(temperature);
     workerJavaOptions = List.copyOf(workerJavaOptions);
+    if (gpusPerRun < 0) {
+      throw new IllegalArgumentException("gpus-per-run = " + gpusPerRun + ": must be >= 0 (0 = CPU)");
+    }
+  }
+
+  /** Settings of CPU runs ({@code gpusPerRun} = 0) with the given STS positive threshold. */
+  public TrainSettings(
+      String encoderKind,
+      int embeddingDim,
+      int layers,
+      int heads,
+      int maxLength,
+      String tokenizer,
+      int steps,
+      int batchSize,
+      double learningRate,
+      int warmupSteps,
+      Map<Variant, Double> temperature,
+      int checkpointEvery,
+      double gradientClip,
+      int threads,
+      List<String> workerJavaOptions,
+      int parallelism,
+      double stsPositiveThreshold) {
+    this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
+        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold, 0);
   }
 
   /** True when {@code tokenizer} names a tokenizer.json rather than an id: it has a '/' or ends in .json. */

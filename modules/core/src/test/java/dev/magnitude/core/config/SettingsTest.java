@@ -29,7 +29,7 @@ class SettingsTest {
                 encoder { kind = transformer, embedding-dim = 16, layers = 1, heads = 2, max-length = 8, tokenizer = "" }
                 steps = 10, batch-size = 4, learning-rate = 1e-3, warmup-steps = 0
                 temperature { cosine = 0.05, query-norm = 1.0, doc-norm = 1.0, dot = 1.0 }
-                checkpoint-every = 5, gradient-clip = 0, parallelism = 0
+                checkpoint-every = 5, gradient-clip = 0, parallelism = 0, gpus-per-run = 0
                 worker { threads = 1, java-options = ["-Xmx256m"] }
                 sts { positive-threshold = 4.0 }
               }
@@ -140,6 +140,9 @@ class SettingsTest {
     assertThatThrownBy(() -> load("magnitude.train.steps = 0", Map.of()).train())
         .hasMessageContaining("magnitude.train.steps = 0")
         .hasMessageContaining("expected an integer >= 1");
+    assertThatThrownBy(() -> load("magnitude.train.gpus-per-run = -1", Map.of()).train())
+        .hasMessageContaining("magnitude.train.gpus-per-run = -1")
+        .hasMessageContaining("expected an integer >= 0");
     assertThatThrownBy(() -> load("magnitude.train.temperature.dot = -1", Map.of()).train())
         .hasMessageContaining("magnitude.train.temperature.dot = -1.0")
         .hasMessageContaining("a number > 0");

@@ -3,14 +3,13 @@ package dev.magnitude.jobs.train;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.resource.ResourceInformation;
 
 /**
  * The body of a train task: runs each of its runs in a worker process, one after the other.
@@ -18,22 +17,26 @@ import org.apache.spark.resource.ResourceInformation;
  * <p>A failed worker fails the task while Spark has attempts left, so Spark's retry starts the run
  * again; on the last attempt the failure is returned as an outcome instead, so one broken run never
  * aborts the others. A run whose {@code _SUCCESS} exists is skipped (a retried task does not redo what
- * it already finished).
+ * it already finished). Its workers get the task's GPUs and threads ({@link RunResources#place}).
  */
 final class RunTask implements FlatMapFunction<Iterator<PlannedRun>, RunOutcome> {
   private final WorkerLauncher launcher;
   private final int maxAttempts;
+  private final RunResources resources;
 
-  RunTask(WorkerLauncher launcher, int maxAttempts) {
+  RunTask(WorkerLauncher launcher, int maxAttempts, RunResources resources) {
     this.launcher = launcher;
     this.maxAttempts = maxAttempts;
+    this.resources = resources;
   }
 
   @Override
   public Iterator<RunOutcome> call(Iterator<PlannedRun> runs) throws Exception {
     TaskContext task = TaskContext.get();
     int attempt = task == null ? 0 : task.attemptNumber();
-    List<String> gpus = gpus(task);
+    WorkerPlacement placement = task == null
+        ? resources.place(0, launcher.threads(), Map.of(), System.err::println)
+        : resources.place(task.partitionId(), task.cpus(), task.resourcesJMap(), System.err::println);
     List<RunOutcome> outcomes = new ArrayList<>();
     while (runs.hasNext()) {
       PlannedRun run = runs.next();
@@ -42,7 +45,7 @@ final class RunTask implements FlatMapFunction<Iterator<PlannedRun>, RunOutcome>
         continue;
       }
       Thread taskThread = Thread.currentThread();
-      RunOutcome outcome = launcher.launch(run.runId(), run.specUri(), gpus, System.err::println,
+      RunOutcome outcome = launcher.launch(run.runId(), run.specUri(), placement, System.err::println,
           () -> taskThread.isInterrupted() || (task != null && task.isInterrupted()));
       if (!outcome.succeeded() && attempt + 1 < maxAttempts) {
         throw new IllegalStateException(
@@ -52,14 +55,6 @@ final class RunTask implements FlatMapFunction<Iterator<PlannedRun>, RunOutcome>
       outcomes.add(outcome);
     }
     return outcomes.iterator();
-  }
-
-  private static List<String> gpus(TaskContext task) {
-    if (task == null) {
-      return List.of();
-    }
-    ResourceInformation gpu = task.resourcesJMap().get("gpu");
-    return gpu == null ? List.of() : Arrays.asList(gpu.addresses());
   }
 
   private static boolean finished(String successPath) {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -87,14 +88,32 @@ public final class TrainJob {
   private List<RunOutcome> launch(List<PlannedRun> pending) {
     TrainSettings train = settings.train();
     WorkerLauncher launcher = new WorkerLauncher(train.workerJavaOptions(), train.threads());
+    return launch(spark, train, launcher, pending, log);
+  }
+
+  /**
+   * Trains the pending runs, each task's runs one after the other in worker processes, on the GPUs and
+   * CPUs {@link RunResources} plans (a {@link dev.magnitude.jobs.support.JobError} when they cannot be had).
+   */
+  static List<RunOutcome> launch(
+      SparkSession spark, TrainSettings train, WorkerLauncher launcher, List<PlannedRun> pending, PrintStream log) {
+    SparkContext sc = spark.sparkContext();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+    RunResources resources =
+        RunResources.plan(sc.master(), sc.conf(), jsc.resources(), train.gpusPerRun(), train.threads());
     int slices = train.parallelism() == 0 ? pending.size() : Math.min(train.parallelism(), pending.size());
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int attempts = maxAttempts(spark.sparkContext());
-    jsc.setJobGroup("magnitude-train", "train " + pending.size() + " runs", true);
+    slices = Math.min(slices, resources.maxTasks());
+    int attempts = maxAttempts(sc);
+    log.printf("train: %s%n", resources.describe());
     log.printf("train: launching %d worker process(es) in %d task(s), up to %d attempt(s) each%n",
         pending.size(), slices, attempts);
+    JavaRDD<PlannedRun> runs = jsc.parallelize(pending, slices);
+    if (resources.profile().isPresent()) {
+      runs = runs.withResources(resources.profile().get());
+    }
+    jsc.setJobGroup("magnitude-train", "train " + pending.size() + " runs", true);
     try {
-      return jsc.parallelize(pending, slices).mapPartitions(new RunTask(launcher, attempts)).collect();
+      return runs.mapPartitions(new RunTask(launcher, attempts, resources)).collect();
     } finally {
       jsc.clearJobGroup();
     }

@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * Spark task, streams its progress into the task's log, and waits for it.
  *
  * <p>Why a process: DJL's PyTorch gradient collector is process-global, so two trainings cannot share
- * a JVM; a process also isolates native crashes and pins its own GPU and threads.
+ * a JVM; a process also isolates native crashes and pins its own GPU and threads
+ * ({@link WorkerPlacement}).
  *
  * <p>The child's classpath is the executor's context class loader URLs followed by
  * {@code java.class.path}: on YARN the application jar is {@code __app__.jar} in the container folder
@@ -61,7 +62,7 @@ public final class WorkerLauncher implements Serializable {
   }
 
   /**
-   * Runs the worker to its end.
+   * Runs the worker to its end, with the launcher's threads.
    *
    * @param gpuAddresses the task's GPU addresses (empty on CPU); they become CUDA_VISIBLE_DEVICES
    * @param log receives one human-readable line per worker event and every non-JSON output line
@@ -69,7 +70,14 @@ public final class WorkerLauncher implements Serializable {
   public RunOutcome launch(String runId, String specUri, List<String> gpuAddresses, Consumer<String> log)
       throws InterruptedException {
     Thread caller = Thread.currentThread();
-    return launch(runId, specUri, gpuAddresses, log, caller::isInterrupted);
+    return launch(runId, specUri, new WorkerPlacement(gpuAddresses, threads), log, caller::isInterrupted);
+  }
+
+  /** {@link #launch(String, String, WorkerPlacement, Consumer, BooleanSupplier)} with the launcher's threads. */
+  public RunOutcome launch(
+      String runId, String specUri, List<String> gpuAddresses, Consumer<String> log, BooleanSupplier cancelled)
+      throws InterruptedException {
+    return launch(runId, specUri, new WorkerPlacement(gpuAddresses, threads), log, cancelled);
   }
 
   /**
@@ -78,12 +86,12 @@ public final class WorkerLauncher implements Serializable {
    * polls {@code cancelled} (a killed Spark task) every {@value #CANCEL_POLL_MILLIS} ms.
    */
   public RunOutcome launch(
-      String runId, String specUri, List<String> gpuAddresses, Consumer<String> log, BooleanSupplier cancelled)
+      String runId, String specUri, WorkerPlacement placement, Consumer<String> log, BooleanSupplier cancelled)
       throws InterruptedException {
     long start = System.nanoTime();
-    List<String> command = command(specUri);
+    List<String> command = command(specUri, placement);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    environment(pb.environment(), gpuAddresses);
+    environment(pb.environment(), placement);
     Deque<String> tail = new ArrayDeque<>();
     Process process;
     try {
@@ -151,7 +159,8 @@ public final class WorkerLauncher implements Serializable {
     return watcher;
   }
 
-  List<String> command(String specUri) {
+  /** The worker's command line; {@code --gpus} and {@code --threads} carry the placement. */
+  List<String> command(String specUri, WorkerPlacement placement) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(javaOptions);
@@ -160,16 +169,27 @@ public final class WorkerLauncher implements Serializable {
     cmd.add(mainClass);
     cmd.add("--spec");
     cmd.add(specUri);
+    cmd.add("--gpus");
+    cmd.add(Integer.toString(placement.gpus().size()));
+    cmd.add("--threads");
+    cmd.add(Integer.toString(placement.threads()));
     return cmd;
   }
 
-  void environment(Map<String, String> env, List<String> gpuAddresses) {
+  /**
+   * The worker's environment: CUDA_VISIBLE_DEVICES is always set, to the task's addresses or to "" for a
+   * CPU run (an executor's own CUDA_VISIBLE_DEVICES may list every GPU of the node, held by other tasks).
+   */
+  void environment(Map<String, String> env, WorkerPlacement placement) {
     env.putIfAbsent("DJL_OFFLINE", "true");
-    env.put("OMP_NUM_THREADS", Integer.toString(threads));
-    env.put("MKL_NUM_THREADS", Integer.toString(threads));
-    if (!gpuAddresses.isEmpty()) {
-      env.put("CUDA_VISIBLE_DEVICES", String.join(",", gpuAddresses));
-    }
+    env.put("OMP_NUM_THREADS", Integer.toString(placement.threads()));
+    env.put("MKL_NUM_THREADS", Integer.toString(placement.threads()));
+    env.put("CUDA_VISIBLE_DEVICES", placement.cudaVisibleDevices());
+  }
+
+  /** Intra-op threads the worker is configured with, before the task's CPUs bound them. */
+  int threads() {
+    return threads;
   }
 
   /** The context class loader's URLs (application jars on a cluster), then java.class.path. */

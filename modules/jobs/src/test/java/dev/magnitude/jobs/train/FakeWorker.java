@@ -3,10 +3,19 @@ package dev.magnitude.jobs.train;
 /**
  * Stands in for the trainer's WorkerMain in launcher tests: prints worker-style JSON events, echoes its
  * environment, then exits with the code named in the spec argument ({@code --spec exit:<code>}); or
- * prints its start and stays silent for a while ({@code --spec sleep:<millis>}).
+ * prints its start and stays silent for a while ({@code --spec sleep:<millis>}); or echoes its placement
+ * (CUDA_VISIBLE_DEVICES, --gpus, --threads) and when it held it, then exits 0 ({@code --spec hold:<millis>}).
  */
 public final class FakeWorker {
   public static void main(String[] args) throws InterruptedException {
+    if (args[1].startsWith("hold:")) {
+      long start = System.currentTimeMillis();
+      Thread.sleep(Long.parseLong(args[1].substring("hold:".length())));
+      System.out.println("placement CUDA_VISIBLE_DEVICES=" + System.getenv("CUDA_VISIBLE_DEVICES") + " args="
+          + String.join(" ", java.util.Arrays.asList(args).subList(2, args.length)) + " held " + start + "-"
+          + System.currentTimeMillis());
+      System.exit(0);
+    }
     if (args[1].startsWith("sleep:")) {
       System.out.println("{\"event\":\"start\",\"run\":\"r\",\"device\":\"cpu()\",\"threads\":1,\"steps\":10}");
       Thread.sleep(Long.parseLong(args[1].substring("sleep:".length())));

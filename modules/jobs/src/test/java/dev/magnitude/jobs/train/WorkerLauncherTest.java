@@ -29,7 +29,8 @@ class WorkerLauncherTest {
         "[run-a] plain log line on stderr",
         "[run-a] done in 1.3 s");
     // threads bound the child's native thread pools; DJL must never try to download natives
-    assertThat(log).contains("[run-a] env CUDA_VISIBLE_DEVICES=null OMP_NUM_THREADS=2 DJL_OFFLINE=true");
+    // a CPU run sees no GPU at all, whatever the executor's own CUDA_VISIBLE_DEVICES lists
+    assertThat(log).contains("[run-a] env CUDA_VISIBLE_DEVICES= OMP_NUM_THREADS=2 DJL_OFFLINE=true");
   }
 
   @Test
@@ -48,6 +49,15 @@ class WorkerLauncherTest {
     List<String> log = new ArrayList<>();
     launcher.launch("run-c", "exit:0", List.of("2", "5"), log::add);
     assertThat(log).contains("[run-c] env CUDA_VISIBLE_DEVICES=2,5 OMP_NUM_THREADS=2 DJL_OFFLINE=true");
+  }
+
+  @Test
+  void placementBecomesTheWorkersGpusThreadsAndEnvironment() throws Exception {
+    List<String> log = new ArrayList<>();
+    RunOutcome o = launcher.launch("run-f", "hold:0", new WorkerPlacement(List.of("3"), 1), log::add, () -> false);
+    assertThat(o.succeeded()).isTrue();
+    assertThat(log).anyMatch(l -> l.startsWith("[run-f] placement CUDA_VISIBLE_DEVICES=3 args=--gpus 1 --threads 1 held"));
+    assertThat(launcher.command("s", new WorkerPlacement(List.of(), 2))).endsWith("--spec", "s", "--gpus", "0", "--threads", "2");
   }
 
   @Test
