@@ -36,7 +36,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
@@ -174,7 +173,8 @@ public final class Worker {
         trainer.initialize(encoder.inputShapes(2 * b));
         events.accept(
             Events.start(runId, device.toString(), settings.threads(), settings.steps(), done + 1, pairs.size()));
-        ContrastiveTraining training = new ContrastiveTraining(trainer, encoder, loss, sampler, schedule, settings, spec.seed());
+        ContrastiveTraining training =
+            new ContrastiveTraining(trainer, encoder, loss, sampler, schedule, settings, spec.seed());
         int every = Math.max(1, Math.round(settings.steps() / 20f));
         long windowStart = System.nanoTime();
         int windowSteps = 0;
