@@ -9,7 +9,7 @@ import dev.magnitude.core.json.Json;
  * <pre>
  * {"event":"start","run":R,"device":"cpu()","threads":1,"steps":300,"firstStep":1,"pairs":480}
  * {"event":"progress","run":R,"step":15,"steps":300,"loss":3.12,"pairsPerSecond":350.2}
- * {"event":"checkpoint","run":R,"step":100,"path":"file:/w/runs/R/checkpoints/step-100.params"}
+ * {"event":"checkpoint","run":R,"step":100,"path":"file:/w/runs/R/checkpoints/step-100.ckpt"}
  * {"event":"done","run":R,"seconds":41.7}
  * {"event":"failed","run":R,"reason":"non-finite loss at step 12 (variant dot): NaN; ..."}
  * </pre>

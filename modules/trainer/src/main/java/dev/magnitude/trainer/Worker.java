@@ -8,7 +8,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
-import ai.djl.training.optimizer.Adam;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.run.EvalSet;
@@ -27,6 +26,7 @@ import dev.magnitude.trainer.train.Checkpoints;
 import dev.magnitude.trainer.train.ContrastiveTraining;
 import dev.magnitude.trainer.train.CurvePoint;
 import dev.magnitude.trainer.train.LearningRateSchedule;
+import dev.magnitude.trainer.train.ResumableAdam;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +36,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
@@ -53,10 +52,12 @@ import org.slf4j.LoggerFactory;
  *       datasets' manifests, where present, name the encoder's tokenizer.
  *   <li>Reads the training pairs (relevance ≥ 1 in {@code <dataset>/train/qrels}; for an STS run, the
  *       pairs of {@code <dataset>/train/pairs} whose score reaches the positive threshold).
- *   <li>Builds the encoder, seeded; resumes the parameters of the latest checkpoint if there is one
- *       (the optimizer's moments start afresh; the batch order continues exactly).
- *   <li>Trains {@code training.steps} Adam steps, writing {@code checkpoints/step-<n>.params} and
- *       {@code curves.parquet} every {@code checkpointEvery} steps and at the last step.
+ *   <li>Builds the encoder, seeded; if the run has a checkpoint, resumes from the latest one that
+ *       reads completely (parameters, Adam state, curve), so on CPU it ends exactly as an
+ *       uninterrupted run would (see {@link Checkpoints}).
+ *   <li>Trains {@code training.steps} Adam steps, writing {@code checkpoints/step-<n>.ckpt} (the
+ *       newest {@value Checkpoints#KEEP} are kept) and {@code curves.parquet} every
+ *       {@code checkpointEvery} steps and at the last step.
  *   <li>In eval mode, embeds each eval set's queries and each eval dataset's corpus once; for an STS eval
  *       set, the first sentence of every pair as {@code queries} and the second as {@code documents}, both
  *       under the pair id and the eval split.
@@ -175,16 +176,16 @@ public final class Worker {
       encoder.block().setInitializer(new TruncatedNormalInitializer(INIT_STD), Parameter.Type.WEIGHT);
       encoder.block().initialize(model.getNDManager(), DataType.FLOAT32, encoder.inputShapes(2 * b));
       encoder.prepareParameters();
-      int done = resume(checkpoints, encoder, model, progress);
+      ResumableAdam adam = new ResumableAdam(schedule);
+      int done = resume(checkpoints, encoder, adam, model, progress);
       DefaultTrainingConfig config =
-          new DefaultTrainingConfig(loss)
-              .optDevices(new Device[] {device})
-              .optOptimizer(Adam.builder().optLearningRateTracker(schedule).build());
+          new DefaultTrainingConfig(loss).optDevices(new Device[] {device}).optOptimizer(adam);
       try (Trainer trainer = model.newTrainer(config)) {
         trainer.initialize(encoder.inputShapes(2 * b));
         events.accept(
             Events.start(runId, device.toString(), Integer.getInteger(THREADS, settings.threads()), settings.steps(), done + 1, pairs.size()));
-        ContrastiveTraining training = new ContrastiveTraining(trainer, encoder, loss, sampler, schedule, settings);
+        ContrastiveTraining training =
+            new ContrastiveTraining(trainer, encoder, loss, sampler, schedule, settings, spec.seed());
         int every = Math.max(1, Math.round(settings.steps() / 20f));
         long windowStart = System.nanoTime();
         int windowSteps = 0;
@@ -202,7 +203,8 @@ public final class Worker {
           }
           if (step % settings.checkpointEvery() == 0 || step == settings.steps()) {
             phase = "writing the checkpoint of step " + step;
-            String path = checkpoints.save(encoder.block(), step);
+            String path = checkpoints.save(
+                step, encoder.block(), adam.state(encoder.block().getParameters()), progress.curve);
             CurvesFile.write(work.curves(runId), progress.curve, conf);
             progress.checkpoints.add(path);
             events.accept(Events.checkpoint(runId, step, path));
@@ -213,27 +215,46 @@ public final class Worker {
     }
   }
 
-  /** Loads the latest checkpoint if any; returns the step it holds (0 = start afresh). */
-  private int resume(Checkpoints checkpoints, TextEncoder encoder, Model model, Progress progress)
+  /**
+   * Loads the latest checkpoint that reads completely (a damaged newest one falls back to the one
+   * before it) into the encoder, the optimizer and the curve; returns its step (0 = start afresh).
+   */
+  private int resume(
+      Checkpoints checkpoints, TextEncoder encoder, ResumableAdam adam, Model model, Progress progress)
       throws IOException {
-    OptionalInt latest = checkpoints.latest();
-    if (latest.isEmpty()) {
-      return 0;
-    }
-    int step = Math.min(latest.getAsInt(), spec.training().steps());
-    phase = "loading the checkpoint of step " + step;
-    checkpoints.load(encoder.block(), model.getNDManager(), step);
-    encoder.prepareParameters();
-    for (CurvePoint p : CurvesFile.read(work.curves(runId), conf)) {
-      if (p.step() <= step) {
-        progress.curve.add(p);
+    List<String> unreadable = new ArrayList<>();
+    for (int step : checkpoints.steps()) {
+      if (step > spec.training().steps()) {
+        LOG.warn("run {}: ignoring {}: beyond the run's {} steps", runId, checkpoints.path(step),
+            spec.training().steps());
+        continue;
       }
+      phase = "loading the checkpoint of step " + step;
+      Checkpoints.Restored restored;
+      try {
+        restored = checkpoints.load(encoder.block(), model.getNDManager(), step);
+      } catch (IOException e) {
+        LOG.warn("run {}: cannot resume from {} ({}); trying an older checkpoint", runId, checkpoints.path(step),
+            e.getMessage());
+        unreadable.add(e.getMessage());
+        continue;
+      }
+      encoder.prepareParameters();
+      adam.restore(restored.optimizer(), encoder.block().getParameters());
+      progress.curve.addAll(restored.curve());
+      progress.firstStep = step + 1;
+      progress.lastStep = step;
+      LOG.info("run {}: resuming from step {} ({})", runId, step, checkpoints.path(step));
+      return step;
     }
-    progress.firstStep = step + 1;
-    progress.lastStep = step;
-    LOG.info("run {}: resuming after step {} from {} (optimizer state starts afresh)",
-        runId, step, checkpoints.path(step));
-    return step;
+    if (!unreadable.isEmpty()) {
+      // The block may hold part of a damaged checkpoint: training on from it would be neither a resume
+      // nor a fresh start.
+      throw new RunFailure(
+          "no checkpoint of the run can be read: " + String.join("; ", unreadable) + "; delete "
+              + work.checkpoints(runId) + " to train the run from the start");
+    }
+    return 0;
   }
 
   private void export(EmbeddingExport export, Progress progress) throws IOException {

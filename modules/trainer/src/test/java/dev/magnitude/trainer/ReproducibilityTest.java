@@ -2,11 +2,12 @@ package dev.magnitude.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
 import dev.magnitude.core.schema.Tables;
+import dev.magnitude.trainer.output.CurvesFile;
+import dev.magnitude.trainer.train.Checkpoints;
 import dev.magnitude.trainer.train.CurvePoint;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,33 +51,76 @@ class ReproducibilityTest {
   }
 
   @Test
-  void resumesAfterTheLastCheckpoint() throws IOException {
+  void aResumedRunEndsExactlyAsAnUninterruptedOne() throws IOException {
     String work = tmp.resolve("work").toString();
     TinyRuns.prepare(work);
-    RunSpec spec = TinyRuns.spec(Variant.DOT, 4, 2);
+    RunSpec spec = TinyRuns.spec(Variant.DOT, 6, 2);
     RunResult full = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
     assertThat(full.succeeded()).isTrue();
-
-    // Simulate a worker killed between the checkpoints of steps 2 and 4.
+    List<String> queries = vectors(work, spec, "test", "queries");
+    List<String> documents = vectors(work, spec, "corpus", "documents");
     WorkDir dir = new WorkDir(work);
-    Files.delete(Path.of(dir.checkpoints(spec.id()), "step-4.params"));
-    Files.delete(Path.of(dir.runSuccess(spec.id())));
-    deleteTree(Path.of(dir.run(spec.id()), "embeddings"));
+    assertThat(new Checkpoints(dir.checkpoints(spec.id()), PreparedFixture.conf()).steps())
+        .as("the newest two are kept").containsExactly(6, 4);
 
+    // A worker killed between the checkpoints of steps 4 and 6.
+    Files.delete(Path.of(dir.checkpoints(spec.id()), "step-6.ckpt"));
+    forgetOutputs(dir, spec);
     TinyRuns.EventLog log = new TinyRuns.EventLog();
     RunResult resumed = Worker.run(spec, work, PreparedFixture.conf(), log);
 
     assertThat(resumed.succeeded()).isTrue();
-    assertThat(resumed.firstStep()).isEqualTo(3);
-    JsonNode start = log.of("start").get(0);
-    assertThat(start.path("firstStep").asInt()).isEqualTo(3);
-    assertThat(log.of("progress")).extracting(n -> n.path("step").asInt()).containsExactly(3, 4);
-    // Steps 1 and 2 come from the curves file written with the checkpoint of step 2.
-    assertThat(resumed.curve()).extracting(CurvePoint::step).containsExactly(1, 2, 3, 4);
-    assertThat(resumed.curve().subList(0, 2)).containsExactlyElementsOf(full.curve().subList(0, 2));
-    assertThat(Path.of(dir.runSuccess(spec.id()))).exists();
-    assertThat(OutputFiles.rows(dir.embeddings(spec.id(), TinyRuns.DATASET, "test", Tables.QUERIES)))
-        .hasSize(TinyRuns.TEST_QUERIES);
+    assertThat(resumed.firstStep()).isEqualTo(5);
+    assertThat(log.of("start").get(0).path("firstStep").asInt()).isEqualTo(5);
+    assertThat(log.of("progress")).extracting(n -> n.path("step").asInt()).containsExactly(5, 6);
+    // Steps 1-4 come from the checkpoint as they were; steps 5 and 6 are trained again to the same values
+    // (all but the wall-clock pairs/s).
+    assertThat(resumed.curve().subList(0, 4)).containsExactlyElementsOf(full.curve().subList(0, 4));
+    assertThat(withoutSpeed(resumed.curve())).containsExactlyElementsOf(withoutSpeed(full.curve()));
+    assertThat(withoutSpeed(CurvesFile.read(dir.curves(spec.id()), PreparedFixture.conf())))
+        .containsExactlyElementsOf(withoutSpeed(full.curve()));
+    assertThat(vectors(work, spec, "test", "queries")).containsExactlyElementsOf(queries);
+    assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(documents);
+  }
+
+  @Test
+  void aDamagedNewestCheckpointFallsBackToTheOneBefore() throws IOException {
+    String work = tmp.resolve("work").toString();
+    TinyRuns.prepare(work);
+    RunSpec spec = TinyRuns.spec(Variant.QUERY_NORM, 6, 3);
+    assertThat(Worker.run(spec, work, PreparedFixture.conf(), line -> {}).succeeded()).isTrue();
+    List<String> documents = vectors(work, spec, "corpus", "documents");
+    WorkDir dir = new WorkDir(work);
+
+    // Half of the newest checkpoint, as a file system without atomic rename might leave it.
+    Path newest = Path.of(dir.checkpoints(spec.id()), "step-6.ckpt");
+    byte[] bytes = Files.readAllBytes(newest);
+    Files.write(newest, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Files.deleteIfExists(newest.resolveSibling(".step-6.ckpt.crc"));
+    forgetOutputs(dir, spec);
+    RunResult resumed = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
+
+    assertThat(resumed.succeeded()).isTrue();
+    assertThat(resumed.firstStep()).isEqualTo(4);
+    assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(documents);
+  }
+
+  @Test
+  void noReadableCheckpointFailsTheRunInsteadOfTrainingFromAPartialLoad() throws IOException {
+    String work = tmp.resolve("work").toString();
+    TinyRuns.prepare(work);
+    RunSpec spec = TinyRuns.spec(Variant.DOT, 2, 2);
+    WorkDir dir = new WorkDir(work);
+    Path junk = Path.of(dir.checkpoints(spec.id()), "step-2.ckpt");
+    Files.createDirectories(junk.getParent());
+    Files.writeString(junk, "not a checkpoint");
+
+    RunResult result = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
+
+    assertThat(result.succeeded()).isFalse();
+    assertThat(result.failureReason())
+        .startsWith("no checkpoint of the run can be read: ")
+        .endsWith("delete " + dir.checkpoints(spec.id()) + " to train the run from the start");
   }
 
   @Test
@@ -99,6 +143,19 @@ class ReproducibilityTest {
     assertThat(again.firstStep()).isEqualTo(4);
     assertThat(log.of("progress")).isEmpty();
     assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(before);
+  }
+
+  /** A curve without the wall-clock column. */
+  private static List<List<Double>> withoutSpeed(List<CurvePoint> curve) {
+    return curve.stream()
+        .map(p -> List.of((double) p.step(), p.loss(), p.lr(), p.gradNorm(), p.queryNormMean(), p.queryNormStd(),
+            p.docNormMean(), p.docNormStd()))
+        .toList();
+  }
+
+  private static void forgetOutputs(WorkDir dir, RunSpec spec) throws IOException {
+    Files.delete(Path.of(dir.runSuccess(spec.id())));
+    deleteTree(Path.of(dir.run(spec.id()), "embeddings"));
   }
 
   private static List<Double> losses(List<CurvePoint> curve) {

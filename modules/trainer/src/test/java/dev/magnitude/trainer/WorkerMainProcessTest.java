@@ -80,7 +80,7 @@ class WorkerMainProcessTest {
     assertThat(Path.of(new WorkDir(work).runSuccess(spec.id()))).doesNotExist();
   }
 
-  private static Path writeSpec(String work, RunSpec spec) throws IOException {
+  static Path writeSpec(String work, RunSpec spec) throws IOException {
     Path file = Path.of(new WorkDir(work).spec(spec.id()));
     Files.createDirectories(file.getParent());
     Files.writeString(file, spec.canonicalJson());
@@ -88,7 +88,7 @@ class WorkerMainProcessTest {
   }
 
   /** A WorkerMain child with stdout read line by line and stderr in a file. */
-  private static final class Child {
+  static final class Child {
     final Process process;
     final Path stderrFile;
     final BlockingQueue<String> lines = new LinkedBlockingQueue<>();

@@ -83,7 +83,7 @@ class WorkerTest {
       assertThat(n.path("pairsPerSecond").asDouble()).isPositive();
     });
     assertThat(events.of("checkpoint")).extracting(n -> n.path("step").asInt()).containsExactly(4, 6);
-    assertThat(events.of("checkpoint").get(1).path("path").asText()).endsWith("/checkpoints/step-6.params");
+    assertThat(events.of("checkpoint").get(1).path("path").asText()).endsWith("/checkpoints/step-6.ckpt");
     JsonNode last = all.get(all.size() - 1);
     assertThat(last.path("event").asText()).isEqualTo("done");
     assertThat(last.path("seconds").asDouble()).isPositive();
@@ -133,8 +133,8 @@ class WorkerTest {
   void runFolderHoldsCommittedFilesOnlyAndSuccessLast() throws IOException {
     java.nio.file.Path run = java.nio.file.Path.of(dir.run(spec.id()));
     assertThat(run.resolve(WorkDir.SUCCESS)).exists();
-    assertThat(run.resolve("checkpoints/step-4.params")).exists();
-    assertThat(run.resolve("checkpoints/step-6.params")).exists();
+    assertThat(run.resolve("checkpoints/step-4.ckpt")).exists();
+    assertThat(run.resolve("checkpoints/step-6.ckpt")).exists();
     try (Stream<java.nio.file.Path> files = Files.walk(run)) {
       assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("_tmp"));
     }
@@ -148,7 +148,7 @@ class WorkerTest {
 
   @Test
   void exportedEmbeddingsAreTheLastCheckpointInEvalMode() throws Exception {
-    // Second route: load step-6.params into a fresh encoder and embed the test queries directly.
+    // Second route: load step-6.ckpt into a fresh encoder and embed the test queries directly.
     TextEncoder encoder = new TextEncoder(spec.encoder());
     List<int[]> tokens = data.testQueries().stream().map(TokenizedText::tokenIds).toList();
     float[] direct;

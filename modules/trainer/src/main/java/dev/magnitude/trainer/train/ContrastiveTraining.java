@@ -17,6 +17,11 @@ import java.util.List;
  * (queries then documents, see {@link TextEncoder} for why together), InfoNCE, backward, guards,
  * optional global-norm clipping, Adam update.
  *
+ * <p>A step is a pure function of (parameters, optimizer state, seed, step): the batch comes from
+ * {@link BatchSampler#batch(int)}, and the engine's random generator (dropout) is reseeded from (seed,
+ * step) before the forward, so a run resumed from a checkpoint draws the dropout masks an
+ * uninterrupted run draws.
+ *
  * <p>The forward is {@link TextEncoder#forward}, not {@code trainer.forward} (BertBlock's own forward
  * releases arrays autograd still needs, see {@link TextEncoder}); it reads the same parameter arrays
  * the trainer's optimizer updates in place. Every array of a step, the whole forward included, lives
@@ -31,10 +36,12 @@ public final class ContrastiveTraining {
   private final LearningRateSchedule schedule;
   private final TrainingSpec settings;
   private final ParameterStore parameters;
+  private final long seed;
 
   /**
    * @param trainer initialized, with the encoder's block as its model's block; the parameter arrays
    *     must not be replaced afterwards (load checkpoints before)
+   * @param seed the run's seed
    */
   public ContrastiveTraining(
       Trainer trainer,
@@ -42,7 +49,8 @@ public final class ContrastiveTraining {
       InfoNceLoss loss,
       BatchSampler sampler,
       LearningRateSchedule schedule,
-      TrainingSpec settings) {
+      TrainingSpec settings,
+      long seed) {
     this.trainer = trainer;
     this.encoder = encoder;
     this.loss = loss;
@@ -50,6 +58,12 @@ public final class ContrastiveTraining {
     this.schedule = schedule;
     this.settings = settings;
     this.parameters = new ParameterStore(trainer.getManager(), false);
+    this.seed = seed;
+  }
+
+  /** The engine seed of a step's random draws: the same for the same (seed, step), unrelated across steps. */
+  public static int stepSeed(long seed, int step) {
+    return Long.hashCode(BatchSampler.mix(seed * 0xD1B54A32D192ED03L + step));
   }
 
   /**
@@ -61,6 +75,7 @@ public final class ContrastiveTraining {
   public CurvePoint step(int step) {
     long start = System.nanoTime();
     schedule.setStep(step);
+    trainer.getManager().getEngine().setRandomSeed(stepSeed(seed, step));
     Batch batch = sampler.batch(step);
     int b = batch.size();
     List<int[]> texts = new ArrayList<>(2 * b);
