@@ -31,6 +31,24 @@ public final class ImageCaptions {
   }
 
   /**
+   * In-memory data, in the given order.
+   *
+   * @param pixels per image, 3 × size × size values
+   * @param captions per image, at least one token-id list
+   */
+  public static ImageCaptions of(List<String> imageIds, List<float[]> pixels, List<List<int[]>> captions, int size) {
+    if (imageIds.size() != pixels.size() || imageIds.size() != captions.size()) {
+      throw new IllegalArgumentException("image ids, pixels and captions must have one entry per image");
+    }
+    for (int i = 0; i < captions.size(); i++) {
+      if (captions.get(i).isEmpty()) {
+        throw new IllegalArgumentException("image " + imageIds.get(i) + " has no caption");
+      }
+    }
+    return new ImageCaptions(List.copyOf(imageIds), List.copyOf(pixels), List.copyOf(captions), size);
+  }
+
+  /**
    * Reads {@code <dataset>/<split>/images} and {@code captions}.
    *
    * @throws RunFailure if an image cannot be decoded, images differ in size or are not square, or no
