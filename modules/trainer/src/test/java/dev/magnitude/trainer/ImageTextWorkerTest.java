@@ -115,6 +115,30 @@ class ImageTextWorkerTest {
         .isEqualTo(result.curve().stream().map(CurvePoint::loss).toList());
   }
 
+  @Test
+  void anInterruptedRunResumesBothEncodersFromItsLastCheckpoint() throws IOException {
+    String other = tmp.resolve("resume").toString();
+    WorkDir layout = new WorkDir(other);
+    write(layout, DATASET, "train", 12);
+    write(layout, DATASET, "test", 5);
+    RunResult full = Worker.run(spec, other, PreparedFixture.conf(), new TinyRuns.EventLog());
+    assertThat(full.succeeded()).isTrue();
+    // a worker killed between the checkpoints of steps 3 and 6
+    java.nio.file.Files.delete(Path.of(layout.checkpoints(spec.id()), "step-6.params"));
+    java.nio.file.Files.delete(Path.of(layout.runSuccess(spec.id())));
+    try (var files = java.nio.file.Files.walk(Path.of(layout.run(spec.id()), "embeddings"))) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+
+    RunResult resumed = Worker.run(spec, other, PreparedFixture.conf(), new TinyRuns.EventLog());
+
+    assertThat(resumed.succeeded()).as(resumed.failureReason()).isTrue();
+    assertThat(resumed.firstStep()).isEqualTo(4);
+    assertThat(resumed.curve()).extracting(CurvePoint::step).containsExactly(1, 2, 3, 4, 5, 6);
+    assertThat(resumed.curve().subList(0, 3)).containsExactlyElementsOf(full.curve().subList(0, 3));
+    assertThat(rows(layout.embeddings(spec.id(), DATASET, "test", Tables.DOCUMENTS))).hasSize(6);
+  }
+
   record GenericRecordView(String id, double norm) {}
 
   static List<GenericRecordView> rows(String path) throws IOException {
