@@ -4,27 +4,36 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
+import ai.djl.training.initializer.XavierInitializer;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.schema.Tables;
+import dev.magnitude.trainer.data.ImageCaptions;
 import dev.magnitude.trainer.data.PartFiles;
 import dev.magnitude.trainer.data.PreparedTables;
 import dev.magnitude.trainer.data.TrainingPairs;
 import dev.magnitude.trainer.loss.InfoNceLoss;
+import dev.magnitude.trainer.model.ImageEncoder;
+import dev.magnitude.trainer.model.ImageTextBlock;
 import dev.magnitude.trainer.model.TextEncoder;
 import dev.magnitude.trainer.output.CurvesFile;
 import dev.magnitude.trainer.output.EmbeddingExport;
+import dev.magnitude.trainer.output.ImageExport;
 import dev.magnitude.trainer.train.BatchSampler;
 import dev.magnitude.trainer.train.Checkpoints;
 import dev.magnitude.trainer.train.ContrastiveTraining;
 import dev.magnitude.trainer.train.CurvePoint;
+import dev.magnitude.trainer.train.ImageTextSampler;
+import dev.magnitude.trainer.train.ImageTextSteps;
 import dev.magnitude.trainer.train.LearningRateSchedule;
 import dev.magnitude.trainer.train.ResumableAdam;
 import java.io.IOException;
@@ -60,7 +69,7 @@ import org.slf4j.LoggerFactory;
  *       {@code checkpointEvery} steps and at the last step.
  *   <li>In eval mode, embeds each eval set's queries and each eval dataset's corpus once; for an STS eval
  *       set, the first sentence of every pair as {@code queries} and the second as {@code documents}, both
- *       under the pair id and the eval split.
+ *       under the pair id and the eval split; for an image-text run, see {@link #trainImageText}.
  *   <li>Writes {@code _SUCCESS} last. Every file is written under a temporary name and renamed.
  * </ol>
  *
@@ -135,15 +144,20 @@ public final class Worker {
       phase = "checking the prepared data";
       checkInputs();
       phase = "reading the training pairs";
-      TrainingPairs pairs = trainingPairs();
-      BatchSampler sampler = sampler(pairs);
+      // image-text runs read their images and captions in trainImageText
+      TrainingPairs pairs = spec.trainsOnImageText() ? null : trainingPairs();
+      BatchSampler sampler = spec.trainsOnImageText() ? null : sampler(pairs);
       phase = "loading the PyTorch engine";
       if (System.getProperty(THREADS) == null) {
         configureThreads(placement.threads());
       }
       Engine engine = Engine.getInstance();
       engine.setRandomSeed(Long.hashCode(spec.seed()));
-      train(pairs, sampler, progress);
+      if (spec.trainsOnImageText()) {
+        trainImageText(progress);
+      } else {
+        train(pairs, sampler, progress);
+      }
       phase = "committing the run";
       FileSystem fs = new Path(work.run(runId)).getFileSystem(conf);
       fs.create(new Path(work.runSuccess(runId)), true).close();
@@ -177,7 +191,7 @@ public final class Worker {
       encoder.block().initialize(model.getNDManager(), DataType.FLOAT32, encoder.inputShapes(2 * b));
       encoder.prepareParameters();
       ResumableAdam adam = new ResumableAdam(schedule);
-      int done = resume(checkpoints, encoder, adam, model, progress);
+      int done = resume(checkpoints, encoder.block(), encoder::prepareParameters, adam, model, progress);
       DefaultTrainingConfig config =
           new DefaultTrainingConfig(loss).optDevices(new Device[] {device}).optOptimizer(adam);
       try (Trainer trainer = model.newTrainer(config)) {
@@ -216,11 +230,106 @@ public final class Worker {
   }
 
   /**
+   * An image-text run: captions through the text encoder (query side), images through a small CNN
+   * (document side), one optimizer over both ({@link ImageTextBlock}), symmetric InfoNCE. Checkpoints
+   * hold both encoders and the Adam state; resuming follows {@link #resume}. Exports each eval set's captions as
+   * {@code queries} (caption ids) and its images as {@code documents} (image ids), under the eval split.
+   */
+  private void trainImageText(Progress progress) throws IOException {
+    TrainingSpec settings = spec.training();
+    int b = settings.batchSize();
+    phase = "reading the training images and captions";
+    ImageCaptions data =
+        ImageCaptions.load(tables, work, spec.dataset(), TRAIN_SPLIT, spec.encoder().vocabularySize());
+    ImageTextSampler sampler;
+    try {
+      sampler = new ImageTextSampler(data, b, spec.seed());
+    } catch (IllegalArgumentException e) {
+      throw new RunFailure("dataset " + spec.dataset() + ": " + e.getMessage(), e);
+    }
+    TextEncoder text = new TextEncoder(spec.encoder());
+    ImageEncoder image = new ImageEncoder(spec.imageText(), spec.encoder().embeddingDim());
+    ImageTextBlock block = new ImageTextBlock(text.block(), image.block());
+    InfoNceLoss loss = new InfoNceLoss(spec.variant(), settings.temperature(), true);
+    LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
+    Checkpoints checkpoints = new Checkpoints(work.checkpoints(runId), conf);
+    Device device = placement.device(Engine.getInstance().getGpuCount(), runId);
+    Shape[] shapes = ImageTextBlock.inputShapes(text.inputShapes(b), ImageEncoder.inputShape(b, data.imageSize()));
+    try (Model model = Model.newInstance(runId, device)) {
+      model.setBlock(block);
+      phase = "initializing the encoders";
+      text.block().setInitializer(new TruncatedNormalInitializer(INIT_STD), Parameter.Type.WEIGHT);
+      image.block().setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
+      block.initialize(model.getNDManager(), DataType.FLOAT32, shapes);
+      Runnable prepare = () -> {
+        text.prepareParameters();
+        image.prepareParameters();
+      };
+      prepare.run();
+      ResumableAdam adam = new ResumableAdam(schedule);
+      int done = resume(checkpoints, block, prepare, adam, model, progress);
+      DefaultTrainingConfig config =
+          new DefaultTrainingConfig(loss)
+              .optDevices(new Device[] {device})
+              .optOptimizer(adam);
+      try (Trainer trainer = model.newTrainer(config)) {
+        trainer.initialize(shapes);
+        events.accept(
+            Events.start(runId, device.toString(), Integer.getInteger(THREADS, settings.threads()), settings.steps(),
+                done + 1, data.size()));
+        ImageTextSteps training =
+            new ImageTextSteps(trainer, block, text, image, data.imageSize(), loss, sampler, schedule, settings);
+        int every = Math.max(1, Math.round(settings.steps() / 20f));
+        long windowStart = System.nanoTime();
+        int windowSteps = 0;
+        for (int step = done + 1; step <= settings.steps(); step++) {
+          phase = "training step " + step + " (variant " + spec.variant() + ", image-text)";
+          // As ContrastiveTraining does: a step's random draws depend on (seed, step) only, so a resumed run
+          // draws what an uninterrupted one would.
+          trainer.getManager().getEngine().setRandomSeed(ContrastiveTraining.stepSeed(spec.seed(), step));
+          CurvePoint point = training.step(step);
+          progress.curve.add(point);
+          progress.lastStep = step;
+          windowSteps++;
+          if (step % every == 0 || step == settings.steps()) {
+            double seconds = (System.nanoTime() - windowStart) / 1e9;
+            events.accept(Events.progress(runId, step, settings.steps(), point.loss(), windowSteps * b / seconds));
+            windowStart = System.nanoTime();
+            windowSteps = 0;
+          }
+          if (step % settings.checkpointEvery() == 0 || step == settings.steps()) {
+            phase = "writing the checkpoint of step " + step;
+            String path = checkpoints.save(step, block, adam.state(block.getParameters()), progress.curve);
+            CurvesFile.write(work.curves(runId), progress.curve, conf);
+            progress.checkpoints.add(path);
+            events.accept(Events.checkpoint(runId, step, path));
+          }
+        }
+        EmbeddingExport captions = new EmbeddingExport(trainer, text, tables, conf);
+        ImageExport images = new ImageExport(trainer, image, tables, conf);
+        for (EvalSet eval : spec.eval()) {
+          String where = eval.dataset() + "/" + eval.split();
+          phase = "exporting the embeddings of " + where + " captions";
+          String queries = work.embeddings(runId, eval.dataset(), eval.split(), Tables.QUERIES);
+          progress.embeddings.put(queries,
+              captions.exportCaptions(work.table(eval.dataset(), eval.split(), Tables.CAPTIONS), queries));
+          phase = "exporting the embeddings of " + where + " images";
+          String documents = work.embeddings(runId, eval.dataset(), eval.split(), Tables.DOCUMENTS);
+          progress.embeddings.put(documents,
+              images.export(work.table(eval.dataset(), eval.split(), Tables.IMAGES), documents));
+        }
+      }
+    }
+  }
+
+  /**
    * Loads the latest checkpoint that reads completely (a damaged newest one falls back to the one
-   * before it) into the encoder, the optimizer and the curve; returns its step (0 = start afresh).
+   * before it) into the block, the optimizer and the curve; returns its step (0 = start afresh).
+   *
+   * @param prepare what the encoders need after their parameters changed (run after a load)
    */
   private int resume(
-      Checkpoints checkpoints, TextEncoder encoder, ResumableAdam adam, Model model, Progress progress)
+      Checkpoints checkpoints, Block block, Runnable prepare, ResumableAdam adam, Model model, Progress progress)
       throws IOException {
     List<String> unreadable = new ArrayList<>();
     for (int step : checkpoints.steps()) {
@@ -232,15 +341,15 @@ public final class Worker {
       phase = "loading the checkpoint of step " + step;
       Checkpoints.Restored restored;
       try {
-        restored = checkpoints.load(encoder.block(), model.getNDManager(), step);
+        restored = checkpoints.load(block, model.getNDManager(), step);
       } catch (IOException e) {
         LOG.warn("run {}: cannot resume from {} ({}); trying an older checkpoint", runId, checkpoints.path(step),
             e.getMessage());
         unreadable.add(e.getMessage());
         continue;
       }
-      encoder.prepareParameters();
-      adam.restore(restored.optimizer(), encoder.block().getParameters());
+      prepare.run();
+      adam.restore(restored.optimizer(), block.getParameters());
       progress.curve.addAll(restored.curve());
       progress.firstStep = step + 1;
       progress.lastStep = step;
@@ -301,6 +410,9 @@ public final class Worker {
     Set<String> datasets = new LinkedHashSet<>();
     if (spec.trainsOnSts()) {
       folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.PAIRS));
+    } else if (spec.trainsOnImageText()) {
+      folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.IMAGES));
+      folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.CAPTIONS));
     } else {
       folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.QRELS));
       folders.add(work.table(spec.dataset(), TRAIN_SPLIT, Tables.QUERIES));
@@ -310,6 +422,9 @@ public final class Worker {
     for (EvalSet eval : spec.eval()) {
       if (spec.scoresSts(eval)) {
         folders.add(work.table(eval.dataset(), eval.split(), Tables.PAIRS));
+      } else if (spec.scoresImageText(eval)) {
+        folders.add(work.table(eval.dataset(), eval.split(), Tables.IMAGES));
+        folders.add(work.table(eval.dataset(), eval.split(), Tables.CAPTIONS));
       } else {
         folders.add(work.table(eval.dataset(), eval.split(), Tables.QUERIES));
         folders.add(work.documents(eval.dataset()));

@@ -89,6 +89,39 @@ public final class PreparedFixture {
     writeParts(folder, schema, records, rowsPerPart);
   }
 
+  /** Writes an image-text images table: id and PNG bytes (file, width, height as the prepare job writes them). */
+  public static void writeImages(String folder, List<String> ids, List<byte[]> pngs, int size, int rowsPerPart)
+      throws IOException {
+    Schema schema = DataSchemas.load(Tables.IMAGES);
+    List<GenericRecord> records = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      GenericRecord record = new GenericData.Record(schema);
+      record.put(Tables.ID, ids.get(i));
+      record.put("file", ids.get(i) + ".png");
+      record.put("width", size);
+      record.put("height", size);
+      record.put(Tables.PNG, java.nio.ByteBuffer.wrap(pngs.get(i)));
+      records.add(record);
+    }
+    writeParts(folder, schema, records, rowsPerPart);
+  }
+
+  /** Writes an image-text captions table: rows of (caption id, image id, token ids). */
+  public static void writeCaptions(String folder, List<String[]> idAndImage, List<int[]> tokens, int rowsPerPart)
+      throws IOException {
+    Schema schema = DataSchemas.load(Tables.CAPTIONS);
+    List<GenericRecord> records = new ArrayList<>();
+    for (int i = 0; i < idAndImage.size(); i++) {
+      GenericRecord record = new GenericData.Record(schema);
+      record.put(Tables.ID, idAndImage.get(i)[0]);
+      record.put(Tables.IMAGE_ID, idAndImage.get(i)[1]);
+      record.put(Tables.TEXT, "caption " + idAndImage.get(i)[0]);
+      record.put(Tables.TOKEN_IDS, boxed(tokens.get(i)));
+      records.add(record);
+    }
+    writeParts(folder, schema, records, rowsPerPart);
+  }
+
   /** A written synthetic dataset. */
   public record Dataset(
       String name,

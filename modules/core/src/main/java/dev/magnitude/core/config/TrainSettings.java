@@ -5,6 +5,7 @@ import dev.magnitude.core.manifest.TokenizerInfo;
 import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.ImageTextTraining;
 import dev.magnitude.core.run.StsTraining;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.run.Variant;
@@ -131,7 +132,8 @@ public record TrainSettings(
 
   /**
    * The spec of one run on a prepared dataset. Validates through the spec records. A dataset whose manifest
-   * has task {@code sts} gets {@link StsTraining} with {@code stsPositiveThreshold}.
+   * has task {@code sts} gets {@link StsTraining} with {@code stsPositiveThreshold}; one with task
+   * {@code image-text} gets {@link ImageTextTraining#SMALL_CNN}.
    */
   public RunSpec runSpec(
       Manifest manifest, Variant variant, long seed, String evalSplit, Function<String, byte[]> readFile) {
@@ -155,6 +157,7 @@ public record TrainSettings(
         encoder,
         training,
         List.of(new EvalSet(manifest.dataset(), evalSplit)),
-        DatasetSpec.Task.STS.id().equals(manifest.task()) ? new StsTraining(stsPositiveThreshold) : null);
+        DatasetSpec.Task.STS.id().equals(manifest.task()) ? new StsTraining(stsPositiveThreshold) : null,
+        DatasetSpec.Task.IMAGE_TEXT.id().equals(manifest.task()) ? ImageTextTraining.SMALL_CNN : null);
   }
 }

@@ -20,7 +20,8 @@ import java.util.Objects;
  *
  * <p>{@code sts} is set only for a run on an STS dataset (null = retrieval: the training split's qrels).
  * It is left out of the JSON when null, so retrieval specs and their ids are what they were before STS
- * training existed. An evaluation set of the run's own dataset has the run's task ({@link #scoresSts(EvalSet)}).
+ * training existed. {@code imageText} is the same for a run on an image-text dataset (captions as the query
+ * side, images as the document side). An evaluation set of the run's own dataset has the run's task ({@link #scoresSts(EvalSet)}).
  */
 public record RunSpec(
     String dataset,
@@ -30,7 +31,8 @@ public record RunSpec(
     EncoderSpec encoder,
     TrainingSpec training,
     List<EvalSet> eval,
-    @JsonInclude(JsonInclude.Include.NON_NULL) StsTraining sts) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) StsTraining sts,
+    @JsonInclude(JsonInclude.Include.NON_NULL) ImageTextTraining imageText) {
 
   /** A retrieval run (no {@code sts}). */
   public RunSpec(
@@ -41,7 +43,20 @@ public record RunSpec(
       EncoderSpec encoder,
       TrainingSpec training,
       List<EvalSet> eval) {
-    this(dataset, dataHash, variant, seed, encoder, training, eval, null);
+    this(dataset, dataHash, variant, seed, encoder, training, eval, null, null);
+  }
+
+  /** A retrieval or STS run (no {@code imageText}). */
+  public RunSpec(
+      String dataset,
+      String dataHash,
+      Variant variant,
+      long seed,
+      EncoderSpec encoder,
+      TrainingSpec training,
+      List<EvalSet> eval,
+      StsTraining sts) {
+    this(dataset, dataHash, variant, seed, encoder, training, eval, sts, null);
   }
 
   public RunSpec {
@@ -51,6 +66,9 @@ public record RunSpec(
     Objects.requireNonNull(encoder, "encoder");
     Objects.requireNonNull(training, "training");
     eval = List.copyOf(eval);
+    if (sts != null && imageText != null) {
+      throw new IllegalArgumentException("a run trains on STS pairs or on image-caption pairs, not both");
+    }
   }
 
   /** Whether the run trains on STS sentence pairs. */
@@ -64,6 +82,19 @@ public record RunSpec(
    */
   public boolean scoresSts(EvalSet eval) {
     return trainsOnSts() && eval.dataset().equals(dataset);
+  }
+
+  /** Whether the run trains on images and their captions (an image-text dataset). */
+  public boolean trainsOnImageText() {
+    return imageText != null;
+  }
+
+  /**
+   * Whether an evaluation set holds images and captions: as for {@link #scoresSts}, the eval sets of this
+   * version are the run's own dataset, so they have the run's task.
+   */
+  public boolean scoresImageText(EvalSet eval) {
+    return trainsOnImageText() && eval.dataset().equals(dataset);
   }
 
   /** The spec as canonical JSON: the input of the id hash and the content of {@code spec.json}. */

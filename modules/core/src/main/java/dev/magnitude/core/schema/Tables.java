@@ -43,4 +43,7 @@ public final class Tables {
   public static final String TOKEN_IDS_A = "token_ids_a";
   public static final String TOKEN_IDS_B = "token_ids_b";
   public static final String SCORE = "score";
+  /** images and captions (image-text): the PNG bytes of an image, the image a caption describes */
+  public static final String PNG = "png";
+  public static final String IMAGE_ID = "image_id";
 }

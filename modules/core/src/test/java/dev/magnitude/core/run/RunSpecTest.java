@@ -53,6 +53,21 @@ class RunSpecTest {
     assertThatThrownBy(() -> new StsTraining(Double.NaN)).hasMessageContaining("positive-threshold = NaN");
   }
 
+  @Test
+  void imageTextTrainingIsPartOfTheIdAndAbsentFromOtherSpecs() {
+    RunSpec retrieval = spec(Variant.COSINE, 1, 10);
+    assertThat(retrieval.canonicalJson()).doesNotContain("imageText");
+    RunSpec images = new RunSpec(retrieval.dataset(), retrieval.dataHash(), retrieval.variant(), retrieval.seed(),
+        retrieval.encoder(), retrieval.training(), retrieval.eval(), null, ImageTextTraining.SMALL_CNN);
+    assertThat(images.canonicalJson()).contains("\"imageText\":{\"firstChannels\":16,\"secondChannels\":32}");
+    assertThat(images.id()).isNotEqualTo(retrieval.id());
+    assertThat(RunSpec.fromJson(images.canonicalJson())).isEqualTo(images);
+    assertThat(images.trainsOnImageText()).isTrue();
+    assertThat(images.scoresImageText(new EvalSet("synthetic", "test"))).isTrue();
+    assertThat(images.scoresSts(new EvalSet("synthetic", "test"))).isFalse();
+    assertThat(retrieval.scoresImageText(new EvalSet("synthetic", "test"))).isFalse();
+  }
+
   static RunSpec withSts(RunSpec r, double threshold) {
     return new RunSpec(r.dataset(), r.dataHash(), r.variant(), r.seed(), r.encoder(), r.training(), r.eval(),
         new StsTraining(threshold));

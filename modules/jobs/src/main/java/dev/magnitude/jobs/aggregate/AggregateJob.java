@@ -4,6 +4,7 @@ import dev.magnitude.core.config.AggregateSettings;
 import dev.magnitude.core.config.Settings;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.metrics.Evaluation;
+import dev.magnitude.core.metrics.ImageTextMetrics;
 import dev.magnitude.core.metrics.QueryMetrics;
 import dev.magnitude.core.metrics.RetrievalMetrics;
 import dev.magnitude.core.metrics.ScoredDoc;
@@ -50,6 +51,11 @@ import scala.Tuple2;
  * then Spearman and Pearson against the gold scores ({@link StsMetrics}). It has no per-query rows and
  * no document-norm effect.
  *
+ * <p>An image-text evaluation set ({@link RunSpec#scoresImageText}) is scored caption × image on the
+ * driver under the run's variant (caption = query side, image = document side): recall at 1/5/10 and
+ * mean/median first-correct rank in both directions ({@link ImageTextMetrics}). No per-query rows, no
+ * document-norm effect (every image is relevant to its captions: no never-relevant group).
+ *
  * <p>Runs that are not finished (failed, or never trained) are listed in the summary and left out,
  * never silently.
  */
@@ -89,7 +95,9 @@ public final class AggregateJob {
         }
         for (EvalSet eval : spec.eval()) {
           log.printf("aggregate: scoring %s on %s/%s%n", id, eval.dataset(), eval.split());
-          RunMetricsRow row = spec.scoresSts(eval) ? evaluateSts(spec, eval) : evaluate(jsc, spec, eval, agg, queryRows);
+          RunMetricsRow row = spec.scoresSts(eval) ? evaluateSts(spec, eval)
+              : spec.scoresImageText(eval) ? evaluateImageText(spec, eval)
+              : evaluate(jsc, spec, eval, agg, queryRows);
           rows.add(row);
         }
       }
@@ -185,6 +193,69 @@ public final class AggregateJob {
     return RunMetricsRow.ofSts(spec, eval.dataset(), eval.split(), StsMetrics.of(scores, similarities));
   }
 
+  /**
+   * Scores every caption against every image of an image-text evaluation set on the driver (eval splits
+   * hold thousands of images, not millions): s(c, i) = c̃ · ĩ, the caption as the query side and the
+   * image as the document side, normalized as the run's variant says, in double precision. Captions and
+   * images are ordered by id, which is the tie rule of {@link ImageTextMetrics}.
+   */
+  private RunMetricsRow evaluateImageText(RunSpec spec, EvalSet eval) {
+    String captionsPath = work.table(eval.dataset(), eval.split(), Tables.CAPTIONS);
+    if (!fs.exists(captionsPath)) {
+      throw new JobError("evaluation set " + eval.dataset() + "/" + eval.split() + " has no captions: " + captionsPath
+          + " is missing; prepare the dataset with that split");
+    }
+    Map<String, String> imageOf = new TreeMap<>();
+    for (Row r : spark.read().parquet(captionsPath).select(Tables.ID, Tables.IMAGE_ID).collectAsList()) {
+      if (r.isNullAt(0) || r.isNullAt(1)) {
+        throw new JobError(captionsPath + " holds a caption without id or image_id; prepare the dataset again");
+      }
+      imageOf.put(r.getString(0), r.getString(1));
+    }
+    if (imageOf.isEmpty()) {
+      throw new JobError("evaluation set " + eval.dataset() + "/" + eval.split() + " has no captions in "
+          + captionsPath + "; prepare the dataset with captions");
+    }
+    String queriesPath = work.embeddings(spec.id(), eval.dataset(), eval.split(), Tables.QUERIES);
+    String docsPath = work.embeddings(spec.id(), eval.dataset(), eval.split(), Tables.DOCUMENTS);
+    Map<String, float[]> captions = vectors(queriesPath);
+    Map<String, float[]> images = new TreeMap<>(vectors(docsPath));
+    Map<String, Integer> imageIndex = new HashMap<>();
+    List<double[]> imageVectors = new ArrayList<>();
+    images.forEach((id, v) -> {
+      imageIndex.put(id, imageIndex.size());
+      imageVectors.add(Vectors.toDouble(v, spec.variant().normalizesDocument()));
+    });
+    double[][] scores = new double[imageOf.size()][];
+    int[] imageOfCaption = new int[imageOf.size()];
+    int c = 0;
+    for (Map.Entry<String, String> caption : imageOf.entrySet()) {
+      float[] vector = captions.get(caption.getKey());
+      Integer image = imageIndex.get(caption.getValue());
+      if (vector == null || image == null) {
+        throw new JobError("run " + spec.id() + ": caption " + caption.getKey() + " of " + captionsPath + " has no "
+            + (vector == null ? "embedding in " + queriesPath : "embedding of its image " + caption.getValue() + " in "
+            + docsPath) + "; the run's embeddings are incomplete, delete the run folder to retrain it");
+      }
+      double[] q = Vectors.toDouble(vector, spec.variant().normalizesQuery());
+      scores[c] = new double[imageVectors.size()];
+      for (int i = 0; i < imageVectors.size(); i++) {
+        double[] d = imageVectors.get(i);
+        if (d.length != q.length) {
+          throw new JobError("run " + spec.id() + ": caption embeddings have " + q.length + " dimensions but "
+              + docsPath + " has " + d.length + "; delete the run folder to retrain it");
+        }
+        scores[c][i] = Vectors.dot(q, d);
+        if (!Double.isFinite(scores[c][i])) {
+          throw new JobError("run " + spec.id() + ": caption " + caption.getKey() + " has a non-finite similarity; "
+              + "the run diverged, retrain it");
+        }
+      }
+      imageOfCaption[c++] = image;
+    }
+    return RunMetricsRow.ofImageText(spec, eval.dataset(), eval.split(), ImageTextMetrics.of(scores, imageOfCaption));
+  }
+
   private Map<String, float[]> vectors(String path) {
     if (!fs.exists(path)) {
       throw new JobError(path + " is missing although the run is finished; delete the run folder to retrain it");
@@ -271,7 +342,21 @@ public final class AggregateJob {
         out.add(RowFactory.create(
             r.spec().id(), r.spec().variant().id(), r.spec().seed(), r.dataset(), r.split(),
             null, null, null, null, null, null, null, null, null, null, null, null, null,
-            (long) s.pairs(), finiteOrNull(s.spearman()), finiteOrNull(s.pearson())));
+            (long) s.pairs(), finiteOrNull(s.spearman()), finiteOrNull(s.pearson()),
+            null, null, null, null, null, null, null, null, null, null, null, null));
+        continue;
+      }
+      if (r.isImageText()) {
+        // retrieval, document-norm and STS columns null
+        ImageTextMetrics t = r.imageText();
+        out.add(RowFactory.create(
+            r.spec().id(), r.spec().variant().id(), r.spec().seed(), r.dataset(), r.split(),
+            null, null, null, null, null, null, null, null, null, null, null, null, null,
+            null, null, null,
+            (long) t.captions(), (long) t.images(),
+            t.textToImageR1(), t.textToImageR5(), t.textToImageR10(),
+            t.imageToTextR1(), t.imageToTextR5(), t.imageToTextR10(),
+            t.textToImageMeanRank(), t.textToImageMedianRank(), t.imageToTextMeanRank(), t.imageToTextMedianRank()));
         continue;
       }
       QueryMetrics m = r.mean();
@@ -281,7 +366,8 @@ public final class AggregateJob {
           (long) r.queries(), (long) r.queriesWithoutRelevant(),
           m.ndcgAt10(), m.mrrAt10(), m.rr(), m.recallAt100(), m.recallAt10(), m.pAt10(), m.mapAt100(),
           e.d(), e.g(), e.ciLow(), e.ciHigh(),
-          null, null, null));
+          null, null, null,
+          null, null, null, null, null, null, null, null, null, null, null, null));
     }
     return out;
   }

@@ -1,5 +1,6 @@
 package dev.magnitude.jobs.aggregate;
 
+import dev.magnitude.core.metrics.ImageTextMetrics;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -7,22 +8,27 @@ import java.util.TreeMap;
 
 /**
  * The Markdown summary: a row per run and retrieval evaluation set, a second table for STS evaluation
- * sets (Spearman and Pearson), then the runs left out and why.
+ * sets (Spearman and Pearson), a third for image-text sets (recall and ranks in both directions), then the runs left out and why.
  */
 final class ResultTable {
   private ResultTable() {}
 
   static String markdown(String sweepId, List<RunMetricsRow> all, Map<String, String> leftOut) {
-    List<RunMetricsRow> rows = all.stream().filter(r -> !r.isSts()).toList();
+    List<RunMetricsRow> rows = all.stream().filter(RunMetricsRow::isRetrieval).toList();
     List<RunMetricsRow> sts = all.stream().filter(RunMetricsRow::isSts).toList();
+    List<RunMetricsRow> images = all.stream().filter(RunMetricsRow::isImageText).toList();
     StringBuilder sb = new StringBuilder();
     sb.append("# Sweep ").append(sweepId).append("\n\n");
-    // A sweep of STS sets only has no retrieval table; otherwise (even without rows) it comes first.
-    if (!rows.isEmpty() || sts.isEmpty()) {
+    // A sweep of STS or image-text sets only has no retrieval table; otherwise (even without rows) it
+    // comes first. Each further table has a heading when a table precedes it.
+    if (!rows.isEmpty() || (sts.isEmpty() && images.isEmpty())) {
       retrieval(sb, rows);
     }
     if (!sts.isEmpty()) {
       sts(sb, sts, !rows.isEmpty());
+    }
+    if (!images.isEmpty()) {
+      imageText(sb, images, !rows.isEmpty() || !sts.isEmpty());
     }
     if (!leftOut.isEmpty()) {
       sb.append("\n## Runs left out\n\n");
@@ -87,6 +93,31 @@ final class ResultTable {
         .append("under the run's own variant (first sentence = query side, second = document side); n/a where ")
         .append("undefined (constant scores or similarities). The document-norm effect is not defined for STS ")
         .append("(no relevant and non-relevant documents), so run_metrics leaves it null for these rows.\n");
+  }
+
+  private static void imageText(StringBuilder sb, List<RunMetricsRow> rows, boolean afterAnother) {
+    if (afterAnother) {
+      sb.append("\n## Image-text evaluation sets\n\n");
+    }
+    sb.append("| variant | seed | eval set | captions | images | T→I R@1 | R@5 | R@10 | mean/median rank "
+        + "| I→T R@1 | R@5 | R@10 | mean/median rank | run |\n");
+    sb.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    for (RunMetricsRow r : rows) {
+      ImageTextMetrics t = r.imageText();
+      sb.append(String.format(
+          Locale.ROOT,
+          "| %s | %d | %s/%s | %d | %d | %.4f | %.4f | %.4f | %.1f / %.1f | %.4f | %.4f | %.4f | %.1f / %.1f | %s |%n",
+          r.spec().variant().id(), r.spec().seed(), r.dataset(), r.split(), t.captions(), t.images(),
+          t.textToImageR1(), t.textToImageR5(), t.textToImageR10(), t.textToImageMeanRank(), t.textToImageMedianRank(),
+          t.imageToTextR1(), t.imageToTextR5(), t.imageToTextR10(), t.imageToTextMeanRank(), t.imageToTextMedianRank(),
+          r.spec().id()));
+    }
+    sb.append('\n');
+    sb.append("Caption = query side, image = document side, scored under the run's own variant. T→I: is a caption's ")
+        .append("own image among the top k of all images of the set. I→T: is any caption of an image among the top k ")
+        .append("of all captions. Ranks are those of the first correct item (1 = top); ties go to the smaller id. ")
+        .append("The document-norm effect is not computed for image-text sets (every image is relevant to its ")
+        .append("captions, so there is no never-relevant group); run_metrics leaves it null.\n");
   }
 
   private static String correlation(double v) {

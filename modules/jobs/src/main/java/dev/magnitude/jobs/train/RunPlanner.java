@@ -1,6 +1,5 @@
 package dev.magnitude.jobs.train;
 
-import dev.magnitude.core.config.DatasetSpec;
 import dev.magnitude.core.config.Settings;
 import dev.magnitude.core.config.SweepSpec;
 import dev.magnitude.core.config.TrainSettings;
@@ -47,22 +46,14 @@ public final class RunPlanner {
   }
 
   /**
-   * The trainer of this version learns from queries judged against documents (retrieval and QA datasets)
-   * and from STS sentence pairs with a gold score at or above magnitude.train.sts.positive-threshold.
-   * Image-text datasets are prepared (jobs/magnitude prepare) but not yet trained.
-   *
-   * @throws JobError naming the first sweep dataset of another task
+   * Refuses sweep datasets the trainer cannot learn from. Every task of this version trains: retrieval and
+   * qa on qrels, sts on sentence pairs with a gold score at or above magnitude.train.sts.positive-threshold,
+   * image-text on images and their captions (a small CNN for the images, see {@code ImageTextTraining}).
+   * Kept (the train command calls it before planning) as the one place to refuse a future task that
+   * cannot be trained yet.
    */
   public static void checkTrainable(Settings settings) {
-    for (String name : settings.sweep().datasets()) {
-      DatasetSpec dataset = settings.datasets().get(name);
-      if (dataset != null && dataset.task() == DatasetSpec.Task.IMAGE_TEXT) {
-        throw new JobError("magnitude.sweep.datasets: dataset " + name + " has task " + dataset.task().id()
-            + " (format " + dataset.format() + "); this version trains retrieval, qa and sts datasets only. "
-            + "Prepare it with `jobs/magnitude prepare -Dmagnitude.sweep.datasets=[" + name + "]` and train "
-            + "retrieval, qa or sts datasets in the sweep");
-      }
-    }
+    // Nothing to refuse in this version: every format's task (DatasetSpec.Task) has a training path.
   }
 
   private static byte[] tokenizerJson(String path, HadoopFiles fs) {

@@ -8,6 +8,7 @@ import dev.magnitude.core.config.Settings;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.manifest.TokenizerInfo;
+import dev.magnitude.core.run.ImageTextTraining;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.jobs.support.JobError;
@@ -62,18 +63,28 @@ class RunPlannerTest {
   }
 
   @Test
-  void anImageTextDatasetInTheSweepIsRefusedBeforeAnythingIsPlanned() throws IOException {
+  void anImageTextDatasetIsPlannedWithTheImageEncoderInItsSpec() throws IOException {
     Path conf = dir.resolve("images.conf");
     Files.writeString(conf, String.join("\n",
         "magnitude.datasets.pictures { format = captions-jsonl, path = /nowhere, splits = [train, test] }",
-        "magnitude.sweep { id = toy, datasets = [pictures], variants = [dot], seeds = [1], eval-split = test }",
+        "magnitude.sweep { id = toy, datasets = [pictures], variants = [dot, doc-norm], seeds = [1], eval-split = test }",
         ""));
     Settings settings = new Settings(ConfigLoader.fromClasspath().load(List.of(conf),
         Map.of("magnitude.work-dir", dir.toString()))).validate();
-    assertThatThrownBy(() -> RunPlanner.plan(settings, new WorkDir(dir.toString()), fs))
-        .isInstanceOf(JobError.class)
-        .hasMessageStartingWith("magnitude.sweep.datasets: dataset pictures has task image-text (format "
-            + "captions-jsonl); this version trains retrieval, qa and sts datasets only.");
+    WorkDir work = new WorkDir(dir.resolve("work").toUri().toString());
+    TokenizerInfo tokenizer = new TokenizerInfo("builtin", "builtin-0123456789ab", 30, 8, 0);
+    Manifest manifest =
+        new Manifest("pictures", "captions-jsonl", 1, tokenizer, List.of("train", "test"), Map.of(), Map.of(), "h");
+    fs.writeAtomically(work.manifest("pictures"), manifest.toJson());
+    fs.writeString(work.dataset("pictures") + "/" + WorkDir.SUCCESS, "");
+
+    List<RunSpec> runs = RunPlanner.plan(settings, work, fs);
+    assertThat(runs).hasSize(2).allSatisfy(run -> {
+      assertThat(run.trainsOnImageText()).isTrue();
+      assertThat(run.trainsOnSts()).isFalse();
+      assertThat(run.imageText()).isEqualTo(ImageTextTraining.SMALL_CNN);
+      assertThat(run.scoresImageText(run.eval().get(0))).isTrue();
+    });
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.magnitude.trainer.data;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.trainer.RunFailure;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -96,6 +97,68 @@ public final class PreparedTables {
               tokens(record.get(Tables.TOKEN_IDS_A), id, part, vocabularySize),
               tokens(record.get(Tables.TOKEN_IDS_B), id, part, vocabularySize),
               ((Number) score).doubleValue()));
+          row++;
+          rows++;
+        }
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Visits every row of an image-text images table ({@code <work>/prepared/<dataset>/<split>/images}).
+   *
+   * @return rows read
+   * @throws RunFailure if the folder is missing or empty, or a row has no id or no PNG bytes
+   */
+  public long readImages(String folder, RowHandler<ImageRow> handler) throws IOException {
+    Schema projection = project(DataSchemas.load(Tables.IMAGES), Tables.ID, Tables.PNG);
+    long rows = 0;
+    for (Path part : PartFiles.list(folder, conf)) {
+      try (ParquetReader<GenericRecord> reader = open(part, projection)) {
+        GenericRecord record;
+        long row = 0;
+        while ((record = reader.read()) != null) {
+          Object id = record.get(Tables.ID);
+          Object png = record.get(Tables.PNG);
+          if (id == null || png == null) {
+            throw new RunFailure("images row " + row + " of " + part + " has a null id or png");
+          }
+          ByteBuffer buffer = ((ByteBuffer) png).duplicate();
+          byte[] bytes = new byte[buffer.remaining()];
+          buffer.get(bytes);
+          handler.accept(new ImageRow(id.toString(), bytes));
+          row++;
+          rows++;
+        }
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Visits every row of an image-text captions table ({@code <work>/prepared/<dataset>/<split>/captions}).
+   *
+   * @param vocabularySize token ids must lie in [0, vocabularySize)
+   * @return rows read
+   * @throws RunFailure if the folder is missing or empty, a row has no id or image id, or a token id lies
+   *     outside the vocabulary
+   */
+  public long readCaptions(String folder, int vocabularySize, RowHandler<CaptionRow> handler) throws IOException {
+    Schema projection = project(DataSchemas.load(Tables.CAPTIONS), Tables.ID, Tables.IMAGE_ID, Tables.TOKEN_IDS);
+    long rows = 0;
+    for (Path part : PartFiles.list(folder, conf)) {
+      try (ParquetReader<GenericRecord> reader = open(part, projection)) {
+        GenericRecord record;
+        long row = 0;
+        while ((record = reader.read()) != null) {
+          Object id = record.get(Tables.ID);
+          Object image = record.get(Tables.IMAGE_ID);
+          if (id == null || image == null) {
+            throw new RunFailure("captions row " + row + " of " + part + " has a null id or image_id");
+          }
+          handler.accept(new CaptionRow(
+              id.toString(), image.toString(), tokens(record.get(Tables.TOKEN_IDS), id, part, vocabularySize)));
           row++;
           rows++;
         }

@@ -62,6 +62,17 @@ public final class EmbeddingExport {
         tables.readPairs(folder, encoder.spec().vocabularySize(), pair -> handler.accept(pair.side(first))));
   }
 
+  /**
+   * Embeds every caption of an image-text captions table (the query side) into {@code path}, each row
+   * under its caption id.
+   *
+   * @return rows written
+   */
+  public long exportCaptions(String folder, String path) throws IOException {
+    return write(path, handler ->
+        tables.readCaptions(folder, encoder.spec().vocabularySize(), caption -> handler.accept(caption.text())));
+  }
+
   /** Visits texts in a fixed order. */
   @FunctionalInterface
   private interface Source {
@@ -97,19 +108,24 @@ public final class EmbeddingExport {
       vectors = embeddings.toFloatArray();
     }
     for (int i = 0; i < pending.size(); i++) {
-      List<Float> vector = new ArrayList<>(e);
-      double squares = 0;
-      for (int k = 0; k < e; k++) {
-        float v = vectors[i * e + k];
-        vector.add(v);
-        squares += (double) v * v;
-      }
-      GenericRecord r = new GenericData.Record(file.schema());
-      r.put(Tables.ID, pending.get(i).id());
-      r.put(Tables.VECTOR, vector);
-      r.put(Tables.NORM, Math.sqrt(squares));
-      file.write(r);
+      writeRow(file, pending.get(i).id(), vectors, i, e);
     }
     pending.clear();
+  }
+
+  /** Writes row i of a (B, E) row-major block: id, the raw vector, its L2 norm computed in double. */
+  static void writeRow(AtomicParquetFile file, String id, float[] vectors, int i, int e) throws IOException {
+    List<Float> vector = new ArrayList<>(e);
+    double squares = 0;
+    for (int k = 0; k < e; k++) {
+      float v = vectors[i * e + k];
+      vector.add(v);
+      squares += (double) v * v;
+    }
+    GenericRecord r = new GenericData.Record(file.schema());
+    r.put(Tables.ID, id);
+    r.put(Tables.VECTOR, vector);
+    r.put(Tables.NORM, Math.sqrt(squares));
+    file.write(r);
   }
 }

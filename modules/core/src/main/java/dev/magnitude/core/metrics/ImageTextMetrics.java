@@ -1,0 +1,123 @@
+package dev.magnitude.core.metrics;
+
+import java.util.Arrays;
+
+/**
+ * One run scored on one image-text evaluation set: recall at 1, 5 and 10 and the mean and median rank of
+ * the first correct item, in both directions.
+ *
+ * <ul>
+ *   <li>text→image: for each caption, the rank of its image among all images of the set.
+ *   <li>image→text: for each image with at least one caption, the best rank among its captions of all
+ *       captions of the set (a hit at k if ANY of its captions is in the top k). Images without captions
+ *       are not counted.
+ * </ul>
+ *
+ * <p>Ranks count from 1. Ties: items are sorted by score descending and then by index ascending (the
+ * order the caller gives, e.g. ids sorted), so the rank of item g is 1 + the number of items scoring
+ * strictly higher + the number of items with an equal score and a smaller index. Scores must be finite.
+ * The median of an even number of ranks is the mean of the two middle ones. R@k is a fraction in [0, 1].
+ *
+ * @param captions captions scored (the text→image count)
+ * @param images images with at least one caption (the image→text count)
+ */
+public record ImageTextMetrics(
+    int captions,
+    int images,
+    double textToImageR1,
+    double textToImageR5,
+    double textToImageR10,
+    double imageToTextR1,
+    double imageToTextR5,
+    double imageToTextR10,
+    double textToImageMeanRank,
+    double textToImageMedianRank,
+    double imageToTextMeanRank,
+    double imageToTextMedianRank) {
+
+  /**
+   * @param scores C × I similarities: scores[c][i] of caption c and image i, under the run's variant
+   * @param imageOfCaption for each caption, the index of its image in [0, I)
+   * @throws IllegalArgumentException on ragged or empty input, an image index out of range, or a
+   *     non-finite score
+   */
+  public static ImageTextMetrics of(double[][] scores, int[] imageOfCaption) {
+    int c = scores.length;
+    if (c == 0 || c != imageOfCaption.length) {
+      throw new IllegalArgumentException(
+          "scores has " + c + " captions and imageOfCaption " + imageOfCaption.length + "; need the same number, > 0");
+    }
+    int n = scores[0].length;
+    for (int k = 0; k < c; k++) {
+      if (scores[k].length != n) {
+        throw new IllegalArgumentException("scores row " + k + " has " + scores[k].length + " images, row 0 has " + n);
+      }
+      if (imageOfCaption[k] < 0 || imageOfCaption[k] >= n) {
+        throw new IllegalArgumentException(
+            "caption " + k + " belongs to image " + imageOfCaption[k] + ", outside [0, " + n + ")");
+      }
+      for (double s : scores[k]) {
+        if (!Double.isFinite(s)) {
+          throw new IllegalArgumentException("caption " + k + " has a non-finite score " + s);
+        }
+      }
+    }
+    int[] textRanks = new int[c];
+    int[] imageRanks = new int[n];
+    Arrays.fill(imageRanks, Integer.MAX_VALUE);
+    for (int k = 0; k < c; k++) {
+      int g = imageOfCaption[k];
+      textRanks[k] = rank(scores[k], g);
+      imageRanks[g] = Math.min(imageRanks[g], rankInColumn(scores, g, k));
+    }
+    int[] captioned = Arrays.stream(imageRanks).filter(r -> r != Integer.MAX_VALUE).toArray();
+    return new ImageTextMetrics(
+        c, captioned.length,
+        recall(textRanks, 1), recall(textRanks, 5), recall(textRanks, 10),
+        recall(captioned, 1), recall(captioned, 5), recall(captioned, 10),
+        mean(textRanks), median(textRanks), mean(captioned), median(captioned));
+  }
+
+  /** Rank of item g in the row under the tie rule of the class. */
+  static int rank(double[] row, int g) {
+    int above = 0;
+    for (int j = 0; j < row.length; j++) {
+      if (row[j] > row[g] || (row[j] == row[g] && j < g)) {
+        above++;
+      }
+    }
+    return above + 1;
+  }
+
+  /** Rank of caption k among all captions for image i (column i). */
+  private static int rankInColumn(double[][] scores, int i, int k) {
+    int above = 0;
+    for (int j = 0; j < scores.length; j++) {
+      if (scores[j][i] > scores[k][i] || (scores[j][i] == scores[k][i] && j < k)) {
+        above++;
+      }
+    }
+    return above + 1;
+  }
+
+  private static double recall(int[] ranks, int k) {
+    if (ranks.length == 0) {
+      return Double.NaN;
+    }
+    return Arrays.stream(ranks).filter(r -> r <= k).count() / (double) ranks.length;
+  }
+
+  private static double mean(int[] ranks) {
+    return ranks.length == 0 ? Double.NaN : Arrays.stream(ranks).average().orElseThrow();
+  }
+
+  private static double median(int[] ranks) {
+    if (ranks.length == 0) {
+      return Double.NaN;
+    }
+    int[] sorted = ranks.clone();
+    Arrays.sort(sorted);
+    int m = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2.0;
+  }
+}

@@ -1,0 +1,156 @@
+package dev.magnitude.jobs.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.magnitude.core.config.ConfigLoader;
+import dev.magnitude.core.config.Settings;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.core.manifest.TokenizerInfo;
+import dev.magnitude.core.metrics.ImageTextMetrics;
+import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.Variant;
+import dev.magnitude.core.schema.Tables;
+import dev.magnitude.ingest.io.AvroSparkSchemas;
+import dev.magnitude.ingest.io.HadoopFiles;
+import dev.magnitude.jobs.support.JobContext;
+import dev.magnitude.jobs.train.RunPlanner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The aggregate job on a hand-built image-text evaluation set: images A = (1, 0), B = (0, 2), C = (2, 2);
+ * captions c0 = (1, 0) and c1 = (1, 1) of A, c2 = (0, 1) of B, c3 = (1, 1) and c4 = (2, −1) of C.
+ *
+ * <pre>
+ * dot      A   B   C  own rank        cosine  A     B     C     own rank
+ * c0       1   0   2  A: 2            c0      1     0     .71   A: 1
+ * c1       1   2   4  A: 3            c1      .71   .71   1     A: 2 (B ties A, larger id)
+ * c2       0   2   2  B: 1 (tie, id)  c2      0     1     .71   B: 1
+ * c3       1   2   4  C: 1            c3      .71   .71   1     C: 1
+ * c4       2  −2   2  C: 2 (tie, id)  c4      .89  −.45   .32   C: 2
+ * </pre>
+ *
+ * Dot: T→I ranks 2 3 1 1 2 (R@1 0.4, mean 1.8, median 2). I→T, down the columns: A's best caption c0
+ * has c4 above (2); B's c2 ties c1, which has the smaller id (2); C's c3 ties c1 (2): ranks 2 2 2 (R@1 0).
+ * Cosine: T→I ranks 1 2 1 1 2 (R@1 0.6, mean 1.4, median 1); I→T: A's c0 tops its column (1), B's c2 (1),
+ * C's c3 ties c1 (2): ranks 1 1 2 (R@1 2/3, mean 4/3).
+ */
+class AggregateImageTextTest {
+  private static final StructType EMBEDDINGS =
+      new StructType()
+          .add("id", DataTypes.StringType)
+          .add("vector", DataTypes.createArrayType(DataTypes.FloatType))
+          .add("norm", DataTypes.DoubleType);
+
+  @TempDir Path dir;
+
+  private static SparkSession spark() {
+    return TestSpark.session();
+  }
+
+  private HadoopFiles fs() {
+    return new HadoopFiles(spark().sparkContext().hadoopConfiguration());
+  }
+
+  @Test
+  void scoresCaptionsAgainstImagesUnderTheRunsVariantInBothDirections() throws IOException {
+    WorkDir work = new WorkDir(dir.resolve("work").toUri().toString());
+    prepare(work);
+    Settings settings = settings(work);
+    List<RunSpec> runs = RunPlanner.plan(settings, work, fs());
+    assertThat(runs).extracting(RunSpec::variant).containsExactly(Variant.DOT, Variant.COSINE);
+    for (RunSpec run : runs) {
+      write(work, run, Tables.QUERIES,
+          List.of(row("c0", 1, 0), row("c1", 1, 1), row("c2", 0, 1), row("c3", 1, 1), row("c4", 2, -1)));
+      write(work, run, Tables.DOCUMENTS, List.of(row("C", 2, 2), row("A", 1, 0), row("B", 0, 2)));
+      fs().writeAtomically(work.runSuccess(run.id()), "");
+    }
+
+    AggregateJob.Result result = new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run();
+
+    assertThat(result.rows()).hasSize(2).allSatisfy(r -> assertThat(r.isImageText()).isTrue());
+    ImageTextMetrics dot = result.rows().get(0).imageText();
+    assertThat(dot.captions()).isEqualTo(5);
+    assertThat(dot.images()).isEqualTo(3);
+    assertThat(dot.textToImageR1()).isCloseTo(0.4, within(1e-12));
+    assertThat(dot.textToImageMeanRank()).isCloseTo(1.8, within(1e-12));
+    assertThat(dot.textToImageMedianRank()).isEqualTo(2.0);
+    assertThat(dot.imageToTextR1()).isZero();
+    assertThat(dot.imageToTextR5()).isEqualTo(1.0);
+    assertThat(dot.imageToTextMeanRank()).isEqualTo(2.0);
+    ImageTextMetrics cosine = result.rows().get(1).imageText();
+    assertThat(cosine.textToImageR1()).isCloseTo(0.6, within(1e-12));
+    assertThat(cosine.textToImageMeanRank()).isCloseTo(1.4, within(1e-12));
+    assertThat(cosine.textToImageMedianRank()).isEqualTo(1.0);
+    assertThat(cosine.imageToTextR1()).isCloseTo(2 / 3.0, within(1e-12));
+    assertThat(cosine.imageToTextMeanRank()).isCloseTo(4 / 3.0, within(1e-12));
+
+    String results = work.results("toy");
+    Map<String, Row> written = spark().read().parquet(results + "/" + Tables.RUN_METRICS).collectAsList().stream()
+        .collect(Collectors.toMap(r -> r.<String>getAs("variant"), r -> r));
+    Row d = written.get("dot");
+    assertThat(d.<Long>getAs("captions")).isEqualTo(5L);
+    assertThat(d.<Long>getAs("images")).isEqualTo(3L);
+    assertThat(d.<Double>getAs("t2i_r_at_1")).isCloseTo(0.4, within(1e-12));
+    assertThat(d.<Double>getAs("i2t_r_at_10")).isEqualTo(1.0);
+    assertThat(d.<Double>getAs("t2i_median_rank")).isEqualTo(2.0);
+    assertThat(written.get("cosine").<Double>getAs("i2t_r_at_1")).isCloseTo(2 / 3.0, within(1e-12));
+    for (String column : List.of("queries", "ndcg_at_10", "doc_norm_d", "doc_norm_d_ci_low", "pairs", "spearman")) {
+      assertThat(d.isNullAt(d.fieldIndex(column))).as(column).isTrue();
+    }
+
+    String summary = fs().readString(results + "/summary.md");
+    assertThat(summary).doesNotContain("nDCG@10").doesNotContain("Spearman")
+        .contains("| variant | seed | eval set | captions | images | T→I R@1 |")
+        .contains("| dot | 1 | pics/test | 5 | 3 | 0.4000 | 1.0000 | 1.0000 | 1.8 / 2.0 | 0.0000 | 1.0000 | 1.0000 "
+            + "| 2.0 / 2.0 | " + runs.get(0).id() + " |")
+        .contains("| cosine | 1 | pics/test | 5 | 3 | 0.6000 |")
+        .contains("The document-norm effect is not computed for image-text sets");
+  }
+
+  private Settings settings(WorkDir work) throws IOException {
+    Path conf = dir.resolve("toy.conf");
+    Files.writeString(conf, String.join("\n",
+        "magnitude.datasets.pics { format = captions-jsonl, path = /nowhere, splits = [train, test] }",
+        "magnitude.sweep { id = toy, datasets = [pics], variants = [dot, cosine], seeds = [1], eval-split = test }",
+        ""));
+    return new Settings(ConfigLoader.fromClasspath().load(List.of(conf), Map.of("magnitude.work-dir", work.root())))
+        .validate();
+  }
+
+  private void prepare(WorkDir work) {
+    Manifest manifest = new Manifest("pics", "captions-jsonl", Tables.SCHEMA_VERSION,
+        new TokenizerInfo("builtin", "builtin-toy", 50, 16), List.of("train", "test"), Map.of(), Map.of(), "toy-hash");
+    fs().writeAtomically(work.manifest("pics"), manifest.toJson());
+    List<Row> captions = List.of(
+        caption("c0", "A"), caption("c1", "A"), caption("c2", "B"), caption("c3", "C"), caption("c4", "C"));
+    spark().createDataFrame(captions, AvroSparkSchemas.of(Tables.CAPTIONS)).repartition(2)
+        .write().parquet(work.table("pics", "test", Tables.CAPTIONS));
+    fs().writeAtomically(work.dataset("pics") + "/" + WorkDir.SUCCESS, "");
+  }
+
+  private static Row caption(String id, String image) {
+    return RowFactory.create(id, image, "caption " + id, List.of(4));
+  }
+
+  private void write(WorkDir work, RunSpec run, String side, List<Row> rows) {
+    spark().createDataFrame(rows, EMBEDDINGS).write().parquet(work.embeddings(run.id(), "pics", "test", side));
+  }
+
+  private static Row row(String id, float x, float y) {
+    return RowFactory.create(id, List.of(x, y), Math.sqrt((double) x * x + (double) y * y));
+  }
+}
