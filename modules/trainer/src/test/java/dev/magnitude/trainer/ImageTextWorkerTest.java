@@ -123,8 +123,10 @@ class ImageTextWorkerTest {
     write(layout, DATASET, "test", 5);
     RunResult full = Worker.run(spec, other, PreparedFixture.conf(), new TinyRuns.EventLog());
     assertThat(full.succeeded()).isTrue();
+    List<GenericRecordView> fullImages = rows(layout.embeddings(spec.id(), DATASET, "test", Tables.DOCUMENTS));
+    List<GenericRecordView> fullCaptions = rows(layout.embeddings(spec.id(), DATASET, "test", Tables.QUERIES));
     // a worker killed between the checkpoints of steps 3 and 6
-    java.nio.file.Files.delete(Path.of(layout.checkpoints(spec.id()), "step-6.params"));
+    java.nio.file.Files.delete(Path.of(layout.checkpoints(spec.id()), "step-6.ckpt"));
     java.nio.file.Files.delete(Path.of(layout.runSuccess(spec.id())));
     try (var files = java.nio.file.Files.walk(Path.of(layout.run(spec.id()), "embeddings"))) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -136,7 +138,12 @@ class ImageTextWorkerTest {
     assertThat(resumed.firstStep()).isEqualTo(4);
     assertThat(resumed.curve()).extracting(CurvePoint::step).containsExactly(1, 2, 3, 4, 5, 6);
     assertThat(resumed.curve().subList(0, 3)).containsExactlyElementsOf(full.curve().subList(0, 3));
-    assertThat(rows(layout.embeddings(spec.id(), DATASET, "test", Tables.DOCUMENTS))).hasSize(6);
+    // Adam state and per-step seeds are restored: the resumed steps and embeddings are those of the full run
+    assertThat(resumed.curve().stream().map(CurvePoint::loss).toList())
+        .isEqualTo(full.curve().stream().map(CurvePoint::loss).toList());
+    assertThat(rows(layout.embeddings(spec.id(), DATASET, "test", Tables.DOCUMENTS))).hasSize(6)
+        .isEqualTo(fullImages);
+    assertThat(rows(layout.embeddings(spec.id(), DATASET, "test", Tables.QUERIES))).isEqualTo(fullCaptions);
   }
 
   record GenericRecordView(String id, double norm) {}
