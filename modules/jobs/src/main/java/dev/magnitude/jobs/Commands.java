@@ -11,7 +11,6 @@ import dev.magnitude.jobs.aggregate.AggregateJob;
 import dev.magnitude.jobs.support.JobContext;
 import dev.magnitude.jobs.support.JobError;
 import dev.magnitude.jobs.train.RunOutcome;
-import dev.magnitude.jobs.train.RunPlanner;
 import dev.magnitude.jobs.train.TrainJob;
 import java.io.PrintStream;
 import org.apache.hadoop.conf.Configuration;
@@ -101,8 +100,6 @@ final class Commands {
 
   /** prepare → train → aggregate; the results are written even when a run failed (it is listed as left out). */
   static int sweep(JobContext c, boolean force, PrintStream out) {
-    // Before any preparing: a dataset the trainer cannot take stops the sweep at once.
-    RunPlanner.checkTrainable(c.settings());
     prepare(c, force);
     int trained = train(c);
     int aggregated = aggregate(c, out);

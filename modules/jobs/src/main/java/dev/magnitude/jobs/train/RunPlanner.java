@@ -28,7 +28,6 @@ public final class RunPlanner {
    *     a tokenizer.json that cannot be read
    */
   public static List<RunSpec> plan(Settings settings, WorkDir work, HadoopFiles fs) {
-    checkTrainable(settings);
     SweepSpec sweep = settings.sweep();
     TrainSettings train = settings.train();
     List<RunSpec> runs = new ArrayList<>();
@@ -43,17 +42,6 @@ public final class RunPlanner {
       }
     }
     return runs;
-  }
-
-  /**
-   * Refuses sweep datasets the trainer cannot learn from. Every task of this version trains: retrieval and
-   * qa on qrels, sts on sentence pairs with a gold score at or above magnitude.train.sts.positive-threshold,
-   * image-text on images and their captions (a small CNN for the images, see {@code ImageTextTraining}).
-   * Kept (the train command calls it before planning) as the one place to refuse a future task that
-   * cannot be trained yet.
-   */
-  public static void checkTrainable(Settings settings) {
-    // Nothing to refuse in this version: every format's task (DatasetSpec.Task) has a training path.
   }
 
   private static byte[] tokenizerJson(String path, HadoopFiles fs) {

@@ -22,7 +22,7 @@ class ShippedConfTest {
   void theDemoLayersBindAndNameTheBundledSamples() {
     Settings settings = load("conf/local.conf", "conf/samples.conf", "conf/sweeps/demo.conf");
 
-    assertThat(settings.sweep().datasets()).containsExactly("synthetic", "wordnet-similarity");
+    assertThat(settings.sweep().datasets()).containsExactly("synthetic", "wordnet-similarity", "synthetic-images");
     Map<String, String> formats = Map.of("wordnet-retrieval", "beir", "wordnet-similarity", "sts",
         "synthetic-sts", "sts", "synthetic-images", "coco");
     formats.forEach((name, format) -> {
