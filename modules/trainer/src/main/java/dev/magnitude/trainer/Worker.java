@@ -43,6 +43,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -200,30 +201,7 @@ public final class Worker {
             Events.start(runId, device.toString(), Integer.getInteger(THREADS, settings.threads()), settings.steps(), done + 1, pairs.size()));
         ContrastiveTraining training =
             new ContrastiveTraining(trainer, encoder, loss, sampler, schedule, settings, spec.seed());
-        int every = Math.max(1, Math.round(settings.steps() / 20f));
-        long windowStart = System.nanoTime();
-        int windowSteps = 0;
-        for (int step = done + 1; step <= settings.steps(); step++) {
-          phase = "training step " + step + " (variant " + spec.variant() + ")";
-          CurvePoint point = training.step(step);
-          progress.curve.add(point);
-          progress.lastStep = step;
-          windowSteps++;
-          if (step % every == 0 || step == settings.steps()) {
-            double seconds = (System.nanoTime() - windowStart) / 1e9;
-            events.accept(Events.progress(runId, step, settings.steps(), point.loss(), windowSteps * b / seconds));
-            windowStart = System.nanoTime();
-            windowSteps = 0;
-          }
-          if (step % settings.checkpointEvery() == 0 || step == settings.steps()) {
-            phase = "writing the checkpoint of step " + step;
-            String path = checkpoints.save(
-                step, encoder.block(), adam.state(encoder.block().getParameters()), progress.curve);
-            CurvesFile.write(work.curves(runId), progress.curve, conf);
-            progress.checkpoints.add(path);
-            events.accept(Events.checkpoint(runId, step, path));
-          }
-        }
+        trainSteps(done, "", training::step, checkpoints, encoder.block(), adam, progress);
         export(new EmbeddingExport(trainer, encoder, tables, conf), progress);
       }
     }
@@ -279,32 +257,12 @@ public final class Worker {
                 done + 1, data.size()));
         ImageTextSteps training =
             new ImageTextSteps(trainer, block, text, image, data.imageSize(), loss, sampler, schedule, settings);
-        int every = Math.max(1, Math.round(settings.steps() / 20f));
-        long windowStart = System.nanoTime();
-        int windowSteps = 0;
-        for (int step = done + 1; step <= settings.steps(); step++) {
-          phase = "training step " + step + " (variant " + spec.variant() + ", image-text)";
+        trainSteps(done, ", image-text", step -> {
           // As ContrastiveTraining does: a step's random draws depend on (seed, step) only, so a resumed run
           // draws what an uninterrupted one would.
           trainer.getManager().getEngine().setRandomSeed(ContrastiveTraining.stepSeed(spec.seed(), step));
-          CurvePoint point = training.step(step);
-          progress.curve.add(point);
-          progress.lastStep = step;
-          windowSteps++;
-          if (step % every == 0 || step == settings.steps()) {
-            double seconds = (System.nanoTime() - windowStart) / 1e9;
-            events.accept(Events.progress(runId, step, settings.steps(), point.loss(), windowSteps * b / seconds));
-            windowStart = System.nanoTime();
-            windowSteps = 0;
-          }
-          if (step % settings.checkpointEvery() == 0 || step == settings.steps()) {
-            phase = "writing the checkpoint of step " + step;
-            String path = checkpoints.save(step, block, adam.state(block.getParameters()), progress.curve);
-            CurvesFile.write(work.curves(runId), progress.curve, conf);
-            progress.checkpoints.add(path);
-            events.accept(Events.checkpoint(runId, step, path));
-          }
-        }
+          return training.step(step);
+        }, checkpoints, block, adam, progress);
         EmbeddingExport captions = new EmbeddingExport(trainer, text, tables, conf);
         ImageExport images = new ImageExport(trainer, image, tables, conf);
         for (EvalSet eval : spec.eval()) {
@@ -318,6 +276,42 @@ public final class Worker {
           progress.embeddings.put(documents,
               images.export(work.table(eval.dataset(), eval.split(), Tables.IMAGES), documents));
         }
+      }
+    }
+  }
+
+  /**
+   * Steps {@code done + 1 .. steps} of either task's training: a progress event about every 5% of the steps,
+   * and every {@code checkpointEvery} steps and at the last one a checkpoint (the block's parameters, the Adam
+   * state, the curve so far) and curves.parquet.
+   *
+   * @param what added to the phase of a step, e.g. ", image-text"
+   */
+  private void trainSteps(
+      int done, String what, IntFunction<CurvePoint> step, Checkpoints checkpoints, Block block, ResumableAdam adam,
+      Progress progress) throws IOException {
+    TrainingSpec settings = spec.training();
+    int every = Math.max(1, Math.round(settings.steps() / 20f));
+    long windowStart = System.nanoTime();
+    int windowSteps = 0;
+    for (int s = done + 1; s <= settings.steps(); s++) {
+      phase = "training step " + s + " (variant " + spec.variant() + what + ")";
+      CurvePoint point = step.apply(s);
+      progress.curve.add(point);
+      progress.lastStep = s;
+      windowSteps++;
+      if (s % every == 0 || s == settings.steps()) {
+        double seconds = (System.nanoTime() - windowStart) / 1e9;
+        events.accept(Events.progress(runId, s, settings.steps(), point.loss(), windowSteps * settings.batchSize() / seconds));
+        windowStart = System.nanoTime();
+        windowSteps = 0;
+      }
+      if (s % settings.checkpointEvery() == 0 || s == settings.steps()) {
+        phase = "writing the checkpoint of step " + s;
+        String path = checkpoints.save(s, block, adam.state(block.getParameters()), progress.curve);
+        CurvesFile.write(work.curves(runId), progress.curve, conf);
+        progress.checkpoints.add(path);
+        events.accept(Events.checkpoint(runId, s, path));
       }
     }
   }
