@@ -15,8 +15,9 @@ import java.util.Objects;
  * and what it embeds afterwards.
  *
  * <p>Its id is {@code <dataset>-<variant>-s<seed>-<hash>}, where hash is the first 12 hex digits of the
- * SHA-256 of {@link #canonicalJson()} (keys sorted, no whitespace). Equal specs give equal ids on any
- * machine; any change of a setting or of the prepared data ({@code dataHash}) gives a new id.
+ * SHA-256 of {@link #TRAINER_VERSION} and {@link #canonicalJson()} (keys sorted, no whitespace). Equal specs
+ * give equal ids on any machine; any change of a setting, of the prepared data ({@code dataHash}) or of what
+ * the trainer computes gives a new id.
  *
  * <p>{@code sts} is set only for a run on an STS dataset (null = retrieval: the training split's qrels).
  * It is left out of the JSON when null, so retrieval specs and their ids are what they were before STS
@@ -97,7 +98,15 @@ public record RunSpec(
     return trainsOnImageText() && eval.dataset().equals(dataset);
   }
 
-  /** The spec as canonical JSON: the input of the id hash and the content of {@code spec.json}. */
+  /**
+   * Version of what the trainer computes from a spec. It is hashed into every run id, so when training
+   * changes its results for the same spec, finished runs of older code are not taken for runs of this one.
+   * 2: the engine's random generator is reseeded from (seed, step) before every step and Adam's state is
+   * checkpointed (exact resume).
+   */
+  public static final int TRAINER_VERSION = 2;
+
+  /** The spec as canonical JSON: with {@link #TRAINER_VERSION}, the input of the id hash; the content of {@code spec.json}. */
   public String canonicalJson() {
     return Json.write(this);
   }
@@ -106,7 +115,8 @@ public record RunSpec(
   public String id() {
     try {
       byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(canonicalJson().getBytes(StandardCharsets.UTF_8));
+          MessageDigest.getInstance("SHA-256")
+              .digest(("trainer-version=" + TRAINER_VERSION + "\n" + canonicalJson()).getBytes(StandardCharsets.UTF_8));
       return dataset + "-" + variant.id() + "-s" + seed + "-" + HexFormat.of().formatHex(digest, 0, 6);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

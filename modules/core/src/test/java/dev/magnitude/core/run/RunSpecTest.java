@@ -27,6 +27,16 @@ class RunSpecTest {
     assertThat(spec(Variant.DOC_NORM, 14, 10).id()).isNotEqualTo(a.id());
   }
 
+  /** The id hashes the trainer version with the spec, so runs of older training code are not reused. */
+  @Test
+  void idHashesTheTrainerVersionWithTheCanonicalJson() throws Exception {
+    RunSpec a = spec(Variant.DOC_NORM, 13, 10);
+    byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+        ("trainer-version=2\n" + a.canonicalJson()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(RunSpec.TRAINER_VERSION).isEqualTo(2);
+    assertThat(a.id()).isEqualTo("synthetic-doc-norm-s13-" + java.util.HexFormat.of().formatHex(digest, 0, 6));
+  }
+
   @Test
   void canonicalJsonHasSortedKeysAndRoundTrips() {
     RunSpec a = spec(Variant.QUERY_NORM, 1, 10);
