@@ -2,6 +2,7 @@ package dev.magnitude.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
@@ -81,15 +82,40 @@ public final class ContrastiveTraining {
     List<int[]> texts = new ArrayList<>(2 * b);
     texts.addAll(batch.queries());
     texts.addAll(batch.documents());
+    return update(trainer, encoder.block(), loss, schedule, settings, step, b, start, scope -> {
+      NDArray embeddings = encoder.embed(encoder.forward(parameters, true), scope, texts);
+      return new NDArray[] {embeddings.get("0:" + b), embeddings.get(b + ":"), scope.create(batch.excluded())};
+    });
+  }
+
+  /** A batch's two sides embedded in a step's scope: {queries, documents, the loss's excluded mask}. */
+  @FunctionalInterface
+  public interface Sides {
+    NDArray[] embed(NDManager scope);
+  }
+
+  /**
+   * The part of a step every task shares, after its batch is chosen: the sides embedded under a gradient
+   * collector, the loss and its guard, backward, the gradient norm and its guard, optional clipping, one
+   * optimizer update of {@code block}'s parameters, and the step's curve point. Every array lives in a
+   * sub-manager closed at the end.
+   *
+   * @param b pairs in the batch (for pairs/s)
+   * @param start when the step started ({@link System#nanoTime()})
+   * @throws RunFailure on a non-finite loss or gradient norm (the parameters are left unchanged)
+   */
+  static CurvePoint update(
+      Trainer trainer, Block block, InfoNceLoss loss, LearningRateSchedule schedule, TrainingSpec settings, int step,
+      int b, long start, Sides sides) {
     try (NDManager scope = trainer.getManager().newSubManager()) {
       float lossValue;
       float[] queryNorms;
       float[] documentNorms;
       try (GradientCollector collector = trainer.newGradientCollector()) {
-        NDArray embeddings = encoder.embed(encoder.forward(parameters, true), scope, texts);
-        NDArray queries = embeddings.get("0:" + b);
-        NDArray documents = embeddings.get(b + ":");
-        NDArray value = loss.loss(queries, documents, scope.create(batch.excluded()));
+        NDArray[] embedded = sides.embed(scope);
+        NDArray queries = embedded[0];
+        NDArray documents = embedded[1];
+        NDArray value = loss.loss(queries, documents, embedded[2]);
         lossValue = value.getFloat();
         if (!Float.isFinite(lossValue)) {
           throw new RunFailure(
@@ -100,12 +126,12 @@ public final class ContrastiveTraining {
         queryNorms = queries.norm(new int[] {1}).toFloatArray();
         documentNorms = documents.norm(new int[] {1}).toFloatArray();
       }
-      List<NDArray> gradients = GradientNorms.gradients(encoder.block().getParameters(), scope);
+      List<NDArray> gradients = GradientNorms.gradients(block.getParameters(), scope);
       double gradNorm = GradientNorms.globalNorm(gradients);
       if (!Double.isFinite(gradNorm)) {
         throw new RunFailure(
             "non-finite gradient norm at step " + step + " (variant " + loss.variant() + "): "
-                + GradientNorms.describeNonFinite(encoder.block().getParameters())
+                + GradientNorms.describeNonFinite(block.getParameters())
                 + "; lower learning-rate or set gradient-clip");
       }
       if (settings.gradientClip() > 0) {

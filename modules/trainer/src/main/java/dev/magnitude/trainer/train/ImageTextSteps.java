@@ -1,9 +1,7 @@
 package dev.magnitude.trainer.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import dev.magnitude.core.run.TrainingSpec;
@@ -56,39 +54,9 @@ public final class ImageTextSteps {
     schedule.setStep(step);
     ImageTextBatch batch = sampler.batch(step);
     int b = batch.size();
-    try (NDManager scope = trainer.getManager().newSubManager()) {
-      float lossValue;
-      float[] queryNorms;
-      float[] documentNorms;
-      try (GradientCollector collector = trainer.newGradientCollector()) {
-        NDArray queries = text.embed(text.forward(parameters, true), scope, batch.captions());
-        NDArray documents = image.embed(parameters, scope, batch.images(), imageSize, true);
-        NDArray value = loss.loss(queries, documents, scope.create(batch.excluded()));
-        lossValue = value.getFloat();
-        if (!Float.isFinite(lossValue)) {
-          throw new RunFailure(
-              "non-finite loss at step " + step + " (variant " + loss.variant() + "): " + lossValue
-                  + "; lower learning-rate, raise temperature or set gradient-clip");
-        }
-        collector.backward(value);
-        queryNorms = queries.norm(new int[] {1}).toFloatArray();
-        documentNorms = documents.norm(new int[] {1}).toFloatArray();
-      }
-      var gradients = GradientNorms.gradients(block.getParameters(), scope);
-      double gradNorm = GradientNorms.globalNorm(gradients);
-      if (!Double.isFinite(gradNorm)) {
-        throw new RunFailure(
-            "non-finite gradient norm at step " + step + " (variant " + loss.variant() + "): "
-                + GradientNorms.describeNonFinite(block.getParameters()) + "; lower learning-rate or set gradient-clip");
-      }
-      if (settings.gradientClip() > 0) {
-        GradientNorms.clip(gradients, gradNorm, settings.gradientClip());
-      }
-      trainer.step();
-      double seconds = (System.nanoTime() - start) / 1e9;
-      double[] q = CurvePoint.meanStd(queryNorms);
-      double[] d = CurvePoint.meanStd(documentNorms);
-      return new CurvePoint(step, lossValue, schedule.at(step), gradNorm, q[0], q[1], d[0], d[1], b / seconds);
-    }
+    return ContrastiveTraining.update(trainer, block, loss, schedule, settings, step, b, start, scope -> new NDArray[] {
+        text.embed(text.forward(parameters, true), scope, batch.captions()),
+        image.embed(parameters, scope, batch.images(), imageSize, true),
+        scope.create(batch.excluded())});
   }
 }
