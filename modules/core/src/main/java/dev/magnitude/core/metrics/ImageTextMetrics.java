@@ -13,9 +13,12 @@ import java.util.Arrays;
  *       are not counted.
  * </ul>
  *
- * <p>Ranks count from 1. Ties: items are sorted by score descending and then by index ascending (the
- * order the caller gives, e.g. ids sorted), so the rank of item g is 1 + the number of items scoring
- * strictly higher + the number of items with an equal score and a smaller index. Scores must be finite.
+ * <p>Ranks count from 1. Ties follow the project's ranking rule ({@link ScoredDoc#RANKING_ORDER}: score
+ * descending, ties by id descending) with the index standing in for the id: items are sorted by score
+ * descending and then by index DESCENDING, so the rank of item g is 1 + the number of items scoring
+ * strictly higher + the number of items with an equal score and a larger index. Callers that order
+ * images and captions by id ascending (as the aggregate job does) thus break ties exactly like trec_eval
+ * and the retrieval metrics. Scores must be finite.
  * The median of an even number of ranks is the mean of the two middle ones. R@k is a fraction in [0, 1].
  *
  * @param captions captions scored (the text→image count)
@@ -42,6 +45,31 @@ public record ImageTextMetrics(
    *     non-finite score
    */
   public static ImageTextMetrics of(double[][] scores, int[] imageOfCaption) {
+    Ranks ranks = ranks(scores, imageOfCaption);
+    int[] textRanks = ranks.textToImage();
+    int[] captioned = Arrays.stream(ranks.imageToText()).filter(r -> r > 0).toArray();
+    return new ImageTextMetrics(
+        textRanks.length, captioned.length,
+        recall(textRanks, 1), recall(textRanks, 5), recall(textRanks, 10),
+        recall(captioned, 1), recall(captioned, 5), recall(captioned, 10),
+        mean(textRanks), median(textRanks), mean(captioned), median(captioned));
+  }
+
+  /**
+   * The per-item ranks behind the metrics, the per-query input of a paired test (e.g. reciprocal rank
+   * or hit@k per caption).
+   *
+   * @param textToImage for each caption, the 1-based rank of its image among all images
+   * @param imageToText for each image, the best 1-based rank among its captions of all captions; 0 for
+   *     an image without captions
+   */
+  public record Ranks(int[] textToImage, int[] imageToText) {}
+
+  /**
+   * Ranks of the first positive in both directions, under the tie rule of the class; same input and
+   * errors as {@link #of}.
+   */
+  public static Ranks ranks(double[][] scores, int[] imageOfCaption) {
     int c = scores.length;
     if (c == 0 || c != imageOfCaption.length) {
       throw new IllegalArgumentException(
@@ -70,19 +98,19 @@ public record ImageTextMetrics(
       textRanks[k] = rank(scores[k], g);
       imageRanks[g] = Math.min(imageRanks[g], rankInColumn(scores, g, k));
     }
-    int[] captioned = Arrays.stream(imageRanks).filter(r -> r != Integer.MAX_VALUE).toArray();
-    return new ImageTextMetrics(
-        c, captioned.length,
-        recall(textRanks, 1), recall(textRanks, 5), recall(textRanks, 10),
-        recall(captioned, 1), recall(captioned, 5), recall(captioned, 10),
-        mean(textRanks), median(textRanks), mean(captioned), median(captioned));
+    for (int i = 0; i < n; i++) {
+      if (imageRanks[i] == Integer.MAX_VALUE) {
+        imageRanks[i] = 0;
+      }
+    }
+    return new Ranks(textRanks, imageRanks);
   }
 
   /** Rank of item g in the row under the tie rule of the class. */
   static int rank(double[] row, int g) {
     int above = 0;
     for (int j = 0; j < row.length; j++) {
-      if (row[j] > row[g] || (row[j] == row[g] && j < g)) {
+      if (row[j] > row[g] || (row[j] == row[g] && j > g)) {
         above++;
       }
     }
@@ -93,7 +121,7 @@ public record ImageTextMetrics(
   private static int rankInColumn(double[][] scores, int i, int k) {
     int above = 0;
     for (int j = 0; j < scores.length; j++) {
-      if (scores[j][i] > scores[k][i] || (scores[j][i] == scores[k][i] && j < k)) {
+      if (scores[j][i] > scores[k][i] || (scores[j][i] == scores[k][i] && j > k)) {
         above++;
       }
     }

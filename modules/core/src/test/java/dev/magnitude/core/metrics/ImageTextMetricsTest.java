@@ -11,7 +11,7 @@ class ImageTextMetricsTest {
   private static final double[][] SCORES = {
     {0.9, 0.1, 0.2}, // c0: A on top                                  -> rank 1
     {0.3, 0.5, 0.4}, // c1: B and C above A                           -> rank 3
-    {0.2, 0.2, 0.1}, // c2: A ties B and has the smaller index        -> rank 2
+    {0.2, 0.2, 0.1}, // c2: A ties B; B has the larger index, ranks first -> rank 1
     {0.1, 0.6, 0.5}, // c3: B above C                                 -> rank 2
     {0.0, 0.1, 0.8}, // c4: C on top                                  -> rank 1
   };
@@ -20,13 +20,13 @@ class ImageTextMetricsTest {
   @Test
   void textToImageRanksTheOwnImageOfEachCaption() {
     ImageTextMetrics m = ImageTextMetrics.of(SCORES, IMAGE_OF);
-    // ranks 1, 3, 2, 2, 1: two of five at rank 1, all within 5
+    // ranks 1, 3, 1, 2, 1: three of five at rank 1, all within 5
     assertThat(m.captions()).isEqualTo(5);
-    assertThat(m.textToImageR1()).isCloseTo(0.4, within(1e-12));
+    assertThat(m.textToImageR1()).isCloseTo(0.6, within(1e-12));
     assertThat(m.textToImageR5()).isEqualTo(1.0);
     assertThat(m.textToImageR10()).isEqualTo(1.0);
-    assertThat(m.textToImageMeanRank()).isCloseTo(9 / 5.0, within(1e-12));
-    assertThat(m.textToImageMedianRank()).isEqualTo(2.0); // sorted 1 1 2 2 3
+    assertThat(m.textToImageMeanRank()).isCloseTo(8 / 5.0, within(1e-12)); // (1+3+1+2+1)/5
+    assertThat(m.textToImageMedianRank()).isEqualTo(1.0); // sorted 1 1 1 2 3
   }
 
   @Test
@@ -57,6 +57,25 @@ class ImageTextMetricsTest {
     // (0.1 > 0.0) rank 1
     assertThat(m.images()).isEqualTo(2);
     assertThat(m.imageToTextR1()).isEqualTo(1.0);
+  }
+
+  @Test
+  void tiesFollowTheProjectRankingRuleLargerIndexFirstInBothDirections() {
+    // Indices stand for ids sorted ascending, so "id descending" = larger index first.
+    // 2 captions, 3 images, every score 0.5: all tied.
+    double[][] scores = {{0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}};
+    ImageTextMetrics.Ranks ranks = ImageTextMetrics.ranks(scores, new int[] {0, 2});
+    // caption 0 -> image 0: images 2 and 1 come first -> rank 3; caption 1 -> image 2: first -> rank 1
+    assertThat(ranks.textToImage()).containsExactly(3, 1);
+    // image 0's only caption is 0: caption 1 comes first -> rank 2; image 1 has none -> 0;
+    // image 2's only caption is 1 -> rank 1
+    assertThat(ranks.imageToText()).containsExactly(2, 0, 1);
+    ImageTextMetrics m = ImageTextMetrics.of(scores, new int[] {0, 2});
+    assertThat(m.textToImageMeanRank()).isEqualTo(2.0); // (3 + 1) / 2
+    assertThat(m.textToImageMedianRank()).isEqualTo(2.0);
+    assertThat(m.imageToTextMeanRank()).isEqualTo(1.5); // (2 + 1) / 2, image 1 not counted
+    assertThat(m.imageToTextR1()).isEqualTo(0.5);
+    assertThat(m.images()).isEqualTo(2);
   }
 
   @Test
