@@ -17,8 +17,7 @@ class PairedRandomizationTestTest {
     // The 8 sums ±0.2 ±0.3 ±0.1 (signs applied to d):
     //   +.2 +.3 −.1 = 0.4 (observed)   +.2 +.3 +.1 = 0.6   +.2 −.3 −.1 = −0.2   +.2 −.3 +.1 = 0.0
     //   −.2 +.3 −.1 = 0.0              −.2 +.3 +.1 = 0.2   −.2 −.3 −.1 = −0.6   −.2 −.3 +.1 = −0.4
-    // |sum| ≥ 0.4: 0.4, 0.6, −0.6, −0.4 → b = 4, p = 4/8 = 0.5. The −0.4 and 0.4 sums are added in
-    // different orders, so this also checks the tolerance on "≥".
+    // |sum| ≥ 0.4: 0.4, 0.6, −0.6, −0.4 → b = 4, p = 4/8 = 0.5.
     PairedRandomizationTest.Result r = PairedRandomizationTest.exact(A, B);
     assertThat(r.exact()).isTrue();
     assertThat(r.permutations()).isEqualTo(8);
@@ -44,6 +43,31 @@ class PairedRandomizationTestTest {
     assertThat(swapped.meanDifference()).isEqualTo(-2.5);
     assertThat(swapped.statistic()).isEqualTo(2.5);
     assertThat(swapped.pValue()).isEqualTo(0.125);
+  }
+
+  @Test
+  void sumsEqualUpToRoundingCountAsAtLeastAsExtreme() {
+    // d = (0.1, 0.2, −0.3, 0.5), observed Σ = 0.5. With the 0.5 term's sign fixed to +, the 8 sums of
+    // ±0.1 ±0.2 ±0.3 + 0.5 are 1.1, 0.5, 0.7, 0.1, 0.9, 0.3, 0.5, −0.1: five reach |0.5|, and the mirror
+    // images (0.5 term negative) give five more → b = 10, p = 10/16 = 0.625. In doubles two of the
+    // "0.5" sums come out as ±0.49999999999999994 (e.g. −0.1 − 0.2 + 0.3 + 0.5); without the tolerance
+    // b would be 8 and p 0.5.
+    PairedRandomizationTest.Result r =
+        PairedRandomizationTest.exact(new double[] {0.1, 0.2, -0.3, 0.5}, new double[4]);
+    assertThat(r.atLeastAsExtreme()).isEqualTo(10);
+    assertThat(r.pValue()).isEqualTo(0.625);
+  }
+
+  @Test
+  void exactAndSampledAgreeOnTwelveQueries() {
+    // Second route: 2^12 = 4096 vectors enumerated vs 40000 sampled ones; SE of the sampled p ≤
+    // √(0.25/40000) = 0.0025, so they must agree within 0.0125 (5 SE).
+    double[] a = {0.61, 0.42, 0.55, 0.30, 0.71, 0.48, 0.52, 0.66, 0.39, 0.58, 0.45, 0.62};
+    double[] b = {0.52, 0.45, 0.50, 0.33, 0.60, 0.41, 0.55, 0.60, 0.42, 0.50, 0.47, 0.55};
+    double exact = PairedRandomizationTest.exact(a, b).pValue();
+    double sampled = PairedRandomizationTest.sampled(a, b, 40000, 11).pValue();
+    assertThat(exact).isBetween(0.0, 1.0);
+    assertThat(sampled).isCloseTo(exact, within(0.0125));
   }
 
   @Test
