@@ -104,6 +104,7 @@ public final class PairedRandomizationTest {
     int q = d.length;
     double observed = sum(d);
     double threshold = Math.abs(observed) - tolerance(d);
+    long[] bitsOf = rawBits(d);
     SplittableRandom random = new SplittableRandom(seed);
     long count = 0;
     for (int p = 0; p < permutations; p++) {
@@ -113,7 +114,7 @@ public final class PairedRandomizationTest {
         if ((i & 63) == 0) {
           bits = random.nextLong();
         }
-        s += (bits & 1) == 0 ? d[i] : -d[i];
+        s += flip(bitsOf[i], bits);
         bits >>>= 1;
       }
       if (Math.abs(s) >= threshold) {
@@ -135,10 +136,11 @@ public final class PairedRandomizationTest {
     double threshold = Math.abs(observed) - tolerance(d);
     long total = 1L << q;
     long count = 0;
+    long[] bitsOf = rawBits(d);
     for (long mask = 0; mask < total; mask++) {
       double s = 0;
       for (int i = 0; i < q; i++) {
-        s += ((mask >>> i) & 1) == 0 ? d[i] : -d[i];
+        s += flip(bitsOf[i], mask >>> i);
       }
       if (Math.abs(s) >= threshold) {
         count++;
@@ -169,6 +171,22 @@ public final class PairedRandomizationTest {
       d[i] = a[i] - b[i];
     }
     return d;
+  }
+
+  /**
+   * d when the lowest bit of {@code signBits} is 0, −d when it is 1: the sign bit of d's raw bits XORed,
+   * without a branch (random signs defeat branch prediction; this is several times faster). Exact.
+   */
+  private static double flip(long rawBitsOfD, long signBits) {
+    return Double.longBitsToDouble(rawBitsOfD ^ (signBits << 63));
+  }
+
+  private static long[] rawBits(double[] d) {
+    long[] bits = new long[d.length];
+    for (int i = 0; i < d.length; i++) {
+      bits[i] = Double.doubleToRawLongBits(d[i]);
+    }
+    return bits;
   }
 
   private static double tolerance(double[] d) {
