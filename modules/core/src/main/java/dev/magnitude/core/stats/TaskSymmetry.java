@@ -190,12 +190,12 @@ public final class TaskSymmetry {
       principle = "no " + (hasCosine ? "magnitude-keeping variant" : "cosine run")
           + " to compare, so the principle is not tested (inconclusive)";
     } else {
-      Comparison mc = compare(magnitude, COSINE, headline, perQuery, alpha, test);
-      Comparison cm = compare(COSINE, magnitude, headline, perQuery, alpha, test);
+      // one test: the two-sided p of M vs C is the p of C vs M; only the direction differs
+      PairedRandomizationTest.Result mc = PairedRandomizationTest.run(perQuery.get(magnitude), perQuery.get(COSINE), test);
       diff = headline.get(magnitude) - headline.get(COSINE);
-      p = mc.p;
-      boolean magnitudeWins = mc.significant;
-      boolean cosineWins = cm.significant;
+      p = mc.pValue();
+      boolean magnitudeWins = diff > 0 && mc.meanDifference() > 0 && p < alpha;
+      boolean cosineWins = diff < 0 && mc.meanDifference() < 0 && p < alpha;
       if (kind == Kind.ASYMMETRIC) {
         outcome = magnitudeWins ? Outcome.AGREES : cosineWins ? Outcome.CONTRADICTS : Outcome.INCONCLUSIVE;
       } else {
