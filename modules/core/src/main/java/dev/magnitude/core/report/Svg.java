@@ -292,12 +292,15 @@ public final class Svg {
         .append(c(TOP + PLOT_HEIGHT / 2)).append(") rotate(-90)\">").append(escape(rowAxis)).append("</text>\n");
     // colour scale: a vertical gradient, largest value on top
     double sx = WIDTH - RIGHT + 30;
-    svg.append("<defs><linearGradient id=\"scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">")
+    // ids are document-wide in HTML: derive it from the plot's content so two inlined heatmaps differ
+    String gradient = "scale-" + Integer.toHexString(
+        java.util.Objects.hash(title, rowAxis, rowLabels, columnAxis, columnLabels, java.util.Arrays.deepHashCode(values)));
+    svg.append("<defs><linearGradient id=\"").append(gradient).append("\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">")
         .append("<stop offset=\"0\" stop-color=\"").append(colour(0)).append("\"/>")
         .append("<stop offset=\"1\" stop-color=\"").append(colour(1)).append("\"/>")
         .append("</linearGradient></defs>\n");
     svg.append("<rect class=\"legend\" x=\"").append(c(sx)).append("\" y=\"").append(c(TOP)).append("\" width=\"16\" height=\"")
-        .append(c(PLOT_HEIGHT)).append("\" fill=\"url(#scale)\" stroke=\"#000\"/>\n");
+        .append(c(PLOT_HEIGHT)).append("\" fill=\"url(#").append(gradient).append(")\" stroke=\"#000\"/>\n");
     text(svg, "legend", sx + 22, TOP + 10, "start", String.format(Locale.ROOT, "%.3f", hi));
     text(svg, "legend", sx + 22, TOP + PLOT_HEIGHT, "start", String.format(Locale.ROOT, "%.3f", lo));
     return close(svg);

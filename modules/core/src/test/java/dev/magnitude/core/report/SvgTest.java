@@ -123,6 +123,12 @@ class SvgTest {
     assertThat(attr(cells.get(3), "y")).isEqualTo(190.0);
     assertThat(byClass(doc, "cell-label")).extracting(Element::getTextContent).containsExactly("0.000", "1.000", "n/a", "0.500");
     assertThat(texts(doc)).contains(HOSTILE, "1.000", "0.000");
+    // the colour scale points at the gradient defined in the same document (no external reference),
+    // and the gradient id differs between heatmaps so two can be inlined in one HTML page
+    String id = ((Element) doc.getElementsByTagNameNS("*", "linearGradient").item(0)).getAttribute("id");
+    assertThat(byClass(doc, "legend")).extracting(e -> e.getAttribute("fill")).contains("url(#" + id + ")");
+    String other = Svg.heatmap("other", "train", List.of("a"), "scoring", List.of("b"), new double[][] {{1}});
+    assertThat(other).doesNotContain("id=\"" + id + "\"");
   }
 
   @Test
