@@ -30,7 +30,8 @@ public final class AnswerRecall {
    * <ol>
    *   <li>Unicode NFKC, so compatibility forms fold (fullwidth "Ｐａｒｉｓ" → "Paris", "ﬁ" → "fi");
    *       accents are kept ("café" ≠ "cafe"), as in SQuAD;
-   *   <li>lower case, {@link Locale#ROOT} (no Turkish dotless-i rules);
+   *   <li>lower case, {@link Locale#ROOT} (no Turkish dotless-i rules; so "İ" becomes "i" plus a
+   *       combining dot above, and "İstanbul" does not match "Istanbul");
    *   <li>delete punctuation: the 32 ASCII punctuation characters of Python's
    *       {@code string.punctuation} (SQuAD's set, which includes symbols such as $ + &lt; = &gt; ^ ` | ~)
    *       and every Unicode punctuation character (general categories Pc Pd Ps Pe Pi Pf Po, e.g.
