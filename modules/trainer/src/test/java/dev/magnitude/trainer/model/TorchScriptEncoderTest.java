@@ -105,6 +105,31 @@ class TorchScriptEncoderTest {
   }
 
   @Test
+  void readsAModuleOnAnyHadoopFileSystemThroughALocalCopy() throws IOException {
+    Configuration conf = new Configuration();
+    conf.set("fs." + OtherSchemeFileSystem.SCHEME + ".impl", OtherSchemeFileSystem.class.getName());
+    conf.setBoolean("fs." + OtherSchemeFileSystem.SCHEME + ".impl.disable.cache", true);
+    String uri = OtherSchemeFileSystem.SCHEME + "://" + EncoderRig.resource("tiny_encoder.pt").toAbsolutePath();
+    EncoderSpec remote = new EncoderSpec("torchscript", E, 1, 1, S, 40, "t", uri, null);
+    List<int[]> texts = List.of(new int[] {5, 7, 9}, new int[] {1});
+    float[] local;
+    try (EncoderRig rig = new EncoderRig(spec(E, 40, "shared"), 1e-2, 1)) {
+      local = rig.embed(rig.towers.query(), texts);
+    }
+    try (TorchScriptEncoder encoder = TorchScriptEncoder.load(remote, Device.cpu(), conf, "remote");
+        ai.djl.ndarray.NDManager scope = ai.djl.ndarray.NDManager.newBaseManager()) {
+      float[] viaHadoop = encoder.embed(new ai.djl.training.ParameterStore(scope, false), scope, texts, false).toFloatArray();
+      assertThat(viaHadoop).containsExactly(local);
+    }
+    try (var temp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      assertThat(temp.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("magnitude-torchscript-"));
+    }
+    EncoderSpec missing = new EncoderSpec("torchscript", E, 1, 1, S, 40, "t", uri + ".missing", null);
+    assertThatThrownBy(() -> TorchScriptEncoder.load(missing, Device.cpu(), conf, "missing"))
+        .hasMessage("encoder.path = " + uri + ".missing: no such file (the TorchScript module)");
+  }
+
+  @Test
   void refusesAModuleOfAnotherEmbeddingSize() {
     assertThatThrownBy(() -> TextTowers.create(spec(8, 40, "shared"), Device.cpu(), new Configuration(), "t"))
         .isInstanceOf(IllegalArgumentException.class)
