@@ -63,7 +63,8 @@ import org.slf4j.LoggerFactory;
  *       datasets' manifests, where present, name the encoder's tokenizer.
  *   <li>Reads the training pairs (relevance ≥ 1 in {@code <dataset>/train/qrels}; for an STS run, the
  *       pairs of {@code <dataset>/train/pairs} whose score reaches the positive threshold).
- *   <li>Builds the encoder, seeded; if the run has a checkpoint, resumes from the latest one that
+ *   <li>Builds the encoder ({@link TextTowers}: one of the spec's kind, or a query and a document encoder
+ *       with {@code towers = separate}), seeded; if the run has a checkpoint, resumes from the latest one that
  *       reads completely (parameters, Adam state, curve), so on CPU it ends exactly as an
  *       uninterrupted run would (see {@link Checkpoints}).
  *   <li>Trains {@code training.steps} Adam steps, writing {@code checkpoints/step-<n>.ckpt} (the

@@ -35,7 +35,8 @@ import org.apache.hadoop.fs.Path;
  * ({@link TextEncoder#packIds}), every batch padded to exactly S.
  *
  * <p>Loading: DJL's PyTorch engine loads the file as a {@code PtSymbolBlock} ({@code Model.load} with option
- * {@code trainParam = true}: without it DJL 0.36 freezes every parameter of a loaded module). The module's
+ * {@code trainParam = true}: without it DJL 0.36 freezes every parameter of a loaded module; and
+ * {@code mapLocation = true}, so a module saved on CPU trains on the run's GPU and vice versa). The module's
  * parameters are its {@code named_parameters()}; the run's Adam updates them in place, and the module's forward
  * reads them, in training mode ({@code module.train()}, so its dropout is active) or eval mode. A module on
  * another file system is copied to a local temporary file first (libtorch reads local files only). Before
@@ -53,6 +54,8 @@ import org.apache.hadoop.fs.Path;
 public final class TorchScriptEncoder implements TextTower, AutoCloseable {
   /** The {@code Model.load} option of DJL 0.36's PyTorch engine that keeps a module's parameters trainable. */
   static final String TRAIN_PARAM = "trainParam";
+  /** The {@code Model.load} option that loads the module onto the model's device whatever device it was saved from. */
+  static final String MAP_LOCATION = "mapLocation";
 
   private final EncoderSpec spec;
   private final Model module;
@@ -96,7 +99,7 @@ public final class TorchScriptEncoder implements TextTower, AutoCloseable {
     }
     Model model = Model.newInstance(name, device, "PyTorch");
     try {
-      model.load(local, null, Map.of(TRAIN_PARAM, "true"));
+      model.load(local, null, Map.of(TRAIN_PARAM, "true", MAP_LOCATION, "true"));
       if (!(model.getBlock() instanceof SymbolBlock symbol)) {
         throw new IOException("encoder.path = " + spec.path() + " did not load as a TorchScript module");
       }
