@@ -152,4 +152,13 @@ class TorchScriptEncoderTest {
         .isInstanceOf(IOException.class)
         .hasMessage("encoder.path = " + tmp.resolve("nope.pt") + ": no such file (the TorchScript module)");
   }
+
+  @Test
+  void aFileThatIsNoTorchScriptModuleIsAClearError() throws IOException {
+    Path junk = Files.writeString(tmp.resolve("junk.pt"), "not a module");
+    EncoderSpec spec = new EncoderSpec("torchscript", E, 1, 1, S, 40, "t", junk.toString(), null);
+    assertThatThrownBy(() -> TextTowers.create(spec, Device.cpu(), new Configuration(), "t"))
+        .isInstanceOf(IOException.class)
+        .hasMessageStartingWith("encoder.path = " + junk + ": cannot load the TorchScript module: ");
+  }
 }
