@@ -25,6 +25,7 @@ import dev.magnitude.trainer.loss.InfoNceLoss;
 import dev.magnitude.trainer.model.ImageEncoder;
 import dev.magnitude.trainer.model.ImageTextBlock;
 import dev.magnitude.trainer.model.TextEncoder;
+import dev.magnitude.trainer.model.TextTowers;
 import dev.magnitude.trainer.output.CurvesFile;
 import dev.magnitude.trainer.output.EmbeddingExport;
 import dev.magnitude.trainer.output.ImageExport;
@@ -62,7 +63,8 @@ import org.slf4j.LoggerFactory;
  *       datasets' manifests, where present, name the encoder's tokenizer.
  *   <li>Reads the training pairs (relevance ≥ 1 in {@code <dataset>/train/qrels}; for an STS run, the
  *       pairs of {@code <dataset>/train/pairs} whose score reaches the positive threshold).
- *   <li>Builds the encoder, seeded; if the run has a checkpoint, resumes from the latest one that
+ *   <li>Builds the encoder ({@link TextTowers}: one of the spec's kind, or a query and a document encoder
+ *       with {@code towers = separate}), seeded; if the run has a checkpoint, resumes from the latest one that
  *       reads completely (parameters, Adam state, curve), so on CPU it ends exactly as an
  *       uninterrupted run would (see {@link Checkpoints}).
  *   <li>Trains {@code training.steps} Adam steps, writing {@code checkpoints/step-<n>.ckpt} (the
@@ -178,31 +180,34 @@ public final class Worker {
   private void train(TrainingPairs pairs, BatchSampler sampler, Progress progress) throws IOException {
     TrainingSpec settings = spec.training();
     int b = settings.batchSize();
-    TextEncoder encoder = new TextEncoder(spec.encoder());
     InfoNceLoss loss = new InfoNceLoss(spec.variant(), settings.temperature(), spec.trainsOnSts());
     LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
     Checkpoints checkpoints = new Checkpoints(work.checkpoints(runId), conf);
     Device device = placement.device(Engine.getInstance().getGpuCount(), runId);
-    try (Model model = Model.newInstance(runId, device)) {
-      model.setBlock(encoder.block());
+    phase = "building the " + spec.encoder().kind() + " encoder";
+    try (TextTowers encoders = TextTowers.create(spec.encoder(), device, conf, runId);
+        Model model = Model.newInstance(runId, device)) {
+      Block block = encoders.block();
+      model.setBlock(block);
       phase = "initializing the encoder";
       // Initialize (and load a checkpoint into) the block before the Trainer exists: the Trainer caches
       // the parameter arrays it sees at initialization.
-      encoder.block().setInitializer(new TruncatedNormalInitializer(INIT_STD), Parameter.Type.WEIGHT);
-      encoder.block().initialize(model.getNDManager(), DataType.FLOAT32, encoder.inputShapes(2 * b));
-      encoder.prepareParameters();
+      block.setInitializer(new TruncatedNormalInitializer(INIT_STD), Parameter.Type.WEIGHT);
+      block.initialize(model.getNDManager(), DataType.FLOAT32, encoders.inputShapes(b));
+      encoders.prepareParameters();
       ResumableAdam adam = new ResumableAdam(schedule);
-      int done = resume(checkpoints, encoder.block(), encoder::prepareParameters, adam, model, progress);
+      int done = resume(checkpoints, block, encoders::prepareParameters, adam, model, progress);
       DefaultTrainingConfig config =
           new DefaultTrainingConfig(loss).optDevices(new Device[] {device}).optOptimizer(adam);
       try (Trainer trainer = model.newTrainer(config)) {
-        trainer.initialize(encoder.inputShapes(2 * b));
+        trainer.initialize(encoders.inputShapes(b));
         events.accept(
             Events.start(runId, device.toString(), Integer.getInteger(THREADS, settings.threads()), settings.steps(), done + 1, pairs.size()));
         ContrastiveTraining training =
-            new ContrastiveTraining(trainer, encoder, loss, sampler, schedule, settings, spec.seed());
-        trainSteps(done, "", training::step, checkpoints, encoder.block(), adam, progress);
-        export(new EmbeddingExport(trainer, encoder, tables, conf), progress);
+            new ContrastiveTraining(trainer, encoders, loss, sampler, schedule, settings, spec.seed());
+        trainSteps(done, "", training::step, checkpoints, block, adam, progress);
+        export(new EmbeddingExport(trainer, encoders.query(), tables, conf),
+            new EmbeddingExport(trainer, encoders.document(), tables, conf), progress);
       }
     }
   }
@@ -214,6 +219,10 @@ public final class Worker {
    * {@code queries} (caption ids) and its images as {@code documents} (image ids), under the eval split.
    */
   private void trainImageText(Progress progress) throws IOException {
+    if (spec.encoder().separateTowers()) {
+      throw new RunFailure("encoder towers = separate: image-text runs have a caption and an image encoder already;"
+          + " use towers = shared");
+    }
     TrainingSpec settings = spec.training();
     int b = settings.batchSize();
     phase = "reading the training images and captions";
@@ -360,32 +369,35 @@ public final class Worker {
     return 0;
   }
 
-  private void export(EmbeddingExport export, Progress progress) throws IOException {
+  /** Queries (STS: first sentences) through {@code queries}' encoder, documents through {@code documents}'. */
+  private void export(EmbeddingExport queries, EmbeddingExport documents, Progress progress) throws IOException {
     Set<String> corpora = new LinkedHashSet<>();
     for (EvalSet eval : spec.eval()) {
       if (spec.scoresSts(eval)) {
-        exportPairs(export, eval, progress);
+        exportPairs(queries, documents, eval, progress);
         continue;
       }
       phase = "exporting the embeddings of " + eval.dataset() + "/" + eval.split() + " queries";
       String path = work.embeddings(runId, eval.dataset(), eval.split(), Tables.QUERIES);
-      progress.embeddings.put(path, export.export(work.table(eval.dataset(), eval.split(), Tables.QUERIES), path));
+      progress.embeddings.put(path, queries.export(work.table(eval.dataset(), eval.split(), Tables.QUERIES), path));
       corpora.add(eval.dataset());
     }
     for (String dataset : corpora) {
       phase = "exporting the embeddings of the " + dataset + " corpus";
       String path = work.embeddings(runId, dataset, WorkDir.CORPUS, Tables.DOCUMENTS);
-      progress.embeddings.put(path, export.export(work.documents(dataset), path));
+      progress.embeddings.put(path, documents.export(work.documents(dataset), path));
     }
   }
 
   /** STS eval set: both sentences of every pair, under the pair id (see {@link EmbeddingExport#exportPairs}). */
-  private void exportPairs(EmbeddingExport export, EvalSet eval, Progress progress) throws IOException {
+  private void exportPairs(EmbeddingExport queries, EmbeddingExport documents, EvalSet eval, Progress progress)
+      throws IOException {
     String folder = work.table(eval.dataset(), eval.split(), Tables.PAIRS);
     for (String side : List.of(Tables.QUERIES, Tables.DOCUMENTS)) {
       phase = "exporting the embeddings of " + eval.dataset() + "/" + eval.split() + " pairs (" + side + ")";
       String path = work.embeddings(runId, eval.dataset(), eval.split(), side);
-      progress.embeddings.put(path, export.exportPairs(folder, side.equals(Tables.QUERIES), path));
+      boolean first = side.equals(Tables.QUERIES);
+      progress.embeddings.put(path, (first ? queries : documents).exportPairs(folder, first, path));
     }
   }
 

@@ -2,6 +2,7 @@ package dev.magnitude.core.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
+import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.Variant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -210,7 +211,7 @@ public final class Settings {
     Binder w = b.child("worker");
     TrainSettings settings =
         new TrainSettings(
-            e.string("kind", List.of("transformer")),
+            e.string("kind", EncoderSpec.KINDS),
             e.integer("embedding-dim", 1),
             e.integer("layers", 1),
             e.integer("heads", 1),
@@ -227,8 +228,22 @@ public final class Settings {
             w.strings("java-options"),
             b.integer("parallelism", 0),
             b.child("sts").number("positive-threshold", -Double.MAX_VALUE, Double.MAX_VALUE),
-            b.integer("gpus-per-run", 0));
-    if (settings.embeddingDim() % settings.heads() != 0) {
+            b.integer("gpus-per-run", 0),
+            // path and towers are newer than most hand-written test configurations: absent = the reference default
+            e.has("path") ? e.string("path").strip() : "",
+            e.has("towers") ? e.string("towers", EncoderSpec.TOWERS) : EncoderSpec.SHARED);
+    boolean torchscript = settings.encoderKind().equals(EncoderSpec.TORCHSCRIPT);
+    if (torchscript && settings.encoderPath().isEmpty()) {
+      throw e.invalid("path", "", "the path or URI of a TorchScript module (kind = torchscript needs one)");
+    }
+    if (!torchscript && !settings.encoderPath().isEmpty()) {
+      throw e.invalid("path", settings.encoderPath(), "\"\" (only kind = torchscript reads a module)");
+    }
+    if (torchscript && settings.tokenizer().isEmpty()) {
+      throw e.invalid("tokenizer", "",
+          "the tokenizer.json of the TorchScript module (kind = torchscript: its token ids must be the data's)");
+    }
+    if (settings.encoderKind().equals(EncoderSpec.TRANSFORMER) && settings.embeddingDim() % settings.heads() != 0) {
       throw e.invalid("heads", settings.heads(), "a divisor of embedding-dim = " + settings.embeddingDim());
     }
     return settings;

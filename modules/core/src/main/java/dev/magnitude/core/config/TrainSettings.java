@@ -28,6 +28,10 @@ import java.util.function.Function;
  *     in the dataset's score scale ({@code sts.positive-threshold}); goes into the spec of STS runs only
  * @param gpusPerRun GPUs each run's task asks Spark for; 0 = train on CPU. Not part of the run's spec:
  *     where a run trains does not change what it is.
+ * @param encoderPath {@code encoder.path}: the TorchScript module of {@code kind = torchscript} (local path or
+ *     Hadoop FileSystem URI); "" for the other kinds
+ * @param towers {@code encoder.towers}: {@code shared} or {@code separate} (a query encoder and a document
+ *     encoder of the same kind); retrieval and STS runs only, image-text runs have their two towers already
  */
 public record TrainSettings(
     String encoderKind,
@@ -47,7 +51,9 @@ public record TrainSettings(
     List<String> workerJavaOptions,
     int parallelism,
     double stsPositiveThreshold,
-    int gpusPerRun) {
+    int gpusPerRun,
+    String encoderPath,
+    String towers) {
 
   /** The STS positive threshold of the trainer's reference.conf. */
   public static final double DEFAULT_STS_POSITIVE_THRESHOLD = 4.0;
@@ -72,11 +78,38 @@ public record TrainSettings(
       int parallelism) {
     this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
         temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism,
-        DEFAULT_STS_POSITIVE_THRESHOLD, 0);
+        DEFAULT_STS_POSITIVE_THRESHOLD, 0, "", EncoderSpec.SHARED);
+  }
+
+  /** Settings with the given GPUs per run and the default encoder path ("") and towers (shared). */
+  public TrainSettings(
+      String encoderKind,
+      int embeddingDim,
+      int layers,
+      int heads,
+      int maxLength,
+      String tokenizer,
+      int steps,
+      int batchSize,
+      double learningRate,
+      int warmupSteps,
+      Map<Variant, Double> temperature,
+      int checkpointEvery,
+      double gradientClip,
+      int threads,
+      List<String> workerJavaOptions,
+      int parallelism,
+      double stsPositiveThreshold,
+      int gpusPerRun) {
+    this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
+        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold,
+        gpusPerRun, "", EncoderSpec.SHARED);
   }
 
   public TrainSettings {
     temperature = Map.copyOf(temperature);
+    encoderPath = encoderPath == null ? "" : encoderPath.strip();
+    towers = towers == null ? EncoderSpec.SHARED : towers;
     workerJavaOptions = List.copyOf(workerJavaOptions);
     if (gpusPerRun < 0) {
       throw new IllegalArgumentException("gpus-per-run = " + gpusPerRun + ": must be >= 0 (0 = CPU)");
@@ -103,7 +136,8 @@ public record TrainSettings(
       int parallelism,
       double stsPositiveThreshold) {
     this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
-        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold, 0);
+        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold, 0,
+        "", EncoderSpec.SHARED);
   }
 
   /** True when {@code tokenizer} names a tokenizer.json rather than an id: it has a '/' or ends in .json. */
@@ -145,7 +179,20 @@ public record TrainSettings(
             heads,
             maxLength,
             manifest.tokenizer().vocabularySize(),
-            expectedTokenizerId(manifest.tokenizer(), readFile));
+            expectedTokenizerId(manifest.tokenizer(), readFile),
+            encoderPath,
+            towers);
+    boolean imageText = DatasetSpec.Task.IMAGE_TEXT.id().equals(manifest.task());
+    if (imageText && encoder.separateTowers()) {
+      throw new IllegalArgumentException(
+          "encoder towers = separate: dataset " + manifest.dataset() + " is an image-text dataset, whose captions "
+              + "and images have encoders of their own already; use towers = shared");
+    }
+    if (imageText && !encoder.kind().equals(EncoderSpec.TRANSFORMER)) {
+      throw new IllegalArgumentException(
+          "encoder kind = " + encoder.kind() + ": image-text runs (dataset " + manifest.dataset()
+              + ") train the transformer caption encoder only; use kind = transformer");
+    }
     TrainingSpec training =
         new TrainingSpec(
             steps, batchSize, learningRate, warmupSteps, temperature.get(variant), checkpointEvery, gradientClip, threads);
@@ -158,6 +205,6 @@ public record TrainSettings(
         training,
         List.of(new EvalSet(manifest.dataset(), evalSplit)),
         DatasetSpec.Task.STS.id().equals(manifest.task()) ? new StsTraining(stsPositiveThreshold) : null,
-        DatasetSpec.Task.IMAGE_TEXT.id().equals(manifest.task()) ? ImageTextTraining.SMALL_CNN : null);
+        imageText ? ImageTextTraining.SMALL_CNN : null);
   }
 }

@@ -10,12 +10,14 @@ import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.trainer.RunFailure;
 import dev.magnitude.trainer.loss.InfoNceLoss;
 import dev.magnitude.trainer.model.TextEncoder;
+import dev.magnitude.trainer.model.TextTowers;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The optimizer steps of one run: per step, one batch of B pairs, one forward of the 2B texts
- * (queries then documents, see {@link TextEncoder} for why together), InfoNCE, backward, guards,
+ * (queries then documents, see {@link TextEncoder} for why together; with separate towers, the B queries
+ * through the query tower, then the B documents through the document tower), InfoNCE, backward, guards,
  * optional global-norm clipping, Adam update.
  *
  * <p>A step is a pure function of (parameters, optimizer state, seed, step): the batch comes from
@@ -31,7 +33,7 @@ import java.util.List;
  */
 public final class ContrastiveTraining {
   private final Trainer trainer;
-  private final TextEncoder encoder;
+  private final TextTowers encoders;
   private final InfoNceLoss loss;
   private final BatchSampler sampler;
   private final LearningRateSchedule schedule;
@@ -46,14 +48,14 @@ public final class ContrastiveTraining {
    */
   public ContrastiveTraining(
       Trainer trainer,
-      TextEncoder encoder,
+      TextTowers encoders,
       InfoNceLoss loss,
       BatchSampler sampler,
       LearningRateSchedule schedule,
       TrainingSpec settings,
       long seed) {
     this.trainer = trainer;
-    this.encoder = encoder;
+    this.encoders = encoders;
     this.loss = loss;
     this.sampler = sampler;
     this.schedule = schedule;
@@ -79,11 +81,17 @@ public final class ContrastiveTraining {
     trainer.getManager().getEngine().setRandomSeed(stepSeed(seed, step));
     Batch batch = sampler.batch(step);
     int b = batch.size();
+    if (encoders.separate()) {
+      return update(trainer, encoders.block(), loss, schedule, settings, step, b, start, scope -> new NDArray[] {
+          encoders.query().embed(parameters, scope, batch.queries(), true),
+          encoders.document().embed(parameters, scope, batch.documents(), true),
+          scope.create(batch.excluded())});
+    }
     List<int[]> texts = new ArrayList<>(2 * b);
     texts.addAll(batch.queries());
     texts.addAll(batch.documents());
-    return update(trainer, encoder.block(), loss, schedule, settings, step, b, start, scope -> {
-      NDArray embeddings = encoder.embed(encoder.forward(parameters, true), scope, texts);
+    return update(trainer, encoders.block(), loss, schedule, settings, step, b, start, scope -> {
+      NDArray embeddings = encoders.query().embed(parameters, scope, texts, true);
       return new NDArray[] {embeddings.get("0:" + b), embeddings.get(b + ":"), scope.create(batch.excluded())};
     });
   }
