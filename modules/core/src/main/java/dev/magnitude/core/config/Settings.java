@@ -208,6 +208,22 @@ public final class Settings {
       temperature.put(v, t.positive(v.id()));
     }
     Binder w = b.child("worker");
+    Binder learned = b.child("learned");
+    double alphaInit = learned.number("alpha-init", 0, 1);
+    if (alphaInit <= 0 || alphaInit >= 1) {
+      throw learned.invalid("alpha-init", alphaInit, "a number strictly between 0 and 1 (α = sigmoid(θ))");
+    }
+    Binder scale = b.child("logit-scale");
+    boolean learnable = scale.bool("learnable");
+    double scaleMax = scale.positive("max");
+    if (learnable) {
+      for (Map.Entry<Variant, Double> tau : temperature.entrySet()) {
+        if (1 / tau.getValue() > scaleMax) {
+          throw scale.invalid("max", scaleMax, "at least the initial scale 1/τ = " + (1 / tau.getValue())
+              + " of variant " + tau.getKey() + " (temperature." + tau.getKey().id() + " = " + tau.getValue() + ")");
+        }
+      }
+    }
     TrainSettings settings =
         new TrainSettings(
             e.string("kind", List.of("transformer")),
@@ -227,7 +243,10 @@ public final class Settings {
             w.strings("java-options"),
             b.integer("parallelism", 0),
             b.child("sts").number("positive-threshold", -Double.MAX_VALUE, Double.MAX_VALUE),
-            b.integer("gpus-per-run", 0));
+            b.integer("gpus-per-run", 0),
+            alphaInit,
+            learnable,
+            scaleMax);
     if (settings.embeddingDim() % settings.heads() != 0) {
       throw e.invalid("heads", settings.heads(), "a divisor of embedding-dim = " + settings.embeddingDim());
     }

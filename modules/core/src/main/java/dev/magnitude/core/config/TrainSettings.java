@@ -6,6 +6,8 @@ import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.ImageTextTraining;
+import dev.magnitude.core.run.LearnedNormalization;
+import dev.magnitude.core.run.LogitScale;
 import dev.magnitude.core.run.StsTraining;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.run.Variant;
@@ -28,6 +30,11 @@ import java.util.function.Function;
  *     in the dataset's score scale ({@code sts.positive-threshold}); goes into the spec of STS runs only
  * @param gpusPerRun GPUs each run's task asks Spark for; 0 = train on CPU. Not part of the run's spec:
  *     where a run trains does not change what it is.
+ * @param learnedAlphaInit initial α of both sides of a {@code learned} run ({@code learned.alpha-init}); goes into
+ *     the spec of learned runs only
+ * @param logitScaleLearnable learn the logit scale, starting at 1/τ ({@code logit-scale.learnable})
+ * @param logitScaleMax upper bound of a learned logit scale ({@code logit-scale.max}); with
+ *     {@code logitScaleLearnable}, part of every run's spec, else of none
  */
 public record TrainSettings(
     String encoderKind,
@@ -47,10 +54,42 @@ public record TrainSettings(
     List<String> workerJavaOptions,
     int parallelism,
     double stsPositiveThreshold,
-    int gpusPerRun) {
+    int gpusPerRun,
+    double learnedAlphaInit,
+    boolean logitScaleLearnable,
+    double logitScaleMax) {
 
   /** The STS positive threshold of the trainer's reference.conf. */
   public static final double DEFAULT_STS_POSITIVE_THRESHOLD = 4.0;
+  /** {@code learned.alpha-init} of the trainer's reference.conf. */
+  public static final double DEFAULT_ALPHA_INIT = 0.5;
+  /** {@code logit-scale.max} of the trainer's reference.conf. */
+  public static final double DEFAULT_LOGIT_SCALE_MAX = 100;
+
+  /** Settings with the default learned α and a fixed logit scale. */
+  public TrainSettings(
+      String encoderKind,
+      int embeddingDim,
+      int layers,
+      int heads,
+      int maxLength,
+      String tokenizer,
+      int steps,
+      int batchSize,
+      double learningRate,
+      int warmupSteps,
+      Map<Variant, Double> temperature,
+      int checkpointEvery,
+      double gradientClip,
+      int threads,
+      List<String> workerJavaOptions,
+      int parallelism,
+      double stsPositiveThreshold,
+      int gpusPerRun) {
+    this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
+        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold,
+        gpusPerRun, DEFAULT_ALPHA_INIT, false, DEFAULT_LOGIT_SCALE_MAX);
+  }
 
   /** Settings with the default STS positive threshold. */
   public TrainSettings(
@@ -146,9 +185,16 @@ public record TrainSettings(
             maxLength,
             manifest.tokenizer().vocabularySize(),
             expectedTokenizerId(manifest.tokenizer(), readFile));
+    Double tau = temperature.get(variant);
+    if (tau == null) {
+      throw new IllegalArgumentException("no temperature for variant " + variant + " (magnitude.train.temperature."
+          + variant.id() + ")");
+    }
     TrainingSpec training =
         new TrainingSpec(
-            steps, batchSize, learningRate, warmupSteps, temperature.get(variant), checkpointEvery, gradientClip, threads);
+            steps, batchSize, learningRate, warmupSteps, tau, checkpointEvery, gradientClip, threads,
+            variant.isLearned() ? new LearnedNormalization(learnedAlphaInit) : null,
+            logitScaleLearnable ? new LogitScale(logitScaleMax) : null);
     return new RunSpec(
         manifest.dataset(),
         manifest.contentHash(),
