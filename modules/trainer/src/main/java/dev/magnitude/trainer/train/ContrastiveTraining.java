@@ -94,6 +94,11 @@ public final class ContrastiveTraining {
     });
   }
 
+  /** "variant dot", or with the loss scalars a run trains: "variant learned, α_q 0.5, α_d 0.5, logit scale 1". */
+  private static String where(InfoNceLoss loss, LossScalars scalars) {
+    return "variant " + loss.variant() + (scalars.isEmpty() ? "" : ", " + scalars.describe());
+  }
+
   /** A batch's two sides embedded in a step's scope: {queries, documents, the loss's excluded mask}. */
   @FunctionalInterface
   public interface Sides {
@@ -130,7 +135,7 @@ public final class ContrastiveTraining {
         lossValue = value.getFloat();
         if (!Float.isFinite(lossValue)) {
           throw new RunFailure(
-              "non-finite loss at step " + step + " (variant " + loss.variant() + ", " + scalars.describe() + "): "
+              "non-finite loss at step " + step + " (" + where(loss, scalars) + "): "
                   + lossValue + "; lower learning-rate, raise temperature or set gradient-clip");
         }
         collector.backward(value);
@@ -141,8 +146,7 @@ public final class ContrastiveTraining {
       double gradNorm = GradientNorms.globalNorm(gradients);
       if (!Double.isFinite(gradNorm)) {
         throw new RunFailure(
-            "non-finite gradient norm at step " + step + " (variant " + loss.variant() + ", " + scalars.describe()
-                + "): "
+            "non-finite gradient norm at step " + step + " (" + where(loss, scalars) + "): "
                 + GradientNorms.describeNonFinite(block.getParameters())
                 + "; lower learning-rate or set gradient-clip");
       }
