@@ -15,6 +15,7 @@ import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.TrainedNormalization;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.trainer.data.ImageCaptions;
@@ -22,6 +23,7 @@ import dev.magnitude.trainer.data.PartFiles;
 import dev.magnitude.trainer.data.PreparedTables;
 import dev.magnitude.trainer.data.TrainingPairs;
 import dev.magnitude.trainer.loss.InfoNceLoss;
+import dev.magnitude.trainer.loss.LossScalars;
 import dev.magnitude.trainer.model.ImageEncoder;
 import dev.magnitude.trainer.model.ImageTextBlock;
 import dev.magnitude.trainer.model.TextEncoder;
@@ -73,7 +75,9 @@ import org.slf4j.LoggerFactory;
  *   <li>In eval mode, embeds each eval set's queries and each eval dataset's corpus once; for an STS eval
  *       set, the first sentence of every pair as {@code queries} and the second as {@code documents}, both
  *       under the pair id and the eval split; for an image-text run, see {@link #trainImageText}.
- *   <li>Writes {@code _SUCCESS} last. Every file is written under a temporary name and renamed.
+ *   <li>Writes {@code normalization.json} ({@link TrainedNormalization}: the learned α of a learned run and
+ *       the logit scale it ended with), then {@code _SUCCESS} last. Every file is written under a temporary
+ *       name and renamed.
  * </ol>
  *
  * <p>Events go to the consumer as JSON lines ({@link Events}). One run at a time per JVM: DJL's
@@ -142,6 +146,7 @@ public final class Worker {
       if (exists(work.runSuccess(runId))) {
         LOG.info("run {} is already finished ({} exists); nothing to do", runId, work.runSuccess(runId));
         events.accept(Events.done(runId, 0));
+        progress.normalization = readNormalization();
         return result(true, null, true, progress, start);
       }
       phase = "checking the prepared data";
@@ -162,6 +167,7 @@ public final class Worker {
         train(pairs, sampler, progress);
       }
       phase = "committing the run";
+      writeNormalization(progress.normalization);
       FileSystem fs = new Path(work.run(runId)).getFileSystem(conf);
       fs.create(new Path(work.runSuccess(runId)), true).close();
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -181,22 +187,29 @@ public final class Worker {
     TrainingSpec settings = spec.training();
     int b = settings.batchSize();
     InfoNceLoss loss = new InfoNceLoss(spec.variant(), settings.temperature(), spec.trainsOnSts());
+    LossScalars scalars = LossScalars.of(spec.variant(), settings);
     LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
     Checkpoints checkpoints = new Checkpoints(work.checkpoints(runId), conf);
     Device device = placement.device(Engine.getInstance().getGpuCount(), runId);
     phase = "building the " + spec.encoder().kind() + " encoder";
     try (TextTowers encoders = TextTowers.create(spec.encoder(), device, conf, runId);
         Model model = Model.newInstance(runId, device)) {
-      Block block = encoders.block();
+      // The encoders, with the loss's trainable scalars (learned α, learned logit scale) when the run has any.
+      Block block = scalars.wrap(encoders.block());
       model.setBlock(block);
       phase = "initializing the encoder";
       // Initialize (and load a checkpoint into) the block before the Trainer exists: the Trainer caches
       // the parameter arrays it sees at initialization.
-      block.setInitializer(new TruncatedNormalInitializer(INIT_STD), Parameter.Type.WEIGHT);
+      // the encoders' weights only: the scalars keep their own (constant) initial values
+      encoders.block().setInitializer(new TruncatedNormalInitializer(INIT_STD), Parameter.Type.WEIGHT);
       block.initialize(model.getNDManager(), DataType.FLOAT32, encoders.inputShapes(b));
-      encoders.prepareParameters();
+      Runnable prepare = () -> {
+        encoders.prepareParameters();
+        scalars.prepare();
+      };
+      prepare.run();
       ResumableAdam adam = new ResumableAdam(schedule);
-      int done = resume(checkpoints, block, encoders::prepareParameters, adam, model, progress);
+      int done = resume(checkpoints, block, prepare, adam, model, progress);
       DefaultTrainingConfig config =
           new DefaultTrainingConfig(loss).optDevices(new Device[] {device}).optOptimizer(adam);
       try (Trainer trainer = model.newTrainer(config)) {
@@ -204,8 +217,9 @@ public final class Worker {
         events.accept(
             Events.start(runId, device.toString(), Integer.getInteger(THREADS, settings.threads()), settings.steps(), done + 1, pairs.size()));
         ContrastiveTraining training =
-            new ContrastiveTraining(trainer, encoders, loss, sampler, schedule, settings, spec.seed());
+            new ContrastiveTraining(trainer, encoders, loss, scalars, sampler, schedule, settings, spec.seed());
         trainSteps(done, "", training::step, checkpoints, block, adam, progress);
+        progress.normalization = scalars.trained(progress.lastStep);
         export(new EmbeddingExport(trainer, encoders.query(), tables, conf),
             new EmbeddingExport(trainer, encoders.document(), tables, conf), progress);
       }
@@ -236,8 +250,10 @@ public final class Worker {
     }
     TextEncoder text = new TextEncoder(spec.encoder());
     ImageEncoder image = new ImageEncoder(spec.imageText(), spec.encoder().embeddingDim());
-    ImageTextBlock block = new ImageTextBlock(text.block(), image.block());
     InfoNceLoss loss = new InfoNceLoss(spec.variant(), settings.temperature(), true);
+    LossScalars scalars = LossScalars.of(spec.variant(), settings);
+    // Both encoders, with the loss's trainable scalars when the run has any.
+    Block block = scalars.wrap(new ImageTextBlock(text.block(), image.block()));
     LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
     Checkpoints checkpoints = new Checkpoints(work.checkpoints(runId), conf);
     Device device = placement.device(Engine.getInstance().getGpuCount(), runId);
@@ -251,6 +267,7 @@ public final class Worker {
       Runnable prepare = () -> {
         text.prepareParameters();
         image.prepareParameters();
+        scalars.prepare();
       };
       prepare.run();
       ResumableAdam adam = new ResumableAdam(schedule);
@@ -265,13 +282,14 @@ public final class Worker {
             Events.start(runId, device.toString(), Integer.getInteger(THREADS, settings.threads()), settings.steps(),
                 done + 1, data.size()));
         ImageTextSteps training =
-            new ImageTextSteps(trainer, block, text, image, data.imageSize(), loss, sampler, schedule, settings);
+            new ImageTextSteps(trainer, block, text, image, data.imageSize(), loss, scalars, sampler, schedule, settings);
         trainSteps(done, ", image-text", step -> {
           // As ContrastiveTraining does: a step's random draws depend on (seed, step) only, so a resumed run
           // draws what an uninterrupted one would.
           trainer.getManager().getEngine().setRandomSeed(ContrastiveTraining.stepSeed(spec.seed(), step));
           return training.step(step);
         }, checkpoints, block, adam, progress);
+        progress.normalization = scalars.trained(progress.lastStep);
         EmbeddingExport captions = new EmbeddingExport(trainer, text, tables, conf);
         ImageExport images = new ImageExport(trainer, image, tables, conf);
         for (EvalSet eval : spec.eval()) {
@@ -494,7 +512,33 @@ public final class Worker {
   private RunResult result(boolean ok, String reason, boolean alreadyDone, Progress progress, long start) {
     return new RunResult(
         runId, ok, reason, alreadyDone, progress.firstStep, progress.lastStep, progress.curve,
-        progress.embeddings, progress.checkpoints, (System.nanoTime() - start) / 1e9);
+        progress.embeddings, progress.checkpoints, (System.nanoTime() - start) / 1e9, progress.normalization);
+  }
+
+  /** Writes {@code normalization.json} under a temporary name and renames it into place. */
+  private void writeNormalization(TrainedNormalization normalization) throws IOException {
+    Path target = new Path(work.normalization(runId));
+    Path tmp = new Path(target.getParent(), "_tmp-" + target.getName());
+    FileSystem fs = target.getFileSystem(conf);
+    try (var out = fs.create(tmp, true)) {
+      out.write(normalization.toJson().getBytes(StandardCharsets.UTF_8));
+    }
+    fs.delete(target, false);
+    if (!fs.rename(tmp, target)) {
+      throw new IOException("cannot rename " + tmp + " to " + target);
+    }
+  }
+
+  /** The {@code normalization.json} of a finished run; null if it has none (finished by older code). */
+  private TrainedNormalization readNormalization() throws IOException {
+    Path path = new Path(work.normalization(runId));
+    FileSystem fs = path.getFileSystem(conf);
+    if (!fs.exists(path)) {
+      return null;
+    }
+    try (InputStream in = fs.open(path)) {
+      return TrainedNormalization.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
   }
 
   private boolean exists(String path) throws IOException {
@@ -509,5 +553,6 @@ public final class Worker {
     final List<CurvePoint> curve = new ArrayList<>();
     final Map<String, Long> embeddings = new LinkedHashMap<>();
     final List<String> checkpoints = new ArrayList<>();
+    TrainedNormalization normalization;
   }
 }

@@ -209,6 +209,22 @@ public final class Settings {
       temperature.put(v, t.positive(v.id()));
     }
     Binder w = b.child("worker");
+    Binder learned = b.child("learned");
+    double alphaInit = learned.number("alpha-init", 0, 1);
+    if (alphaInit <= 0 || alphaInit >= 1) {
+      throw learned.invalid("alpha-init", alphaInit, "a number strictly between 0 and 1 (α = sigmoid(θ))");
+    }
+    Binder scale = b.child("logit-scale");
+    boolean learnable = scale.bool("learnable");
+    double scaleMax = scale.positive("max");
+    if (learnable) {
+      for (Map.Entry<Variant, Double> tau : temperature.entrySet()) {
+        if (1 / tau.getValue() > scaleMax) {
+          throw scale.invalid("max", scaleMax, "at least the initial scale 1/τ = " + (1 / tau.getValue())
+              + " of variant " + tau.getKey() + " (temperature." + tau.getKey().id() + " = " + tau.getValue() + ")");
+        }
+      }
+    }
     TrainSettings settings =
         new TrainSettings(
             e.string("kind", EncoderSpec.KINDS),
@@ -231,7 +247,10 @@ public final class Settings {
             b.integer("gpus-per-run", 0),
             // path and towers are newer than most hand-written test configurations: absent = the reference default
             e.has("path") ? e.string("path").strip() : "",
-            e.has("towers") ? e.string("towers", EncoderSpec.TOWERS) : EncoderSpec.SHARED);
+            e.has("towers") ? e.string("towers", EncoderSpec.TOWERS) : EncoderSpec.SHARED,
+            alphaInit,
+            learnable,
+            scaleMax);
     boolean torchscript = settings.encoderKind().equals(EncoderSpec.TORCHSCRIPT);
     if (torchscript && settings.encoderPath().isEmpty()) {
       throw e.invalid("path", "", "the path or URI of a TorchScript module (kind = torchscript needs one)");

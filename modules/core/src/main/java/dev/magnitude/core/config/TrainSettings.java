@@ -6,6 +6,8 @@ import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.ImageTextTraining;
+import dev.magnitude.core.run.LearnedNormalization;
+import dev.magnitude.core.run.LogitScale;
 import dev.magnitude.core.run.StsTraining;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.run.Variant;
@@ -32,6 +34,11 @@ import java.util.function.Function;
  *     Hadoop FileSystem URI); "" for the other kinds
  * @param towers {@code encoder.towers}: {@code shared} or {@code separate} (a query encoder and a document
  *     encoder of the same kind); retrieval and STS runs only, image-text runs have their two towers already
+ * @param learnedAlphaInit initial α of both sides of a {@code learned} run ({@code learned.alpha-init}); goes into
+ *     the spec of learned runs only
+ * @param logitScaleLearnable learn the logit scale, starting at 1/τ ({@code logit-scale.learnable})
+ * @param logitScaleMax upper bound of a learned logit scale ({@code logit-scale.max}); with
+ *     {@code logitScaleLearnable}, part of every run's spec, else of none
  */
 public record TrainSettings(
     String encoderKind,
@@ -53,35 +60,22 @@ public record TrainSettings(
     double stsPositiveThreshold,
     int gpusPerRun,
     String encoderPath,
-    String towers) {
+    String towers,
+    double learnedAlphaInit,
+    boolean logitScaleLearnable,
+    double logitScaleMax) {
 
   /** The STS positive threshold of the trainer's reference.conf. */
   public static final double DEFAULT_STS_POSITIVE_THRESHOLD = 4.0;
+  /** {@code learned.alpha-init} of the trainer's reference.conf. */
+  public static final double DEFAULT_ALPHA_INIT = 0.5;
+  /** {@code logit-scale.max} of the trainer's reference.conf. */
+  public static final double DEFAULT_LOGIT_SCALE_MAX = 100;
 
-  /** Settings with the default STS positive threshold. */
-  public TrainSettings(
-      String encoderKind,
-      int embeddingDim,
-      int layers,
-      int heads,
-      int maxLength,
-      String tokenizer,
-      int steps,
-      int batchSize,
-      double learningRate,
-      int warmupSteps,
-      Map<Variant, Double> temperature,
-      int checkpointEvery,
-      double gradientClip,
-      int threads,
-      List<String> workerJavaOptions,
-      int parallelism) {
-    this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
-        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism,
-        DEFAULT_STS_POSITIVE_THRESHOLD, 0, "", EncoderSpec.SHARED);
-  }
-
-  /** Settings with the given GPUs per run and the default encoder path ("") and towers (shared). */
+  /**
+   * Settings with the default encoder path ("") and towers (shared), the default learned α and a fixed logit
+   * scale.
+   */
   public TrainSettings(
       String encoderKind,
       int embeddingDim,
@@ -103,7 +97,30 @@ public record TrainSettings(
       int gpusPerRun) {
     this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
         temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold,
-        gpusPerRun, "", EncoderSpec.SHARED);
+        gpusPerRun, "", EncoderSpec.SHARED, DEFAULT_ALPHA_INIT, false, DEFAULT_LOGIT_SCALE_MAX);
+  }
+
+  /** Settings with the default STS positive threshold. */
+  public TrainSettings(
+      String encoderKind,
+      int embeddingDim,
+      int layers,
+      int heads,
+      int maxLength,
+      String tokenizer,
+      int steps,
+      int batchSize,
+      double learningRate,
+      int warmupSteps,
+      Map<Variant, Double> temperature,
+      int checkpointEvery,
+      double gradientClip,
+      int threads,
+      List<String> workerJavaOptions,
+      int parallelism) {
+    this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
+        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism,
+        DEFAULT_STS_POSITIVE_THRESHOLD, 0);
   }
 
   public TrainSettings {
@@ -136,8 +153,7 @@ public record TrainSettings(
       int parallelism,
       double stsPositiveThreshold) {
     this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
-        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold, 0,
-        "", EncoderSpec.SHARED);
+        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold, 0);
   }
 
   /** True when {@code tokenizer} names a tokenizer.json rather than an id: it has a '/' or ends in .json. */
@@ -182,6 +198,11 @@ public record TrainSettings(
             expectedTokenizerId(manifest.tokenizer(), readFile),
             encoderPath,
             towers);
+    Double tau = temperature.get(variant);
+    if (tau == null) {
+      throw new IllegalArgumentException("no temperature for variant " + variant + " (magnitude.train.temperature."
+          + variant.id() + ")");
+    }
     boolean imageText = DatasetSpec.Task.IMAGE_TEXT.id().equals(manifest.task());
     if (imageText && encoder.separateTowers()) {
       throw new IllegalArgumentException(
@@ -195,7 +216,9 @@ public record TrainSettings(
     }
     TrainingSpec training =
         new TrainingSpec(
-            steps, batchSize, learningRate, warmupSteps, temperature.get(variant), checkpointEvery, gradientClip, threads);
+            steps, batchSize, learningRate, warmupSteps, tau, checkpointEvery, gradientClip, threads,
+            variant.isLearned() ? new LearnedNormalization(learnedAlphaInit) : null,
+            logitScaleLearnable ? new LogitScale(logitScaleMax) : null);
     return new RunSpec(
         manifest.dataset(),
         manifest.contentHash(),

@@ -67,6 +67,12 @@ public record RunSpec(
     Objects.requireNonNull(encoder, "encoder");
     Objects.requireNonNull(training, "training");
     eval = List.copyOf(eval);
+    if (variant.isLearned() != (training.learned() != null)) {
+      throw new IllegalArgumentException(variant.isLearned()
+          ? "variant learned needs training.learned (its initial α, magnitude.train.learned.alpha-init)"
+          : "training.learned (the initial α) is set but variant " + variant + " learns no α; only learned runs "
+              + "carry it");
+    }
     if (sts != null && imageText != null) {
       throw new IllegalArgumentException("a run trains on STS pairs or on image-caption pairs, not both");
     }

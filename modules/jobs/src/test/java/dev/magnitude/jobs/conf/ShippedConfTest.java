@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.magnitude.core.config.ConfigLoader;
 import dev.magnitude.core.config.DatasetSpec;
 import dev.magnitude.core.config.Settings;
+import dev.magnitude.core.run.Variant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,6 +24,9 @@ class ShippedConfTest {
     Settings settings = load("conf/local.conf", "conf/samples.conf", "conf/sweeps/demo.conf");
 
     assertThat(settings.sweep().datasets()).containsExactly("synthetic", "wordnet-similarity", "synthetic-images");
+    // the four fixed variants and the learned one
+    assertThat(settings.sweep().variants()).containsExactly(
+        Variant.COSINE, Variant.QUERY_NORM, Variant.DOC_NORM, Variant.DOT, Variant.LEARNED);
     Map<String, String> formats = Map.of("wordnet-retrieval", "beir", "wordnet-similarity", "sts",
         "synthetic-sts", "sts", "synthetic-images", "coco");
     formats.forEach((name, format) -> {

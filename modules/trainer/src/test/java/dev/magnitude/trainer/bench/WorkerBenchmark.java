@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.magnitude.core.json.Json;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.run.EncoderSpec;
+import dev.magnitude.core.config.TrainSettings;
 import dev.magnitude.core.run.EvalSet;
+import dev.magnitude.core.run.LearnedNormalization;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.run.Variant;
@@ -58,13 +60,16 @@ public final class WorkerBenchmark {
     List<Process> processes = new ArrayList<>();
     List<Thread> readers = new ArrayList<>();
     List<String> reports = new ArrayList<>();
+    // the four fixed variants, then learned (with the default initial α)
     Variant[] variants = Variant.values();
     for (int w = 0; w < workers; w++) {
+      Variant variant = variants[w % variants.length];
+      TrainingSpec training = new TrainingSpec(steps, 32, 1e-3, 10, 0.05, steps, 1.0, 1);
       RunSpec spec =
           new RunSpec(
-              "bench", "h", variants[w % variants.length], 13 + w,
+              "bench", "h", variant, 13 + w,
               encoder,
-              new TrainingSpec(steps, 32, 1e-3, 10, 0.05, steps, 1.0, 1),
+              variant.isLearned() ? training.withLearned(new LearnedNormalization(TrainSettings.DEFAULT_ALPHA_INIT)) : training,
               List.of(new EvalSet("bench", "test")));
       Path specFile = Path.of(new WorkDir(work).spec(spec.id()));
       Files.createDirectories(specFile.getParent());

@@ -18,6 +18,7 @@ import dev.magnitude.trainer.Worker;
 import dev.magnitude.trainer.data.SentencePair;
 import dev.magnitude.trainer.data.TrainingPairs;
 import dev.magnitude.trainer.loss.InfoNceLoss;
+import dev.magnitude.trainer.loss.LossScalars;
 import dev.magnitude.trainer.train.BatchSampler;
 import dev.magnitude.trainer.train.ContrastiveTraining;
 import dev.magnitude.trainer.train.CurvePoint;
@@ -65,7 +66,8 @@ final class EncoderRig implements AutoCloseable {
     trainer = model.newTrainer(new DefaultTrainingConfig(loss).optDevices(new Device[] {Device.cpu()}).optOptimizer(adam));
     trainer.initialize(towers.inputShapes(PAIRS.size()));
     BatchSampler sampler = new BatchSampler(TrainingPairs.fromSts(PAIRS, 4.0, "rig"), PAIRS.size(), seed);
-    training = new ContrastiveTraining(trainer, towers, loss, sampler, schedule, settings, seed);
+    training = new ContrastiveTraining(
+        trainer, towers, loss, LossScalars.of(Variant.COSINE, settings), sampler, schedule, settings, seed);
   }
 
   /** Steps {@code from..to}; their losses. */
