@@ -77,13 +77,13 @@ final class ResultTable {
       return;
     }
     sb.append("\n## Train variant × scoring\n\n");
-    sb.append("Each run is scored under every normalization at inference. Cells: mean over seeds of nDCG@10 ")
-        .append("(retrieval), Spearman (STS) or text→image R@1 (image-text); rows: the variant a run trained with, ")
-        .append("columns: the scoring; **bold**: scored as trained. n/a: undefined.\n");
+    sb.append("Each run is scored under every normalization at inference. Cells: the metric named in the heading, ")
+        .append("mean over seeds; rows: the variant a run trained with, columns: the scoring; **bold**: scored as ")
+        .append("trained. n/a: undefined.\n");
     for (List<RunMetricsRow> group : groups.values()) {
       RunMetricsRow first = group.get(0);
-      sb.append(String.format(Locale.ROOT, "%n### %s: %s/%s, trained on %s (%s)%n%n", first.task(), first.dataset(),
-          first.split(), first.spec().dataset(), first.inDomain() ? "in domain" : "out of domain"));
+      sb.append(String.format(Locale.ROOT, "%n### %s: %s/%s, trained on %s (%s): %s%n%n", first.task(), first.dataset(),
+          first.split(), first.spec().dataset(), first.inDomain() ? "in domain" : "out of domain", first.headlineName()));
       List<String> scorings = new ArrayList<>();
       List<String> variants = new ArrayList<>();
       Map<String, List<Double>> cells = new HashMap<>();

@@ -74,6 +74,11 @@ public record RunMetricsRow(
   }
 
   /** The metric the summary's train × scoring matrices show: nDCG@10, Spearman, text→image R@1. */
+  public String headlineName() {
+    return isSts() ? "Spearman" : isImageText() ? "text→image R@1" : "nDCG@10";
+  }
+
+  /** The value of {@link #headlineName()}. */
   public double headline() {
     return isSts() ? sts.spearman() : isImageText() ? imageText.textToImageR1() : mean.ndcgAt10();
   }

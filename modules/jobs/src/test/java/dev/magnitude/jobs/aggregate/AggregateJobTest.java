@@ -188,7 +188,7 @@ class AggregateJobTest {
     assertThat(summary).contains("1 of 2 planned runs are complete and scored.")
         .contains("## Runs left out").contains("- " + cosine.id() + ": incomplete (no _SUCCESS");
     // the train × scoring matrix: the dot run's row, its own scoring in bold (0.7628 = cosine's mean nDCG@10)
-    assertThat(summary).contains("### retrieval: toy/test, trained on toy (in domain)")
+    assertThat(summary).contains("### retrieval: toy/test, trained on toy (in domain): nDCG@10")
         .contains("| train \\ scoring | cosine | query-norm | doc-norm | dot |")
         .contains("| dot | 0.7628 | 0.6002 | 0.7628 | **0.6002** |");
     assertThat(summary).contains("Queries of toy/test without any relevant document are excluded: 1.");
