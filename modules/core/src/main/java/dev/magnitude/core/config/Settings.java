@@ -197,7 +197,59 @@ public final class Settings {
         throw b.invalid("eval-split", evalSplit, "a split of dataset " + d + ": " + known.get(d).splits());
       }
     }
-    return new SweepSpec(id, datasets, variants, seeds, evalSplit);
+    return new SweepSpec(id, datasets, variants, seeds, evalSplit, evaluateOn(b, known, datasets, evalSplit));
+  }
+
+  /**
+   * {@code magnitude.sweep.evaluate-on}: training dataset → other datasets its runs are also scored on. A run
+   * can be scored on a dataset of its own task only (retrieval and qa count as one: both are ranked queries
+   * against a corpus with qrels), because the worker exports what the run's task embeds (queries and a
+   * corpus, sentence pairs, or captions and images).
+   */
+  private static Map<String, List<String>> evaluateOn(
+      Binder b, Map<String, DatasetSpec> known, List<String> datasets, String evalSplit) {
+    Binder e = b.child("evaluate-on");
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (String train : new java.util.TreeSet<>(e.raw().root().keySet())) {
+      String key = quoteIfNeeded(train);
+      if (!datasets.contains(train)) {
+        throw new ConfigError(e.full(key) + ": '" + train + "' is not a dataset of the sweep; "
+            + b.full("datasets") + " = " + datasets + " (a key names the dataset the runs train on)");
+      }
+      List<String> others = e.strings(key);
+      DatasetSpec.Task task = known.get(train).task();
+      for (String other : others) {
+        if (!known.containsKey(other)) {
+          throw new ConfigError(e.full(key) + " names unknown dataset '" + other + "'; configured datasets: "
+              + String.join(", ", known.keySet()) + " (define it under magnitude.datasets)");
+        }
+        if (other.equals(train)) {
+          throw e.invalid(key, others, "datasets other than " + train + " (its own eval split is always scored)");
+        }
+        DatasetSpec.Task otherTask = known.get(other).task();
+        if (scoringGroup(otherTask) != scoringGroup(task)) {
+          throw new ConfigError(e.full(key) + ": runs on " + train + " (task " + task.id() + ") cannot be scored on "
+              + other + " (task " + otherTask.id() + "): a run is scored on datasets of its own task only "
+              + "(retrieval and qa together)");
+        }
+        if (!known.get(other).splits().contains(evalSplit)) {
+          throw new ConfigError(e.full(key) + ": dataset " + other + " has no split " + evalSplit + " ("
+              + b.full("eval-split") + "); its splits: " + known.get(other).splits());
+        }
+      }
+      if (new java.util.HashSet<>(others).size() != others.size()) {
+        throw e.invalid(key, others, "each dataset once");
+      }
+      if (!others.isEmpty()) {
+        out.put(train, others);
+      }
+    }
+    return out;
+  }
+
+  /** Tasks whose eval sets are scored the same way: retrieval and qa rank queries against a corpus. */
+  private static DatasetSpec.Task scoringGroup(DatasetSpec.Task task) {
+    return task == DatasetSpec.Task.QA ? DatasetSpec.Task.RETRIEVAL : task;
   }
 
   public TrainSettings train() {
@@ -281,7 +333,11 @@ public final class Settings {
     Binder b = new Binder(config, M + ".aggregate");
     Binder boot = b.child("bootstrap");
     double level = boot.number("level", 0.5, 0.999);
-    return new AggregateSettings(b.integer("top-k", 1), boot.integer("samples", 1), boot.longValue("seed"), level);
+    Binder norms = b.child("doc-norms");
+    int topK = b.integer("top-k", 1);
+    int depth = Math.min(norms.integer("retrieved-depth", 1), topK);
+    return new AggregateSettings(topK, boot.integer("samples", 1), boot.longValue("seed"), level, depth,
+        norms.integer("max-raw-rows", 0), norms.integer("histogram-bins", 1));
   }
 
   public SparkSettings spark() {

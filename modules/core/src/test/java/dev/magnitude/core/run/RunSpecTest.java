@@ -59,7 +59,10 @@ class RunSpecTest {
     assertThat(sts.id()).isNotEqualTo(retrieval.id()).isNotEqualTo(lower.id());
     assertThat(RunSpec.fromJson(sts.canonicalJson())).isEqualTo(sts);
     assertThat(sts.scoresSts(new EvalSet("synthetic", "test"))).isTrue();
-    assertThat(sts.scoresSts(new EvalSet("other", "test"))).isFalse();
+    // an out-of-domain eval set of an STS run is an STS set too (the sweep admits only datasets of the run's task)
+    assertThat(sts.scoresSts(new EvalSet("other", "test", "other-hash"))).isTrue();
+    assertThat(sts.inDomain(new EvalSet("synthetic", "test"))).isTrue();
+    assertThat(sts.inDomain(new EvalSet("other", "test", "other-hash"))).isFalse();
     assertThatThrownBy(() -> new StsTraining(Double.NaN)).hasMessageContaining("positive-threshold = NaN");
   }
 
@@ -76,6 +79,19 @@ class RunSpecTest {
     assertThat(images.scoresImageText(new EvalSet("synthetic", "test"))).isTrue();
     assertThat(images.scoresSts(new EvalSet("synthetic", "test"))).isFalse();
     assertThat(retrieval.scoresImageText(new EvalSet("synthetic", "test"))).isFalse();
+  }
+
+  @Test
+  void outOfDomainEvalSetsCarryTheirDataHashAndChangeTheIdOnlyWhenPresent() {
+    RunSpec own = spec(Variant.DOT, 1, 10);
+    // the two-argument eval set writes no dataHash: specs without out-of-domain sets keep their JSON and ids
+    assertThat(own.canonicalJson()).doesNotContain("dataHash\":null");
+    RunSpec ood = own.withEval(List.of(own.eval().get(0), new EvalSet("other", "test", "h-other")));
+    assertThat(ood.canonicalJson()).contains("{\"dataHash\":\"h-other\",\"dataset\":\"other\",\"split\":\"test\"}");
+    assertThat(ood.id()).isNotEqualTo(own.id());
+    assertThat(RunSpec.fromJson(ood.canonicalJson())).isEqualTo(ood);
+    RunSpec rehashed = own.withEval(List.of(own.eval().get(0), new EvalSet("other", "test", "h-other-2")));
+    assertThat(rehashed.id()).isNotEqualTo(ood.id());
   }
 
   static RunSpec withSts(RunSpec r, double threshold) {

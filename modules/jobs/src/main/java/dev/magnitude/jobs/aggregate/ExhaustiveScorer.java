@@ -14,8 +14,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Exhaustive scoring: every query against every document, under one scoring (which sides are
- * normalized). Document shards × broadcast queries: each partition keeps a top-k per query, then the
+ * Exhaustive scoring: every query against every document, under one {@link Scoring} (how far each side
+ * is normalized). Document shards × broadcast queries: each partition keeps a top-k per query, then the
  * partitions' top-k lists are merged (Lucene's collect-per-segment, then TopDocs.merge). Scores are
  * double precision; ties are broken by document id descending (trec_eval), see
  * {@link ScoredDoc#RANKING_ORDER}.
@@ -31,9 +31,9 @@ public final class ExhaustiveScorer {
   public static Map<String, List<ScoredDoc>> score(
       JavaSparkContext jsc, Dataset<Row> documents, QueryBlock queries, int k) {
     Broadcast<QueryBlock> block = jsc.broadcast(queries);
-    boolean normalizeDocs = queries.scoring().normalizesDocument();
+    double documentExponent = queries.scoring().documentExponent();
     FlatMapFunction<Iterator<Row>, TopK[]> perShard =
-        rows -> List.<TopK[]>of(scorePartition(rows, block.value(), normalizeDocs, k)).iterator();
+        rows -> List.<TopK[]>of(scorePartition(rows, block.value(), documentExponent, k)).iterator();
     JavaRDD<TopK[]> shards = documents.select("id", "vector").javaRDD().mapPartitions(perShard);
     TopK[] merged;
     try {
@@ -58,13 +58,13 @@ public final class ExhaustiveScorer {
   }
 
   /** One shard: a top-k per query over the shard's documents. */
-  static TopK[] scorePartition(Iterator<Row> rows, QueryBlock queries, boolean normalizeDocs, int k) {
+  static TopK[] scorePartition(Iterator<Row> rows, QueryBlock queries, double documentExponent, int k) {
     TopK[] top = empty(queries.size(), k);
     double[][] qv = queries.vectors();
     while (rows.hasNext()) {
       Row row = rows.next();
       String id = row.getString(0);
-      double[] d = Vectors.toDouble(floats(row.getList(1)), normalizeDocs);
+      double[] d = Vectors.toDouble(floats(row.getList(1)), documentExponent);
       for (int q = 0; q < qv.length; q++) {
         top[q].offer(id, Vectors.dot(qv[q], d));
       }

@@ -13,14 +13,15 @@ final class Vectors {
   }
 
   /**
-   * The vector in double precision, divided by its L2 norm when {@code normalize}. A zero vector stays
-   * zero (its cosine with anything is taken as 0, not NaN).
+   * The vector in double precision divided by ‖v‖^{@code exponent}: exponent 1 L2-normalizes it, 0 leaves it
+   * as it is, values in between shrink large norms partly (a learned normalization). A zero vector stays zero
+   * for any exponent > 0 (its cosine with anything is taken as 0, not NaN).
    */
-  static double[] toDouble(float[] v, boolean normalize) {
+  static double[] toDouble(float[] v, double exponent) {
     double scale = 1;
-    if (normalize) {
+    if (exponent != 0) {
       double n = norm(v);
-      scale = n > 0 ? 1 / n : 0;
+      scale = n > 0 ? 1 / (exponent == 1 ? n : Math.pow(n, exponent)) : 0;
     }
     double[] out = new double[v.length];
     for (int i = 0; i < v.length; i++) {

@@ -214,7 +214,7 @@ class ExhaustiveScorerTest {
 
   private static Map<String, List<ScoredDoc>> score(
       Dataset<Row> docs, List<String> queryIds, List<float[]> queryVectors, Variant variant, int k) {
-    QueryBlock block = QueryBlock.of(queryIds, queryVectors, variant);
+    QueryBlock block = QueryBlock.of(queryIds, queryVectors, Scoring.of(variant));
     return ExhaustiveScorer.score(jsc(), docs, block, k);
   }
 

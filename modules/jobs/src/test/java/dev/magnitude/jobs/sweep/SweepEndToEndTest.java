@@ -108,7 +108,10 @@ class SweepEndToEndTest {
       assertThat(work.resolve("runs/" + run.id() + "/_SUCCESS")).exists();
     }
     SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
-    List<Row> metrics = spark.read().parquet(work.resolve("results/e2e/run_metrics").toString()).collectAsList();
+    List<Row> all = spark.read().parquet(work.resolve("results/e2e/run_metrics").toString()).collectAsList();
+    // every run under the four scorings; each run under its own must beat random
+    assertThat(all).hasSize(16);
+    List<Row> metrics = all.stream().filter(r -> r.getAs("variant").equals(r.getAs("scoring"))).toList();
     assertThat(metrics).hasSize(4);
     double[] random = randomBaseline(spark);
     for (Row r : metrics) {
