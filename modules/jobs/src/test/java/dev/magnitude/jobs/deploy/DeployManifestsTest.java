@@ -175,7 +175,8 @@ class DeployManifestsTest {
     String image = str(byKind.get("SparkApplication"), "spec.image");
     assertThat(str(container, "image")).isEqualTo(image);
     assertThat(conf).containsEntry("spark.kubernetes.container.image", image)
-        .containsEntry("spark.kubernetes.namespace", namespace());
+        .containsEntry("spark.kubernetes.namespace", namespace())
+        .containsEntry("spark.executor.instances", str(byKind.get("SparkApplication"), "spec.executor.instances"));
     // client mode: executors reach the driver at the pod's IP, and the pod owns them
     Map<String, String> fieldRefs = new LinkedHashMap<>();
     for (Object e : list(get(container, "env"), "env")) {
