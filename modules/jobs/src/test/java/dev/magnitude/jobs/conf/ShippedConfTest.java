@@ -52,6 +52,37 @@ class ShippedConfTest {
     }
   }
 
+  @Test
+  void theClusterProfilesBindUnderEverySweepAndGiveEachRunOneGpuAndAWholeExecutor() throws Exception {
+    List<String> sweeps;
+    try (var files = Files.list(ROOT.resolve("conf/sweeps"))) {
+      sweeps = files.filter(p -> p.toString().endsWith(".conf")).sorted().map(p -> ROOT.relativize(p).toString()).toList();
+    }
+    for (String profile : List.of("conf/yarn.conf", "conf/k8s.conf")) {
+      for (String sweep : sweeps) {
+        Settings settings = load(profile, "conf/samples.conf", sweep);
+        assertThat(settings.train().gpusPerRun()).as(profile).isEqualTo(1);
+        Map<String, String> spark = settings.spark().conf();
+        assertThat(spark.keySet()).as(profile).allMatch(k -> k.startsWith("spark."));
+        // the train stage's profile asks for worker.threads CPUs: more than an executor has never starts
+        assertThat(settings.train().threads()).as(profile)
+            .isEqualTo(Integer.parseInt(spark.get("spark.executor.cores")));
+        assertThat(Double.parseDouble(spark.get("spark.executor.resource.gpu.amount"))).as(profile)
+            .isEqualTo(settings.train().gpusPerRun());
+        // the resource-profile route: prepare and aggregate tasks hold no GPU
+        assertThat(spark).as(profile).doesNotContainKey("spark.task.resource.gpu.amount")
+            .containsEntry("spark.dynamicAllocation.enabled", "false")
+            .containsEntry("spark.executorEnv.DJL_OFFLINE", "true")
+            .containsEntry("spark.executorEnv.PYTORCH_VERSION", "2.7.1")
+            .containsEntry("spark.executorEnv.PYTORCH_FLAVOR", "cu128");
+        assertThat(spark.get("spark.executor.resource.gpu.discoveryScript")).as(profile)
+            .isEqualTo("/opt/magnitude/deploy/gpu/getGpusResources.sh");
+      }
+    }
+    assertThat(Files.isExecutable(ROOT.resolve("deploy/gpu/getGpusResources.sh"))).isTrue();
+    assertThat(load("conf/k8s.conf").spark().conf()).containsEntry("spark.executor.resource.gpu.vendor", "nvidia.com");
+  }
+
   private static Settings load(String... files) {
     List<Path> paths = java.util.Arrays.stream(files).map(ROOT::resolve).toList();
     return new Settings(ConfigLoader.fromClasspath().load(paths, Map.of("magnitude.work-dir", "/tmp"))).validate();
