@@ -34,6 +34,7 @@ public final class Settings {
     workDir();
     datasets();
     sweep();
+    lockStaleAfter();
     train();
     aggregate();
     spark();
@@ -156,6 +157,14 @@ public final class Settings {
     } catch (IllegalArgumentException e) {
       throw b.invalidSection(e);
     }
+  }
+
+  /**
+   * {@code magnitude.sweep.lock.stale-after}: a run lock whose heartbeat is older belongs to a sweep that
+   * died and is taken over (at least 10 seconds; heartbeats come every fifth of it).
+   */
+  public java.time.Duration lockStaleAfter() {
+    return new Binder(config, M + ".sweep.lock").duration("stale-after", java.time.Duration.ofSeconds(10));
   }
 
   public SweepSpec sweep() {

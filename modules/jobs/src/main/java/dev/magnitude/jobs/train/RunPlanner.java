@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Expands a sweep into its run specs: every dataset × variant × seed, in that order. Each spec carries
@@ -32,12 +33,20 @@ public final class RunPlanner {
    *     a tokenizer.json that cannot be read
    */
   public static List<RunSpec> plan(Settings settings, WorkDir work, HadoopFiles fs) {
+    return plan(settings, work, fs, dataset -> true);
+  }
+
+  /** The runs of the sweep's datasets that {@code include} accepts (status lists unprepared ones apart). */
+  public static List<RunSpec> plan(Settings settings, WorkDir work, HadoopFiles fs, Predicate<String> include) {
     SweepSpec sweep = settings.sweep();
     TrainSettings train = settings.train();
     List<RunSpec> runs = new ArrayList<>();
     Map<String, byte[]> read = new HashMap<>();
     Function<String, byte[]> files = path -> read.computeIfAbsent(path, p -> tokenizerJson(p, fs));
     for (String dataset : sweep.datasets()) {
+      if (!include.test(dataset)) {
+        continue;
+      }
       Manifest manifest = manifest(work, fs, dataset);
       List<Manifest> others = new ArrayList<>();
       for (String other : sweep.outOfDomain(dataset)) {
