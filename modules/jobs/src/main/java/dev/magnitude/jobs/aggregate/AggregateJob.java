@@ -16,6 +16,7 @@ import dev.magnitude.core.schema.Tables;
 import dev.magnitude.core.stats.DocNormEffect;
 import dev.magnitude.core.stats.Moments;
 import dev.magnitude.ingest.io.AvroSparkSchemas;
+import dev.magnitude.core.run.TrainedNormalization;
 import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.jobs.support.JobContext;
 import dev.magnitude.jobs.support.JobError;
@@ -91,6 +92,7 @@ public final class AggregateJob {
   private final PrintStream log;
   private final Map<String, Long> expectedRows = new HashMap<>();
   private final Map<String, Manifest> manifests = new HashMap<>();
+  private final Map<String, Scoring> learnedScorings = new HashMap<>();
   private final Map<EvalSet, Map<String, Map<String, Integer>>> qrelsCache = new HashMap<>();
 
   public AggregateJob(JobContext context) {
@@ -295,9 +297,10 @@ public final class AggregateJob {
     Map<Scoring, Map<String, List<String>>> retrieved = new LinkedHashMap<>();
     List<RunMetricsRow> rows = new ArrayList<>();
     List<Evaluation> evaluations = new ArrayList<>();
-    for (Scoring scoring : Scoring.FIXED) {
+    List<Scoring> scorings = scorings(spec);
+    for (Scoring scoring : scorings) {
       QueryBlock block = QueryBlock.of(queryIds, queryVectors, scoring);
-      if (scoring == Scoring.FIXED.get(0)) {
+      if (scoring == scorings.get(0)) {
         checkDimensions(docs, block, spec, docsPath);
       }
       Map<String, List<ScoredDoc>> top = ExhaustiveScorer.score(jsc, docs, block, agg.topK());
@@ -324,8 +327,8 @@ public final class AggregateJob {
     Map<String, Double> norms = norms(jsc, docs, union(relevantIds, retrievedIds), docsPath);
     DocNormEffect effect = docNormEffect(jsc, docs, relevantIds, norms, relevant, agg, docsPath);
     out.effects.add(effectRow(spec, eval, inDomain, NEVER_RELEVANT, null, null, effect));
-    for (int i = 0; i < Scoring.FIXED.size(); i++) {
-      Scoring scoring = Scoring.FIXED.get(i);
+    for (int i = 0; i < scorings.size(); i++) {
+      Scoring scoring = scorings.get(i);
       Evaluation evaluation = evaluations.get(i);
       rows.add(RunMetricsRow.ofRetrieval(spec, eval.dataset(), eval.split(), scoring, inDomain,
           evaluation.queries(), evaluation.queriesWithoutRelevant(), evaluation.mean(), effect));
@@ -335,10 +338,39 @@ public final class AggregateJob {
     }
     // the labels of the kept norms follow the ranking the run was trained for
     Set<String> retrievedOwn = new HashSet<>();
-    retrieved.get(Scoring.of(spec.variant())).values().forEach(retrievedOwn::addAll);
+    retrieved.get(own(spec)).values().forEach(retrievedOwn::addAll);
     retrievedOwn.removeAll(relevantIds);
     keepNorms(jsc, spec, eval, inDomain, docs, relevantIds, retrievedOwn, agg, out);
     return rows;
+  }
+
+  /**
+   * The scorings a run is scored under: the four fixed normalizations, and for a learned run also its own
+   * learned one ("learned": each side divided by ‖x‖^α with the α the run ended with, from its
+   * normalization.json).
+   */
+  private List<Scoring> scorings(RunSpec spec) {
+    if (!spec.variant().isLearned()) {
+      return Scoring.FIXED;
+    }
+    List<Scoring> all = new ArrayList<>(Scoring.FIXED);
+    all.add(own(spec));
+    return all;
+  }
+
+  /** The scoring a run was trained for: the diagonal of the train-variant × scoring matrix. */
+  private Scoring own(RunSpec spec) {
+    if (!spec.variant().isLearned()) {
+      return Scoring.of(spec.variant());
+    }
+    return learnedScorings.computeIfAbsent(spec.id(), id -> {
+      String path = work.normalization(id);
+      if (!fs.exists(path)) {
+        throw new JobError("learned run " + id + " has no " + path + " (the α it ended with); train it again");
+      }
+      TrainedNormalization n = TrainedNormalization.fromJson(fs.readString(path));
+      return Scoring.learned(n.alphaQuery(), n.alphaDocument());
+    });
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {
@@ -468,7 +500,7 @@ public final class AggregateJob {
     Map<String, float[]> first = vectors(queriesPath);
     Map<String, float[]> second = vectors(docsPath);
     List<RunMetricsRow> rows = new ArrayList<>();
-    for (Scoring scoring : Scoring.FIXED) {
+    for (Scoring scoring : scorings(spec)) {
       rows.add(RunMetricsRow.ofSts(spec, eval.dataset(), eval.split(), scoring, spec.inDomain(eval),
           stsMetrics(spec, scoring, gold, first, second, pairsPath, queriesPath, docsPath)));
     }
@@ -533,7 +565,7 @@ public final class AggregateJob {
     Map<String, float[]> captions = vectors(queriesPath);
     Map<String, float[]> images = new TreeMap<>(vectors(docsPath));
     List<RunMetricsRow> rows = new ArrayList<>();
-    for (Scoring scoring : Scoring.FIXED) {
+    for (Scoring scoring : scorings(spec)) {
       rows.add(RunMetricsRow.ofImageText(spec, eval.dataset(), eval.split(), scoring, spec.inDomain(eval),
           imageTextMetrics(spec, scoring, imageOf, captions, images, captionsPath, queriesPath, docsPath)));
     }

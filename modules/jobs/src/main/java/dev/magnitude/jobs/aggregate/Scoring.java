@@ -26,6 +26,14 @@ public record Scoring(String id, double queryExponent, double documentExponent) 
   /** The four fixed normalizations every run is scored under, in table order. */
   public static final List<Scoring> FIXED = List.of(COSINE, QUERY_NORM, DOC_NORM, DOT);
 
+  /** The id of a learned run's own scoring. */
+  public static final String LEARNED = "learned";
+
+  /** A learned run's own scoring: each side divided by its norm to the power of the α the run learned. */
+  public static Scoring learned(double alphaQuery, double alphaDocument) {
+    return new Scoring(LEARNED, alphaQuery, alphaDocument);
+  }
+
   public Scoring {
     if (!(queryExponent >= 0 && queryExponent <= 1) || !(documentExponent >= 0 && documentExponent <= 1)) {
       throw new IllegalArgumentException("scoring " + id + ": exponents must be in [0, 1], got "
