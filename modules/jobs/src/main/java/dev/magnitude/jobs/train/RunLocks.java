@@ -51,6 +51,7 @@ import org.apache.hadoop.fs.Path;
 public final class RunLocks implements AutoCloseable {
   /** The file name of a run's lock inside its run folder. */
   public static final String LOCK = "_LOCK";
+  private static final String HOST = host();
 
   /** Who holds a lock, read from its file. */
   public record Holder(String owner, long acquiredMillis, long heartbeatMillis) {
@@ -76,7 +77,7 @@ public final class RunLocks implements AutoCloseable {
   public RunLocks(WorkDir work, Configuration conf, String sweepId, Duration staleAfter, Clock clock, PrintStream log) {
     this.work = work;
     this.conf = conf;
-    this.owner = sweepId + "@" + host() + ":" + ManagementFactory.getRuntimeMXBean().getPid() + "/"
+    this.owner = sweepId + "@" + HOST + ":" + ManagementFactory.getRuntimeMXBean().getPid() + "/"
         + UUID.randomUUID().toString().substring(0, 8);
     if (staleAfter.isNegative() || staleAfter.isZero()) {
       throw new IllegalArgumentException("lock stale-after = " + staleAfter + ": must be > 0");
@@ -162,9 +163,32 @@ public final class RunLocks implements AutoCloseable {
     }
   }
 
-  /** A lock whose heartbeat is older than stale-after: its driver is gone. */
+  /**
+   * A lock whose heartbeat is older than stale-after: its driver is gone. A lock of a process of this host
+   * that no longer runs is stale at once, so a sweep killed on this machine (a crashed ad-hoc rerun, a
+   * local master) is picked up by the next one without waiting out stale-after.
+   */
   public boolean isStale(Holder holder) {
-    return holder.age(clock).compareTo(staleAfter) > 0;
+    return holder.age(clock).compareTo(staleAfter) > 0 || deadOnThisHost(holder.owner());
+  }
+
+  /** Whether {@code owner} (sweep@host:pid/random) names a process of this host that has ended. */
+  static boolean deadOnThisHost(String owner) {
+    int at = owner.lastIndexOf('@');
+    int colon = owner.lastIndexOf(':');
+    int slash = owner.lastIndexOf('/');
+    if (at < 0 || colon < at || slash < colon) {
+      return false;
+    }
+    if (!owner.substring(at + 1, colon).equals(HOST)) {
+      return false;
+    }
+    try {
+      long pid = Long.parseLong(owner.substring(colon + 1, slash));
+      return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   /** Rewrites the heartbeat of every lock held; a lock taken over meanwhile is dropped with a warning. */

@@ -164,4 +164,26 @@ class RunLocksTest {
       }
     }
   }
+
+  @Test
+  void aLockOfAProcessOfThisHostThatEndedIsStaleAtOnce() throws Exception {
+    Process ended = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
+        .redirectErrorStream(true).start();
+    ended.getInputStream().readAllBytes();
+    ended.waitFor();
+    String host = java.net.InetAddress.getLocalHost().getHostName();
+    RunLocks mine = locks("a");
+    assertThat(mine.owner()).startsWith("a@" + host + ":" + ProcessHandle.current().pid() + "/");
+    assertThat(RunLocks.deadOnThisHost(mine.owner())).isFalse(); // this JVM runs
+    assertThat(RunLocks.deadOnThisHost("a@" + host + ":" + ended.pid() + "/0a1b2c3d")).isTrue();
+    assertThat(RunLocks.deadOnThisHost("a@another-host:" + ended.pid() + "/0a1b2c3d")).isFalse(); // cannot tell
+    assertThat(RunLocks.deadOnThisHost("(unreadable lock)")).isFalse();
+
+    Path lock = dir.resolve("runs/r/_LOCK");
+    Files.createDirectories(lock.getParent());
+    Files.writeString(lock, "{\"owner\": \"killed@" + host + ":" + ended.pid() + "/0a1b2c3d\", \"acquired\": "
+        + clock.millis() + ", \"heartbeat\": " + clock.millis() + "}");
+    assertThat(mine.tryAcquire("r")).isEmpty(); // a fresh heartbeat, but its process is gone
+    assertThat(logged.toString(StandardCharsets.UTF_8)).contains("took over the stale lock of run r from killed@");
+  }
 }
