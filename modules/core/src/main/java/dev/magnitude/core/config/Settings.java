@@ -227,7 +227,8 @@ public final class Settings {
             w.strings("java-options"),
             b.integer("parallelism", 0),
             b.child("sts").number("positive-threshold", -Double.MAX_VALUE, Double.MAX_VALUE),
-            b.integer("gpus-per-run", 0));
+            b.integer("gpus-per-run", 0),
+            b.integer("hard-negatives", 0));
     if (settings.embeddingDim() % settings.heads() != 0) {
       throw e.invalid("heads", settings.heads(), "a divisor of embedding-dim = " + settings.embeddingDim());
     }

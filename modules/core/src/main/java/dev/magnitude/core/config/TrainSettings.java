@@ -28,6 +28,8 @@ import java.util.function.Function;
  *     in the dataset's score scale ({@code sts.positive-threshold}); goes into the spec of STS runs only
  * @param gpusPerRun GPUs each run's task asks Spark for; 0 = train on CPU. Not part of the run's spec:
  *     where a run trains does not change what it is.
+ * @param hardNegatives judged non-relevant documents drawn per query of a batch as extra negatives
+ *     ({@code hard-negatives}); 0 = none. Goes into the spec of retrieval runs only
  */
 public record TrainSettings(
     String encoderKind,
@@ -47,10 +49,38 @@ public record TrainSettings(
     List<String> workerJavaOptions,
     int parallelism,
     double stsPositiveThreshold,
-    int gpusPerRun) {
+    int gpusPerRun,
+    int hardNegatives) {
 
   /** The STS positive threshold of the trainer's reference.conf. */
   public static final double DEFAULT_STS_POSITIVE_THRESHOLD = 4.0;
+  /** Hard negatives per query of the trainer's reference.conf. */
+  public static final int DEFAULT_HARD_NEGATIVES = 1;
+
+  /** Settings with the default number of hard negatives. */
+  public TrainSettings(
+      String encoderKind,
+      int embeddingDim,
+      int layers,
+      int heads,
+      int maxLength,
+      String tokenizer,
+      int steps,
+      int batchSize,
+      double learningRate,
+      int warmupSteps,
+      Map<Variant, Double> temperature,
+      int checkpointEvery,
+      double gradientClip,
+      int threads,
+      List<String> workerJavaOptions,
+      int parallelism,
+      double stsPositiveThreshold,
+      int gpusPerRun) {
+    this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
+        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold,
+        gpusPerRun, DEFAULT_HARD_NEGATIVES);
+  }
 
   /** Settings with the default STS positive threshold. */
   public TrainSettings(
@@ -80,6 +110,9 @@ public record TrainSettings(
     workerJavaOptions = List.copyOf(workerJavaOptions);
     if (gpusPerRun < 0) {
       throw new IllegalArgumentException("gpus-per-run = " + gpusPerRun + ": must be >= 0 (0 = CPU)");
+    }
+    if (hardNegatives < 0) {
+      throw new IllegalArgumentException("hard-negatives = " + hardNegatives + ": must be >= 0 (0 = off)");
     }
   }
 
@@ -133,7 +166,8 @@ public record TrainSettings(
   /**
    * The spec of one run on a prepared dataset. Validates through the spec records. A dataset whose manifest
    * has task {@code sts} gets {@link StsTraining} with {@code stsPositiveThreshold}; one with task
-   * {@code image-text} gets {@link ImageTextTraining#SMALL_CNN}.
+   * {@code image-text} gets {@link ImageTextTraining#SMALL_CNN}. Only a retrieval run (neither) gets
+   * {@code hardNegatives}: STS pairs and image-caption sets have no judged non-relevant documents.
    */
   public RunSpec runSpec(
       Manifest manifest, Variant variant, long seed, String evalSplit, Function<String, byte[]> readFile) {
@@ -146,9 +180,12 @@ public record TrainSettings(
             maxLength,
             manifest.tokenizer().vocabularySize(),
             expectedTokenizerId(manifest.tokenizer(), readFile));
+    boolean sts = DatasetSpec.Task.STS.id().equals(manifest.task());
+    boolean imageText = DatasetSpec.Task.IMAGE_TEXT.id().equals(manifest.task());
     TrainingSpec training =
         new TrainingSpec(
-            steps, batchSize, learningRate, warmupSteps, temperature.get(variant), checkpointEvery, gradientClip, threads);
+            steps, batchSize, learningRate, warmupSteps, temperature.get(variant), checkpointEvery, gradientClip, threads,
+            sts || imageText ? 0 : hardNegatives);
     return new RunSpec(
         manifest.dataset(),
         manifest.contentHash(),
@@ -157,7 +194,7 @@ public record TrainSettings(
         encoder,
         training,
         List.of(new EvalSet(manifest.dataset(), evalSplit)),
-        DatasetSpec.Task.STS.id().equals(manifest.task()) ? new StsTraining(stsPositiveThreshold) : null,
-        DatasetSpec.Task.IMAGE_TEXT.id().equals(manifest.task()) ? ImageTextTraining.SMALL_CNN : null);
+        sts ? new StsTraining(stsPositiveThreshold) : null,
+        imageText ? ImageTextTraining.SMALL_CNN : null);
   }
 }

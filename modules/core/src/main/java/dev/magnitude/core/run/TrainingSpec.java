@@ -1,5 +1,7 @@
 package dev.magnitude.core.run;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * Optimization settings of a run.
  *
@@ -11,6 +13,10 @@ package dev.magnitude.core.run;
  * @param checkpointEvery steps between checkpoints; the last step is always checkpointed
  * @param gradientClip clip the global gradient norm to this value; 0 turns clipping off
  * @param threads intra-op CPU threads of the worker
+ * @param hardNegatives judged non-relevant documents (relevance 0 in the training split's qrels) drawn per
+ *     query of a batch as extra negatives; 0 = none. Set for retrieval runs only. Left out of the JSON
+ *     when 0, so specs without hard negatives (STS, image-text, and every spec written before the option
+ *     existed) keep their ids
  */
 public record TrainingSpec(
     int steps,
@@ -20,7 +26,22 @@ public record TrainingSpec(
     double temperature,
     int checkpointEvery,
     double gradientClip,
-    int threads) {
+    int threads,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) int hardNegatives) {
+
+  /** Settings without hard negatives. */
+  public TrainingSpec(
+      int steps,
+      int batchSize,
+      double learningRate,
+      int warmupSteps,
+      double temperature,
+      int checkpointEvery,
+      double gradientClip,
+      int threads) {
+    this(steps, batchSize, learningRate, warmupSteps, temperature, checkpointEvery, gradientClip, threads, 0);
+  }
+
   public TrainingSpec {
     EncoderSpec.positive("steps", steps);
     if (batchSize < 2) {
@@ -40,5 +61,8 @@ public record TrainingSpec(
       throw new IllegalArgumentException("gradient-clip = " + gradientClip + ": must be >= 0 (0 = off)");
     }
     EncoderSpec.positive("threads", threads);
+    if (hardNegatives < 0) {
+      throw new IllegalArgumentException("hard-negatives = " + hardNegatives + ": must be >= 0 (0 = off)");
+    }
   }
 }

@@ -29,7 +29,7 @@ class SettingsTest {
                 encoder { kind = transformer, embedding-dim = 16, layers = 1, heads = 2, max-length = 8, tokenizer = "" }
                 steps = 10, batch-size = 4, learning-rate = 1e-3, warmup-steps = 0
                 temperature { cosine = 0.05, query-norm = 1.0, doc-norm = 1.0, dot = 1.0 }
-                checkpoint-every = 5, gradient-clip = 0, parallelism = 0, gpus-per-run = 0
+                checkpoint-every = 5, gradient-clip = 0, parallelism = 0, gpus-per-run = 0, hard-negatives = 1
                 worker { threads = 1, java-options = ["-Xmx256m"] }
                 sts { positive-threshold = 4.0 }
               }
@@ -64,6 +64,8 @@ class SettingsTest {
     assertThat(s.train().stsPositiveThreshold()).isEqualTo(4.0);
     assertThat(load("magnitude.train.sts.positive-threshold = 3.2", Map.of()).train().stsPositiveThreshold())
         .isEqualTo(3.2);
+    assertThat(s.train().hardNegatives()).isEqualTo(1);
+    assertThat(load("magnitude.train.hard-negatives = 0", Map.of()).train().hardNegatives()).isZero();
   }
 
   @Test
@@ -140,6 +142,9 @@ class SettingsTest {
     assertThatThrownBy(() -> load("magnitude.train.steps = 0", Map.of()).train())
         .hasMessageContaining("magnitude.train.steps = 0")
         .hasMessageContaining("expected an integer >= 1");
+    assertThatThrownBy(() -> load("magnitude.train.hard-negatives = -1", Map.of()).train())
+        .hasMessageContaining("magnitude.train.hard-negatives = -1")
+        .hasMessageContaining("expected an integer >= 0");
     assertThatThrownBy(() -> load("magnitude.train.gpus-per-run = -1", Map.of()).train())
         .hasMessageContaining("magnitude.train.gpus-per-run = -1")
         .hasMessageContaining("expected an integer >= 0");
