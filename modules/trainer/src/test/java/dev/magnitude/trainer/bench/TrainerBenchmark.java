@@ -1,0 +1,388 @@
+package dev.magnitude.trainer.bench;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.initializer.TruncatedNormalInitializer;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.magnitude.core.json.Json;
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.run.EncoderSpec;
+import dev.magnitude.core.run.EvalSet;
+import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.TrainingSpec;
+import dev.magnitude.core.run.Variant;
+import dev.magnitude.trainer.PreparedFixture;
+import dev.magnitude.trainer.Worker;
+import dev.magnitude.trainer.WorkerMain;
+import dev.magnitude.trainer.data.PreparedTables;
+import dev.magnitude.trainer.data.TrainingPairs;
+import dev.magnitude.trainer.loss.InfoNceLoss;
+import dev.magnitude.trainer.model.TextEncoder;
+import dev.magnitude.trainer.train.BatchSampler;
+import dev.magnitude.trainer.train.ContrastiveTraining;
+import dev.magnitude.trainer.train.LearningRateSchedule;
+import dev.magnitude.trainer.train.ResumableAdam;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The trainer's speed figures (issue 4), measured in one run:
+ *
+ * <ol>
+ *   <li><b>FLOP/s efficiency</b>: training FLOP/s of the default transformer encoder (reference.conf:
+ *       E = 64, 2 layers, 4 heads, feed-forward 4E; here B = 64 and S = 64) as a ratio to libtorch's own
+ *       float32 matmul FLOP/s, both in this process with the same intra-op threads. Training FLOPs are
+ *       counted analytically from the architecture (matmuls only; backward = 2 × forward) and the terms
+ *       are printed. The reference matmul is the encoder's largest, the feed-forward (2BS × E)·(E × 4E).
+ *       Target ≥ 0.6.
+ *   <li><b>Start to first step</b>: a worker process (demo size: E = 64, S = 32, B = 32) from its launch
+ *       to its first progress event (every step is reported when steps ≤ 20), split by the worker's own
+ *       log timestamps into JVM start, reading the training pairs, the PyTorch engine load and the
+ *       encoder set-up. Target ≤ 5 s.
+ *   <li><b>Side by side vs one after another</b>: the wall time of 4 worker processes started at once,
+ *       divided by the wall time of the same 4 run one after another (1 thread each). Processes are
+ *       launched directly, as the train job's Spark tasks launch them on a local master, so the figure
+ *       is the workers' own contention (cores, memory bandwidth), without Spark's scheduling.
+ * </ol>
+ *
+ * <p>Run with {@code jobs/bench trainer dev.magnitude.trainer.bench.TrainerBenchmark [--threads N]
+ * [--steps N] [--worker-steps N]}. Not a test.
+ */
+public final class TrainerBenchmark {
+  private TrainerBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = options(args);
+    int threads = Integer.parseInt(options.getOrDefault("threads", "1"));
+    int steps = Integer.parseInt(options.getOrDefault("steps", "12"));
+    int workerSteps = Integer.parseInt(options.getOrDefault("worker-steps", "20"));
+    int workers = Integer.parseInt(options.getOrDefault("workers", "4"));
+    Path root = Files.createTempDirectory("magnitude-trainer-bench");
+    String work = root.resolve("work").toString();
+    PreparedFixture.synthetic(work, "bench", 2000, 1000, 800, 200, 1, 500);
+    System.out.printf(Locale.ROOT, "TrainerBenchmark: %d intra-op thread(s), %d cores, load average at start %s%n",
+        threads, Runtime.getRuntime().availableProcessors(), loadAverage());
+
+    flops(work, threads, steps);
+    startToFirstStep(root, work, workerSteps);
+    sideBySide(root, work, workers, workerSteps);
+    System.out.printf(Locale.ROOT, "load average at end %s; work dir %s%n", loadAverage(), root);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // (1) FLOP/s efficiency
+
+  private static void flops(String work, int threads, int steps) throws Exception {
+    Worker.configureThreads(threads);
+    int b = 64;
+    EncoderSpec encoderSpec = new EncoderSpec("transformer", 64, 2, 4, 64, 2000, "bench");
+    TrainingSpec settings = new TrainingSpec(steps, b, 1e-3, 2, 0.05, steps, 1.0, threads);
+    TrainingPairs pairs = TrainingPairs.load(new PreparedTables(PreparedFixture.conf()), new WorkDir(work), "bench",
+        "train", encoderSpec.vocabularySize());
+    BatchSampler sampler = new BatchSampler(pairs, b, 13);
+
+    Engine engine = Engine.getInstance();
+    engine.setRandomSeed(13);
+    TextEncoder encoder = new TextEncoder(encoderSpec);
+    InfoNceLoss loss = new InfoNceLoss(Variant.COSINE, settings.temperature());
+    LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
+    int warmup = 3;
+    double[] stepSeconds = new double[steps];
+    try (Model model = Model.newInstance("bench", Device.cpu())) {
+      model.setBlock(encoder.block());
+      encoder.block().setInitializer(new TruncatedNormalInitializer(0.02f), Parameter.Type.WEIGHT);
+      encoder.block().initialize(model.getNDManager(), DataType.FLOAT32, encoder.inputShapes(2 * b));
+      encoder.prepareParameters();
+      ResumableAdam adam = new ResumableAdam(schedule);
+      DefaultTrainingConfig config = new DefaultTrainingConfig(loss).optDevices(new Device[] {Device.cpu()})
+          .optOptimizer(adam);
+      try (Trainer trainer = model.newTrainer(config)) {
+        trainer.initialize(encoder.inputShapes(2 * b));
+        ContrastiveTraining training =
+            new ContrastiveTraining(trainer, encoder, loss, sampler, schedule, settings, 13);
+        for (int s = 1; s <= warmup; s++) {
+          training.step(s);
+        }
+        for (int s = 0; s < steps; s++) {
+          long t0 = System.nanoTime();
+          training.step(warmup + 1 + s);
+          stepSeconds[s] = (System.nanoTime() - t0) / 1e9;
+        }
+      }
+    }
+    double median = median(stepSeconds);
+
+    // Analytic matmul FLOPs of one forward over N = 2B texts of S positions (T = N·S tokens).
+    long n = 2L * b;
+    long s = encoderSpec.maxLength();
+    long e = encoderSpec.embeddingDim();
+    long h = 4 * e;
+    long layers = encoderSpec.layers();
+    long t = n * s;
+    Map<String, Long> terms = new java.util.LinkedHashMap<>();
+    terms.put("embeddings (token/type/position lookups: gathers, no matmul)", 0L);
+    terms.put("attention Q,K,V projections  L·3·2·T·E·E", layers * 3 * 2 * t * e * e);
+    terms.put("attention scores Q·Kᵀ        L·2·N·S·S·E", layers * 2 * n * s * s * e);
+    terms.put("attention weights·V          L·2·N·S·S·E", layers * 2 * n * s * s * e);
+    terms.put("attention output projection  L·2·T·E·E", layers * 2 * t * e * e);
+    terms.put("feed-forward (E→4E→E)        L·2·2·T·E·4E", layers * 2 * 2 * t * e * h);
+    terms.put("InfoNCE logits               2·B·B·E", 2L * b * b * e);
+    long forward = terms.values().stream().mapToLong(Long::longValue).sum();
+    long training = 3 * forward;
+    double achieved = training / median;
+
+    // libtorch's matmul at the size of the feed-forward's first layer, same process and threads.
+    double reference = matmulFlops((int) t, (int) e, (int) h);
+    double square = matmulFlops(512, 512, 512);
+
+    System.out.printf(Locale.ROOT, "%n(1) training FLOP/s vs libtorch matmul FLOP/s (%d thread(s))%n", threads);
+    System.out.printf(Locale.ROOT, "    encoder E=%d, layers=%d, heads=%d, FF=%d, S=%d, B=%d (N=2B=%d texts, T=N·S=%d tokens)%n",
+        e, layers, encoderSpec.heads(), h, s, b, n, t);
+    terms.forEach((k, v) -> System.out.printf(Locale.ROOT, "    %-62s %8.1f MFLOP%n", k, v / 1e6));
+    System.out.printf(Locale.ROOT, "    forward %.1f MFLOP; training = forward + backward (2× forward) = %.1f MFLOP/step%n",
+        forward / 1e6, training / 1e6);
+    System.out.printf(Locale.ROOT, "    step time: median %.1f ms over %d steps (after %d warm-up steps; min %.1f, max %.1f)%n",
+        1000 * median, steps, warmup, 1000 * min(stepSeconds), 1000 * max(stepSeconds));
+    System.out.printf(Locale.ROOT, "    training: %.2f GFLOP/s%n", achieved / 1e9);
+    System.out.printf(Locale.ROOT, "    libtorch matmul (%d×%d)·(%d×%d) float32: %.2f GFLOP/s (512³: %.2f GFLOP/s)%n",
+        t, e, e, h, reference / 1e9, square / 1e9);
+    System.out.printf(Locale.ROOT, "    RATIO training / matmul = %.3f (target >= 0.6)%n", achieved / reference);
+  }
+
+  /** Float32 matmul FLOP/s of (m × k)·(k × n) through DJL, after warm-up; the median of timed repeats. */
+  private static double matmulFlops(int m, int k, int n) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray a = manager.randomNormal(new Shape(m, k));
+      NDArray b = manager.randomNormal(new Shape(k, n));
+      for (int i = 0; i < 5; i++) {
+        a.matMul(b).close();
+      }
+      int repeats = 30;
+      double[] seconds = new double[repeats];
+      for (int i = 0; i < repeats; i++) {
+        long t0 = System.nanoTime();
+        NDArray c = a.matMul(b);
+        c.getFloat(0, 0); // PyTorch on CPU is synchronous; reading one value makes sure the product exists
+        seconds[i] = (System.nanoTime() - t0) / 1e9;
+        c.close();
+      }
+      return 2.0 * m * k * n / median(seconds);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // (2) worker start to first step
+
+  private static void startToFirstStep(Path root, String work, int steps) throws Exception {
+    double jvm = trivialJvmSeconds();
+    WorkerTimes w = launch(root, work, List.of(demoSpec(0, steps)), "first").get(0);
+    System.out.printf(Locale.ROOT, "%n(2) worker process start to its first step (demo size E=64, S=32, B=32, 1 thread)%n");
+    System.out.printf(Locale.ROOT, "    a bare JVM on the same classpath (start, print, exit): %.2f s%n", jvm);
+    System.out.printf(Locale.ROOT, "    worker: start event %.2f s, FIRST STEP %.2f s after launch (target <= 5 s); done %.2f s%n",
+        w.startEvent, w.firstStep, w.done);
+    w.marks.forEach((what, at) -> System.out.printf(Locale.ROOT, "      %-52s at %.2f s%n", what, at));
+  }
+
+  /** Seconds for a JVM on the benchmark's classpath to start, load one class and exit. */
+  private static double trivialJvmSeconds() throws Exception {
+    List<String> command = List.of(javaBinary(), "-Xmx1g", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        Hello.class.getName());
+    long t0 = System.nanoTime();
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    p.getInputStream().readAllBytes();
+    p.waitFor();
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** The trivial main of {@link #trivialJvmSeconds}. */
+  public static final class Hello {
+    public static void main(String[] args) {
+      System.out.println("hello");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // (3) side by side vs one after another
+
+  private static void sideBySide(Path root, String work, int workers, int steps) throws Exception {
+    List<RunSpec> specs = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      specs.add(demoSpec(100 + w, steps));
+    }
+    long t0 = System.nanoTime();
+    for (int w = 0; w < workers; w++) {
+      launch(root, work, List.of(specs.get(w)), "seq");
+    }
+    double sequential = (System.nanoTime() - t0) / 1e9;
+    List<RunSpec> again = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      again.add(demoSpec(200 + w, steps));
+    }
+    t0 = System.nanoTime();
+    List<WorkerTimes> parallel = launch(root, work, again, "par");
+    double together = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(Locale.ROOT, "%n(3) %d workers (demo size, %d steps, 1 thread each), launched as processes%n",
+        workers, steps);
+    System.out.printf(Locale.ROOT, "    one after another: %.2f s; side by side: %.2f s (first steps at %s s)%n",
+        sequential, together, parallel.stream().map(p -> String.format(Locale.ROOT, "%.1f", p.firstStep)).toList());
+    System.out.printf(Locale.ROOT, "    RATIO side by side / one after another = %.3f (%d cores: %.3f would be perfect sharing)%n",
+        together / sequential, Runtime.getRuntime().availableProcessors(),
+        Math.max(1.0 / workers, 1.0 / Math.min(workers, Runtime.getRuntime().availableProcessors())));
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  private static RunSpec demoSpec(long seed, int steps) {
+    return new RunSpec("bench", "h", Variant.COSINE, seed, new EncoderSpec("transformer", 64, 2, 4, 32, 2000, "bench"),
+        new TrainingSpec(steps, 32, 1e-3, 10, 0.05, steps, 1.0, 1), List.of(new EvalSet("bench", "test")));
+  }
+
+  /** What one worker process reported, in seconds after its launch. */
+  private record WorkerTimes(double startEvent, double firstStep, double done, Map<String, Double> marks) {}
+
+  /** Launches one worker process per spec at once and waits for all; each must succeed. */
+  private static List<WorkerTimes> launch(Path root, String work, List<RunSpec> specs, String tag) throws Exception {
+    List<Process> processes = new ArrayList<>();
+    List<Path> logs = new ArrayList<>();
+    List<Long> launched = new ArrayList<>();
+    List<LocalTime> launchedClock = new ArrayList<>();
+    for (RunSpec spec : specs) {
+      Path specFile = Path.of(new WorkDir(work).spec(spec.id()));
+      Files.createDirectories(specFile.getParent());
+      Files.writeString(specFile, spec.canonicalJson());
+      List<String> command = List.of(javaBinary(), "-Xmx1g", "-XX:+UseSerialGC", "-cp",
+          System.getProperty("java.class.path"), WorkerMain.class.getName(), "--spec", specFile.toString());
+      Path log = root.resolve(tag + "-" + spec.id() + ".stderr");
+      ProcessBuilder pb = new ProcessBuilder(command).redirectError(log.toFile());
+      pb.environment().put("DJL_OFFLINE", "true");
+      logs.add(log);
+      launchedClock.add(LocalTime.now());
+      launched.add(System.nanoTime());
+      processes.add(pb.start());
+    }
+    List<WorkerTimes> times = new ArrayList<>();
+    List<Thread> readers = new ArrayList<>();
+    WorkerTimes[] results = new WorkerTimes[specs.size()];
+    for (int i = 0; i < specs.size(); i++) {
+      int index = i;
+      Thread reader = new Thread(() -> results[index] = read(processes.get(index), launched.get(index)));
+      reader.start();
+      readers.add(reader);
+    }
+    for (int i = 0; i < specs.size(); i++) {
+      readers.get(i).join();
+      int exit = processes.get(i).waitFor();
+      WorkerTimes r = results[i];
+      if (exit != 0 || r == null || r.done < 0) {
+        throw new IllegalStateException("worker " + specs.get(i).id() + " exited " + exit + "; see " + logs.get(i));
+      }
+      times.add(new WorkerTimes(r.startEvent, r.firstStep, r.done, marks(logs.get(i), launchedClock.get(i))));
+    }
+    return times;
+  }
+
+  private static WorkerTimes read(Process p, long launched) {
+    double startEvent = -1;
+    double firstStep = -1;
+    double done = -1;
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        double at = (System.nanoTime() - launched) / 1e9;
+        JsonNode e = Json.MAPPER.readTree(line);
+        switch (e.path("event").asText()) {
+          case "start" -> startEvent = at;
+          case "progress" -> firstStep = firstStep < 0 ? at : firstStep;
+          case "done" -> done = at;
+          default -> { }
+        }
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return new WorkerTimes(startEvent, firstStep, done, Map.of());
+  }
+
+  /**
+   * When the worker logged its first line, and the lines that mark its phases (reading the pairs, the
+   * engine load), in seconds after launch, from the log's HH:mm:ss.SSS timestamps.
+   */
+  private static Map<String, Double> marks(Path log, LocalTime launched) throws Exception {
+    Map<String, Double> marks = new TreeMap<>();
+    String[][] wanted = {
+      {"first log line (JVM up, main running)", ""},
+      {"training pairs read", "TrainingPairs"},
+      {"PyTorch engine load starts", "Found matching platform"},
+      {"PyTorch engine loaded", "Number of intra-op threads"},
+    };
+    for (String line : Files.readAllLines(log)) {
+      if (line.length() < 12 || !line.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d\\d\\d .*")) {
+        continue;
+      }
+      double at = (LocalTime.parse(line.substring(0, 12)).toNanoOfDay() - launched.toNanoOfDay()) / 1e9;
+      for (String[] w : wanted) {
+        if (!marks.containsKey(w[0]) && line.contains(w[1])) {
+          marks.put(w[0], at);
+        }
+      }
+    }
+    Map<String, Double> ordered = new java.util.LinkedHashMap<>();
+    marks.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(en -> ordered.put(en.getKey(), en.getValue()));
+    return ordered;
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> options = new TreeMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("expected --name value, got " + args[i]);
+      }
+      options.put(args[i].substring(2), args[i + 1]);
+    }
+    return options;
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    int m = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+  }
+
+  private static double min(double[] values) {
+    return java.util.Arrays.stream(values).min().orElse(Double.NaN);
+  }
+
+  private static double max(double[] values) {
+    return java.util.Arrays.stream(values).max().orElse(Double.NaN);
+  }
+}
