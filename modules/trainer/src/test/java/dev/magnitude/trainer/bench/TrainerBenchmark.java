@@ -63,9 +63,13 @@ import java.util.TreeMap;
  * </ol>
  *
  * <p>Run with {@code jobs/bench trainer dev.magnitude.trainer.bench.TrainerBenchmark [--threads N]
- * [--steps N] [--worker-steps N]}. Not a test.
+ * [--steps N] [--worker-steps N] [--workers N] [--parts 123] [--worker-java-options "-Xmx1g ..."]}: parts
+ * selects the figures; the worker JVM options default to the trainer's reference.conf. Not a test.
  */
 public final class TrainerBenchmark {
+  /** JVM options of the worker processes of parts 2 and 3 (the trainer's reference.conf defaults). */
+  private static List<String> workerJavaOptions = List.of("-Xmx1g", "-XX:+UseSerialGC");
+
   private TrainerBenchmark() {}
 
   public static void main(String[] args) throws Exception {
@@ -80,9 +84,18 @@ public final class TrainerBenchmark {
     System.out.printf(Locale.ROOT, "TrainerBenchmark: %d intra-op thread(s), %d cores, load average at start %s%n",
         threads, Runtime.getRuntime().availableProcessors(), loadAverage());
 
-    flops(work, threads, steps);
-    startToFirstStep(root, work, workerSteps);
-    sideBySide(root, work, workers, workerSteps);
+    String parts = options.getOrDefault("parts", "123");
+    String javaOptions = options.getOrDefault("worker-java-options", "-Xmx1g -XX:+UseSerialGC");
+    workerJavaOptions = List.of(javaOptions.trim().split("\\s+"));
+    if (parts.contains("1")) {
+      flops(work, threads, steps);
+    }
+    if (parts.contains("2")) {
+      startToFirstStep(root, work, workerSteps);
+    }
+    if (parts.contains("3")) {
+      sideBySide(root, work, workers, workerSteps);
+    }
     System.out.printf(Locale.ROOT, "load average at end %s; work dir %s%n", loadAverage(), root);
   }
 
@@ -105,6 +118,7 @@ public final class TrainerBenchmark {
     LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
     int warmup = 3;
     double[] stepSeconds = new double[steps];
+    double[] profile;
     try (Model model = Model.newInstance("bench", Device.cpu())) {
       model.setBlock(encoder.block());
       encoder.block().setInitializer(new TruncatedNormalInitializer(0.02f), Parameter.Type.WEIGHT);
@@ -125,6 +139,7 @@ public final class TrainerBenchmark {
           training.step(warmup + 1 + s);
           stepSeconds[s] = (System.nanoTime() - t0) / 1e9;
         }
+        profile = profile(trainer, encoder, loss, sampler, Math.max(3, steps / 2));
       }
     }
     double median = median(stepSeconds);
@@ -164,6 +179,103 @@ public final class TrainerBenchmark {
     System.out.printf(Locale.ROOT, "    libtorch matmul (%d×%d)·(%d×%d) float32: %.2f GFLOP/s (512³: %.2f GFLOP/s)%n",
         t, e, e, h, reference / 1e9, square / 1e9);
     System.out.printf(Locale.ROOT, "    RATIO training / matmul = %.3f (target >= 0.6)%n", achieved / reference);
+
+    // Where the time goes: the same batch's forward (+ loss), forward + backward, and the encoder's
+    // matmuls alone at libtorch's speed for their shapes (forward; ×3 for training).
+    double matmulForward = encoderMatmulSeconds((int) n, (int) s, (int) e, (int) h, encoderSpec.heads(), (int) layers);
+    System.out.printf(Locale.ROOT, "    profile (median ms): forward+loss %.1f, forward+loss+backward %.1f, whole step %.1f%n",
+        1000 * profile[0], 1000 * profile[1], 1000 * median);
+    System.out.printf(Locale.ROOT,
+        "    the encoder's matmuls alone, each shape timed by itself: forward %.1f ms, ×3 = %.1f ms = %.0f%% of the step%n",
+        1000 * matmulForward, 3000 * matmulForward, 100 * 3 * matmulForward / median);
+    int probabilities = (int) (n * encoderSpec.heads());
+    double softmax = elementwiseSeconds(new Shape(probabilities, s, s), x -> x.softmax(-1));
+    double dropout = elementwiseSeconds(new Shape(probabilities, s, s), x -> x.getNDArrayInternal().dropout(x, 0.1f, true).head());
+    double gelu = elementwiseSeconds(new Shape(t, h), ai.djl.nn.Activation::gelu);
+    // Dropout masks: per layer the attention probabilities (N·heads·S·S) and the two sublayer outputs
+    // (T·E each), plus the embedding output (T·E), at the measured cost per element of the first.
+    long dropped = layers * (n * encoderSpec.heads() * s * s + 2 * t * e) + t * e;
+    System.out.printf(Locale.ROOT,
+        "    dropout masks of a forward: %.1f M elements at %.1f ns each = %.1f ms%n",
+        dropped / 1e6, 1e9 * dropout / ((double) n * encoderSpec.heads() * s * s),
+        1000 * dropped * dropout / ((double) n * encoderSpec.heads() * s * s));
+    System.out.printf(Locale.ROOT,
+        "    elementwise ops of one layer's forward, each timed alone: attention softmax (%d×%d×%d) %.1f ms, its dropout %.1f ms, "
+            + "feed-forward GELU (%d×%d) %.1f ms; ×%d layers = %.1f ms of the %.1f ms forward%n",
+        probabilities, s, s, 1000 * softmax, 1000 * dropout, t, h, 1000 * gelu, layers,
+        1000 * layers * (softmax + dropout + gelu), 1000 * profile[0]);
+  }
+
+  private static double elementwiseSeconds(Shape shape, java.util.function.UnaryOperator<NDArray> op) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray x = manager.randomNormal(shape);
+      for (int i = 0; i < 2; i++) {
+        op.apply(x).close();
+      }
+      double[] seconds = new double[9];
+      for (int i = 0; i < seconds.length; i++) {
+        long t0 = System.nanoTime();
+        op.apply(x).close();
+        seconds[i] = (System.nanoTime() - t0) / 1e9;
+      }
+      return median(seconds);
+    }
+  }
+
+  /** Median seconds of {forward + loss, forward + loss + backward} of sampled batches, no optimizer update. */
+  private static double[] profile(Trainer trainer, TextEncoder encoder, InfoNceLoss loss, BatchSampler sampler, int repeats) {
+    ai.djl.training.ParameterStore parameters = new ai.djl.training.ParameterStore(trainer.getManager(), false);
+    double[] forward = new double[repeats];
+    double[] backward = new double[repeats];
+    for (int r = 0; r < repeats; r++) {
+      dev.magnitude.trainer.train.Batch batch = sampler.batch(1 + r);
+      int b = batch.size();
+      List<int[]> texts = new ArrayList<>(batch.queries());
+      texts.addAll(batch.documents());
+      for (int withBackward = 0; withBackward < 2; withBackward++) {
+        try (NDManager scope = trainer.getManager().newSubManager();
+            ai.djl.training.GradientCollector collector = trainer.newGradientCollector()) {
+          long t0 = System.nanoTime();
+          NDArray embeddings = encoder.embed(encoder.forward(parameters, true), scope, texts);
+          NDArray value = loss.loss(embeddings.get("0:" + b), embeddings.get(b + ":"), scope.create(batch.excluded()));
+          value.getFloat();
+          if (withBackward == 1) {
+            collector.backward(value);
+          }
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          (withBackward == 1 ? backward : forward)[r] = seconds;
+        }
+      }
+    }
+    return new double[] {median(forward), median(backward)};
+  }
+
+  /** Seconds of the encoder forward's matmuls, each shape timed alone (median of repeats) and summed. */
+  private static double encoderMatmulSeconds(int n, int s, int e, int h, int heads, int layers) {
+    int t = n * s;
+    int dh = e / heads;
+    double perLayer = 4 * matmulSeconds(1, t, e, e) // Q, K, V, output projections
+        + matmulSeconds(n * heads, s, dh, s) // scores
+        + matmulSeconds(n * heads, s, s, dh) // weights · V
+        + matmulSeconds(1, t, e, h) + matmulSeconds(1, t, h, e); // feed-forward
+    return layers * perLayer;
+  }
+
+  private static double matmulSeconds(int batch, int m, int k, int n) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray a = manager.randomNormal(batch == 1 ? new Shape(m, k) : new Shape(batch, m, k));
+      NDArray b = manager.randomNormal(batch == 1 ? new Shape(k, n) : new Shape(batch, k, n));
+      for (int i = 0; i < 3; i++) {
+        a.matMul(b).close();
+      }
+      double[] seconds = new double[15];
+      for (int i = 0; i < seconds.length; i++) {
+        long t0 = System.nanoTime();
+        a.matMul(b).close();
+        seconds[i] = (System.nanoTime() - t0) / 1e9;
+      }
+      return median(seconds);
+    }
   }
 
   /** Float32 matmul FLOP/s of (m × k)·(k × n) through DJL, after warm-up; the median of timed repeats. */
@@ -267,8 +379,11 @@ public final class TrainerBenchmark {
       Path specFile = Path.of(new WorkDir(work).spec(spec.id()));
       Files.createDirectories(specFile.getParent());
       Files.writeString(specFile, spec.canonicalJson());
-      List<String> command = List.of(javaBinary(), "-Xmx1g", "-XX:+UseSerialGC", "-cp",
-          System.getProperty("java.class.path"), WorkerMain.class.getName(), "--spec", specFile.toString());
+      List<String> command = new ArrayList<>();
+      command.add(javaBinary());
+      command.addAll(workerJavaOptions);
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(), "--spec",
+          specFile.toString()));
       Path log = root.resolve(tag + "-" + spec.id() + ".stderr");
       ProcessBuilder pb = new ProcessBuilder(command).redirectError(log.toFile());
       pb.environment().put("DJL_OFFLINE", "true");
