@@ -310,6 +310,9 @@ public final class TrainerBenchmark {
     System.out.printf(Locale.ROOT, "    worker: start event %.2f s, FIRST STEP %.2f s after launch (target <= 5 s); done %.2f s%n",
         w.startEvent, w.firstStep, w.done);
     w.marks.forEach((what, at) -> System.out.printf(Locale.ROOT, "      %-52s at %.2f s%n", what, at));
+    System.out.printf(Locale.ROOT,
+        "    the worker had used %.2f CPU seconds (all its threads) at its first step: the figure an idle machine's"
+            + " wall time approaches from above with one core, from below with spare cores%n", w.cpuAtFirstStep);
   }
 
   /** Seconds for a JVM on the benchmark's classpath to start, load one class and exit. */
@@ -338,11 +341,13 @@ public final class TrainerBenchmark {
     for (int w = 0; w < workers; w++) {
       specs.add(demoSpec(100 + w, steps));
     }
+    double cpu0 = childrenCpuSeconds();
     long t0 = System.nanoTime();
     for (int w = 0; w < workers; w++) {
       launch(root, work, List.of(specs.get(w)), "seq");
     }
     double sequential = (System.nanoTime() - t0) / 1e9;
+    double cpu1 = childrenCpuSeconds();
     List<RunSpec> again = new ArrayList<>();
     for (int w = 0; w < workers; w++) {
       again.add(demoSpec(200 + w, steps));
@@ -350,6 +355,7 @@ public final class TrainerBenchmark {
     t0 = System.nanoTime();
     List<WorkerTimes> parallel = launch(root, work, again, "par");
     double together = (System.nanoTime() - t0) / 1e9;
+    double cpu2 = childrenCpuSeconds();
     System.out.printf(Locale.ROOT, "%n(3) %d workers (demo size, %d steps, 1 thread each), launched as processes%n",
         workers, steps);
     System.out.printf(Locale.ROOT, "    one after another: %.2f s; side by side: %.2f s (first steps at %s s)%n",
@@ -357,6 +363,30 @@ public final class TrainerBenchmark {
     System.out.printf(Locale.ROOT, "    RATIO side by side / one after another = %.3f (%d cores: %.3f would be perfect sharing)%n",
         together / sequential, Runtime.getRuntime().availableProcessors(),
         Math.max(1.0 / workers, 1.0 / Math.min(workers, Runtime.getRuntime().availableProcessors())));
+    // CPU seconds the workers used (user + system, from this process's reaped children): unlike wall
+    // time, they hardly depend on what else the machine runs, so they show what running side by side
+    // costs the workers themselves (cache and memory-bandwidth contention, JIT threads).
+    double sequentialCpu = cpu1 - cpu0;
+    double parallelCpu = cpu2 - cpu1;
+    int cores = Runtime.getRuntime().availableProcessors();
+    System.out.printf(Locale.ROOT,
+        "    worker CPU seconds: one after another %.1f, side by side %.1f (×%.2f); on an otherwise idle machine with %d "
+            + "cores that predicts a wall-time ratio of about %.2f%n",
+        sequentialCpu, parallelCpu, parallelCpu / sequentialCpu, cores,
+        parallelCpu / Math.min(cores, workers) / sequentialCpu);
+  }
+
+  /** User + system CPU seconds of this process's terminated, waited-for children (/proc/self/stat cutime, cstime). */
+  private static double childrenCpuSeconds() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // After the command name, field 3 (state) is f[0]; cutime is field 16, cstime field 17, in clock ticks
+      // (USER_HZ, 100 on Linux).
+      return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0;
+    } catch (Exception e) {
+      return Double.NaN;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -367,7 +397,8 @@ public final class TrainerBenchmark {
   }
 
   /** What one worker process reported, in seconds after its launch. */
-  private record WorkerTimes(double startEvent, double firstStep, double done, Map<String, Double> marks) {}
+  private record WorkerTimes(
+      double startEvent, double firstStep, double done, double cpuAtFirstStep, Map<String, Double> marks) {}
 
   /** Launches one worker process per spec at once and waits for all; each must succeed. */
   private static List<WorkerTimes> launch(Path root, String work, List<RunSpec> specs, String tag) throws Exception {
@@ -408,7 +439,8 @@ public final class TrainerBenchmark {
       if (exit != 0 || r == null || r.done < 0) {
         throw new IllegalStateException("worker " + specs.get(i).id() + " exited " + exit + "; see " + logs.get(i));
       }
-      times.add(new WorkerTimes(r.startEvent, r.firstStep, r.done, marks(logs.get(i), launchedClock.get(i))));
+      times.add(new WorkerTimes(
+          r.startEvent, r.firstStep, r.done, r.cpuAtFirstStep, marks(logs.get(i), launchedClock.get(i))));
     }
     return times;
   }
@@ -417,6 +449,7 @@ public final class TrainerBenchmark {
     double startEvent = -1;
     double firstStep = -1;
     double done = -1;
+    double cpu = -1;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = out.readLine()) != null) {
@@ -424,7 +457,12 @@ public final class TrainerBenchmark {
         JsonNode e = Json.MAPPER.readTree(line);
         switch (e.path("event").asText()) {
           case "start" -> startEvent = at;
-          case "progress" -> firstStep = firstStep < 0 ? at : firstStep;
+          case "progress" -> {
+            if (firstStep < 0) {
+              firstStep = at;
+              cpu = processCpuSeconds(p.pid());
+            }
+          }
           case "done" -> done = at;
           default -> { }
         }
@@ -432,7 +470,18 @@ public final class TrainerBenchmark {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-    return new WorkerTimes(startEvent, firstStep, done, Map.of());
+    return new WorkerTimes(startEvent, firstStep, done, cpu, Map.of());
+  }
+
+  /** User + system CPU seconds a live process has used so far (/proc/PID/stat utime, stime). */
+  private static double processCpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // fields 14, 15 in clock ticks
+    } catch (Exception e) {
+      return Double.NaN;
+    }
   }
 
   /**
