@@ -142,28 +142,17 @@ public final class Worker {
         events.accept(Events.done(runId, 0));
         return result(true, null, true, progress, start);
       }
-      // The prepared data is checked and read on another thread while this one loads the PyTorch engine:
-      // both take about a second or more at start-up (Hadoop and Parquet classes; the native libraries),
-      // and nothing in either depends on the other. The engine stays on this thread, which trains.
-      Reading reading = new Reading();
-      Thread reader = new Thread(reading, "read-training-data");
-      reader.setDaemon(true);
-      reader.start();
+      phase = "checking the prepared data";
+      checkInputs();
+      phase = "reading the training pairs";
+      // image-text runs read their images and captions in trainImageText
+      TrainingPairs pairs = spec.trainsOnImageText() ? null : trainingPairs();
+      BatchSampler sampler = spec.trainsOnImageText() ? null : sampler(pairs);
       phase = "loading the PyTorch engine";
       if (System.getProperty(THREADS) == null) {
         configureThreads(placement.threads());
       }
-      Engine engine;
-      try {
-        engine = Engine.getInstance();
-      } catch (RuntimeException | Error e) {
-        reading.await(reader); // a problem with the data is reported first
-        throw e;
-      }
-      reading.await(reader);
-      phase = "loading the PyTorch engine";
-      TrainingPairs pairs = reading.pairs;
-      BatchSampler sampler = reading.sampler;
+      Engine engine = Engine.getInstance();
       engine.setRandomSeed(Long.hashCode(spec.seed()));
       if (spec.trainsOnImageText()) {
         trainImageText(progress);
@@ -183,53 +172,6 @@ public final class Worker {
       String reason = phase + ": " + e;
       LOG.error("run {} failed: {}", runId, reason, e);
       return fail(reason, progress, start);
-    }
-  }
-
-  /**
-   * Checks the inputs and reads the training pairs (image-text runs read their images and captions in
-   * trainImageText); {@link #await} rethrows what it threw, with its phase.
-   */
-  private final class Reading implements Runnable {
-    private volatile String readingPhase = "checking the prepared data";
-    private TrainingPairs pairs;
-    private BatchSampler sampler;
-    private Throwable failure;
-
-    @Override
-    public void run() {
-      try {
-        checkInputs();
-        readingPhase = "reading the training pairs";
-        pairs = spec.trainsOnImageText() ? null : trainingPairs();
-        sampler = spec.trainsOnImageText() ? null : sampler(pairs);
-      } catch (Throwable t) {
-        failure = t;
-      }
-    }
-
-    /** Waits for the reading thread; rethrows its failure as thrown, with the phase it failed in. */
-    void await(Thread reader) throws IOException {
-      try {
-        reader.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while reading the training data", e);
-      }
-      if (failure == null) {
-        return;
-      }
-      phase = readingPhase;
-      if (failure instanceof IOException io) {
-        throw io;
-      }
-      if (failure instanceof RuntimeException r) {
-        throw r;
-      }
-      if (failure instanceof Error err) {
-        throw err;
-      }
-      throw new IOException(failure);
     }
   }
 
