@@ -498,7 +498,7 @@ public final class Worker {
 
   private BatchSampler sampler(TrainingPairs pairs) {
     try {
-      return new BatchSampler(pairs, spec.training().batchSize(), spec.seed());
+      return new BatchSampler(pairs, spec.training().batchSize(), spec.seed(), spec.training().hardNegatives());
     } catch (IllegalArgumentException e) {
       throw new RunFailure("dataset " + spec.dataset() + ": " + e.getMessage(), e);
     }

@@ -311,7 +311,8 @@ public final class Settings {
             e.has("towers") ? e.string("towers", EncoderSpec.TOWERS) : EncoderSpec.SHARED,
             alphaInit,
             learnable,
-            scaleMax);
+            scaleMax,
+            b.has("hard-negatives") ? b.integer("hard-negatives", 0) : TrainSettings.DEFAULT_HARD_NEGATIVES);
     boolean torchscript = settings.encoderKind().equals(EncoderSpec.TORCHSCRIPT);
     if (torchscript && settings.encoderPath().isEmpty()) {
       throw e.invalid("path", "", "the path or URI of a TorchScript module (kind = torchscript needs one)");

@@ -39,6 +39,8 @@ import java.util.function.Function;
  * @param logitScaleLearnable learn the logit scale, starting at 1/τ ({@code logit-scale.learnable})
  * @param logitScaleMax upper bound of a learned logit scale ({@code logit-scale.max}); with
  *     {@code logitScaleLearnable}, part of every run's spec, else of none
+ * @param hardNegatives judged non-relevant documents drawn per query of a batch as extra negatives
+ *     ({@code hard-negatives}); 0 = none. Goes into the spec of retrieval runs only
  */
 public record TrainSettings(
     String encoderKind,
@@ -63,7 +65,8 @@ public record TrainSettings(
     String towers,
     double learnedAlphaInit,
     boolean logitScaleLearnable,
-    double logitScaleMax) {
+    double logitScaleMax,
+    int hardNegatives) {
 
   /** The STS positive threshold of the trainer's reference.conf. */
   public static final double DEFAULT_STS_POSITIVE_THRESHOLD = 4.0;
@@ -71,10 +74,12 @@ public record TrainSettings(
   public static final double DEFAULT_ALPHA_INIT = 0.5;
   /** {@code logit-scale.max} of the trainer's reference.conf. */
   public static final double DEFAULT_LOGIT_SCALE_MAX = 100;
+  /** Hard negatives per query of the trainer's reference.conf. */
+  public static final int DEFAULT_HARD_NEGATIVES = 1;
 
   /**
    * Settings with the default encoder path ("") and towers (shared), the default learned α and a fixed logit
-   * scale.
+   * scale, and the default number of hard negatives.
    */
   public TrainSettings(
       String encoderKind,
@@ -97,7 +102,8 @@ public record TrainSettings(
       int gpusPerRun) {
     this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
         temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold,
-        gpusPerRun, "", EncoderSpec.SHARED, DEFAULT_ALPHA_INIT, false, DEFAULT_LOGIT_SCALE_MAX);
+        gpusPerRun, "", EncoderSpec.SHARED, DEFAULT_ALPHA_INIT, false, DEFAULT_LOGIT_SCALE_MAX,
+        DEFAULT_HARD_NEGATIVES);
   }
 
   /** Settings with the default STS positive threshold. */
@@ -130,6 +136,9 @@ public record TrainSettings(
     workerJavaOptions = List.copyOf(workerJavaOptions);
     if (gpusPerRun < 0) {
       throw new IllegalArgumentException("gpus-per-run = " + gpusPerRun + ": must be >= 0 (0 = CPU)");
+    }
+    if (hardNegatives < 0) {
+      throw new IllegalArgumentException("hard-negatives = " + hardNegatives + ": must be >= 0 (0 = off)");
     }
   }
 
@@ -183,7 +192,8 @@ public record TrainSettings(
   /**
    * The spec of one run on a prepared dataset. Validates through the spec records. A dataset whose manifest
    * has task {@code sts} gets {@link StsTraining} with {@code stsPositiveThreshold}; one with task
-   * {@code image-text} gets {@link ImageTextTraining#SMALL_CNN}.
+   * {@code image-text} gets {@link ImageTextTraining#SMALL_CNN}. Only a retrieval run (neither) gets
+   * {@code hardNegatives}: STS pairs and image-caption sets have no judged non-relevant documents.
    */
   public RunSpec runSpec(
       Manifest manifest, Variant variant, long seed, String evalSplit, Function<String, byte[]> readFile) {
@@ -203,6 +213,7 @@ public record TrainSettings(
       throw new IllegalArgumentException("no temperature for variant " + variant + " (magnitude.train.temperature."
           + variant.id() + ")");
     }
+    boolean sts = DatasetSpec.Task.STS.id().equals(manifest.task());
     boolean imageText = DatasetSpec.Task.IMAGE_TEXT.id().equals(manifest.task());
     if (imageText && encoder.separateTowers()) {
       throw new IllegalArgumentException(
@@ -218,7 +229,8 @@ public record TrainSettings(
         new TrainingSpec(
             steps, batchSize, learningRate, warmupSteps, tau, checkpointEvery, gradientClip, threads,
             variant.isLearned() ? new LearnedNormalization(learnedAlphaInit) : null,
-            logitScaleLearnable ? new LogitScale(logitScaleMax) : null);
+            logitScaleLearnable ? new LogitScale(logitScaleMax) : null,
+            sts || imageText ? 0 : hardNegatives);
     return new RunSpec(
         manifest.dataset(),
         manifest.contentHash(),
@@ -227,7 +239,7 @@ public record TrainSettings(
         encoder,
         training,
         List.of(new EvalSet(manifest.dataset(), evalSplit)),
-        DatasetSpec.Task.STS.id().equals(manifest.task()) ? new StsTraining(stsPositiveThreshold) : null,
+        sts ? new StsTraining(stsPositiveThreshold) : null,
         imageText ? ImageTextTraining.SMALL_CNN : null);
   }
 }

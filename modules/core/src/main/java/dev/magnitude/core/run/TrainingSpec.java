@@ -17,6 +17,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     this), and left out of the JSON when null so the specs and ids of the fixed variants are unchanged
  * @param logitScale set when the logit scale is learned (starting at 1/τ); null = the fixed τ. Left out of the
  *     JSON when null
+ * @param hardNegatives judged non-relevant documents (relevance 0 in the training split's qrels) drawn per
+ *     query of a batch as extra negatives; 0 = none. Set for retrieval runs only. Left out of the JSON
+ *     when 0, so specs without hard negatives (STS, image-text, and every spec written before the option
+ *     existed) keep their ids
  */
 public record TrainingSpec(
     int steps,
@@ -28,9 +32,10 @@ public record TrainingSpec(
     double gradientClip,
     int threads,
     @JsonInclude(JsonInclude.Include.NON_NULL) LearnedNormalization learned,
-    @JsonInclude(JsonInclude.Include.NON_NULL) LogitScale logitScale) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) LogitScale logitScale,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) int hardNegatives) {
 
-  /** Settings of a fixed variant with the fixed temperature. */
+  /** Settings of a fixed variant with the fixed temperature and without hard negatives. */
   public TrainingSpec(
       int steps,
       int batchSize,
@@ -40,7 +45,22 @@ public record TrainingSpec(
       int checkpointEvery,
       double gradientClip,
       int threads) {
-    this(steps, batchSize, learningRate, warmupSteps, temperature, checkpointEvery, gradientClip, threads, null, null);
+    this(steps, batchSize, learningRate, warmupSteps, temperature, checkpointEvery, gradientClip, threads, null, null, 0);
+  }
+
+  /** Settings of a fixed variant with the fixed temperature and {@code hardNegatives} per query. */
+  public TrainingSpec(
+      int steps,
+      int batchSize,
+      double learningRate,
+      int warmupSteps,
+      double temperature,
+      int checkpointEvery,
+      double gradientClip,
+      int threads,
+      int hardNegatives) {
+    this(steps, batchSize, learningRate, warmupSteps, temperature, checkpointEvery, gradientClip, threads, null, null,
+        hardNegatives);
   }
 
   public TrainingSpec {
@@ -67,17 +87,26 @@ public record TrainingSpec(
           "logit-scale max = " + logitScale.max() + " is below the initial scale 1/τ = " + (1 / temperature)
               + " (temperature = " + temperature + "); raise logit-scale.max or the temperature");
     }
+    if (hardNegatives < 0) {
+      throw new IllegalArgumentException("hard-negatives = " + hardNegatives + ": must be >= 0 (0 = off)");
+    }
   }
 
   /** The same settings with the initial α of a learned run (null = none). */
   public TrainingSpec withLearned(LearnedNormalization learned) {
     return new TrainingSpec(steps, batchSize, learningRate, warmupSteps, temperature, checkpointEvery, gradientClip,
-        threads, learned, logitScale);
+        threads, learned, logitScale, hardNegatives);
   }
 
   /** The same settings with a learnable logit scale (null = the fixed temperature). */
   public TrainingSpec withLogitScale(LogitScale logitScale) {
     return new TrainingSpec(steps, batchSize, learningRate, warmupSteps, temperature, checkpointEvery, gradientClip,
-        threads, learned, logitScale);
+        threads, learned, logitScale, hardNegatives);
+  }
+
+  /** The same settings with {@code hardNegatives} judged non-relevant documents per query (0 = none). */
+  public TrainingSpec withHardNegatives(int hardNegatives) {
+    return new TrainingSpec(steps, batchSize, learningRate, warmupSteps, temperature, checkpointEvery, gradientClip,
+        threads, learned, logitScale, hardNegatives);
   }
 }

@@ -34,7 +34,7 @@ class SettingsTest {
                 temperature { cosine = 0.05, query-norm = 1.0, doc-norm = 1.0, dot = 1.0, learned = 1.0 }
                 learned { alpha-init = 0.5 }
                 logit-scale { learnable = false, max = 100 }
-                checkpoint-every = 5, gradient-clip = 0, parallelism = 0, gpus-per-run = 0
+                checkpoint-every = 5, gradient-clip = 0, parallelism = 0, gpus-per-run = 0, hard-negatives = 1
                 worker { threads = 1, java-options = ["-Xmx256m"] }
                 sts { positive-threshold = 4.0 }
               }
@@ -69,6 +69,8 @@ class SettingsTest {
     assertThat(s.train().stsPositiveThreshold()).isEqualTo(4.0);
     assertThat(load("magnitude.train.sts.positive-threshold = 3.2", Map.of()).train().stsPositiveThreshold())
         .isEqualTo(3.2);
+    assertThat(s.train().hardNegatives()).isEqualTo(1);
+    assertThat(load("magnitude.train.hard-negatives = 0", Map.of()).train().hardNegatives()).isZero();
   }
 
   @Test
@@ -197,6 +199,9 @@ class SettingsTest {
     assertThatThrownBy(() -> load("magnitude.train.steps = 0", Map.of()).train())
         .hasMessageContaining("magnitude.train.steps = 0")
         .hasMessageContaining("expected an integer >= 1");
+    assertThatThrownBy(() -> load("magnitude.train.hard-negatives = -1", Map.of()).train())
+        .hasMessageContaining("magnitude.train.hard-negatives = -1")
+        .hasMessageContaining("expected an integer >= 0");
     assertThatThrownBy(() -> load("magnitude.train.gpus-per-run = -1", Map.of()).train())
         .hasMessageContaining("magnitude.train.gpus-per-run = -1")
         .hasMessageContaining("expected an integer >= 0");

@@ -81,6 +81,27 @@ class BeirReaderTest {
     }
   }
 
+  /**
+   * Judged non-relevant rows (relevance 0) are valid judgements: they are kept in the qrels (the trainer's
+   * hard negatives), and a query judged only by such rows is a judged query.
+   */
+  @Test
+  void judgedNonRelevantRowsAreKept(SparkSession spark) throws IOException {
+    Path folder = tmp.resolve("graded");
+    Files.createDirectories(folder.resolve("qrels"));
+    Files.writeString(folder.resolve(BeirReader.CORPUS),
+        "{\"_id\":\"d1\",\"text\":\"first document\"}\n{\"_id\":\"d2\",\"text\":\"second document\"}\n");
+    Files.writeString(folder.resolve(BeirReader.QUERIES),
+        "{\"_id\":\"q1\",\"text\":\"first query\"}\n{\"_id\":\"q2\",\"text\":\"second query\"}\n");
+    Files.writeString(folder.resolve("qrels/train.tsv"), "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t0\nq2\td2\t0\n");
+    try (BeirInput input = new BeirReader(spark).read(folder.toUri().toString(), List.of("train"))) {
+      assertThat(TestRows.joined(input.qrels("train"))).containsExactly("q1|d1|1", "q1|d2|0", "q2|d2|0");
+      assertThat(TestRows.joined(input.queries("train"))).containsExactly("q1|first query", "q2|second query");
+      assertThat(input.quarantine().count()).isZero();
+      assertThat(input.rowsIn()).containsEntry("qrels/train.tsv", 3L);
+    }
+  }
+
   @Test
   void missingQrelsFileIsNamedWithTheWayOut(SparkSession spark) {
     Path folder = BrokenBeir.write(tmp.resolve("broken"));

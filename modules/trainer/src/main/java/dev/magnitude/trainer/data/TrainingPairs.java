@@ -22,8 +22,12 @@ import org.slf4j.LoggerFactory;
  * dataset ({@link #loadSts}): every sentence pair whose gold score reaches the positive threshold, the
  * first sentence on the query side and the second on the document side.
  *
+ * <p>The judged non-relevant documents (relevance 0) of each training query are kept as its hard
+ * negatives ({@link #hardNegatives}), except those also judged relevant to it (a duplicate judgement the
+ * prepare job would have quarantined). STS training pairs have none.
+ *
  * <p>Pairs are sorted by (query id, document id), so their order does not depend on how the prepare job
- * sharded the qrels. Judgements naming a query or document that the prepared tables do not hold are
+ * sharded the qrels; a query's hard negatives are sorted by document id for the same reason. Judgements naming a query or document that the prepared tables do not hold are
  * dropped (and counted in the log): the prepare job quarantines such rows, so this only guards against
  * partial data.
  */
@@ -39,6 +43,7 @@ public final class TrainingPairs {
   private final List<int[]> queryTokens;
   private final List<int[]> documentTokens;
   private final List<Set<Integer>> relevantDocuments;
+  private final List<int[]> hardNegatives;
 
   private TrainingPairs(
       List<Pair> pairs,
@@ -46,13 +51,15 @@ public final class TrainingPairs {
       List<String> documentIds,
       List<int[]> queryTokens,
       List<int[]> documentTokens,
-      List<Set<Integer>> relevantDocuments) {
+      List<Set<Integer>> relevantDocuments,
+      List<int[]> hardNegatives) {
     this.pairs = List.copyOf(pairs);
     this.queryIds = queryIds;
     this.documentIds = documentIds;
     this.queryTokens = queryTokens;
     this.documentTokens = documentTokens;
     this.relevantDocuments = relevantDocuments;
+    this.hardNegatives = hardNegatives;
   }
 
   /**
@@ -72,6 +79,11 @@ public final class TrainingPairs {
         wantedDocuments.add(q.docId());
       }
     }
+    for (Qrel q : qrels) {
+      if (!q.relevant() && wantedQueries.contains(q.queryId())) {
+        wantedDocuments.add(q.docId());
+      }
+    }
     Map<String, int[]> queries = new HashMap<>();
     tables.readTexts(work.table(dataset, split, Tables.QUERIES), vocabularySize, t -> {
       if (wantedQueries.contains(t.id())) {
@@ -87,14 +99,21 @@ public final class TrainingPairs {
     return build(qrels, queries, documents, qrelsFolder);
   }
 
-  /** Builds from judgements already read; pairs with unknown ids are dropped. Visible for tests. */
+  /**
+   * Builds from judgements already read; pairs with unknown ids are dropped, and so are non-relevant
+   * judgements of queries without a training pair or of unknown documents. Visible for tests.
+   */
   public static TrainingPairs build(
       Iterable<Qrel> judgements, Map<String, int[]> queries, Map<String, int[]> documents, String source) {
     TreeSet<Qrel> relevant =
         new TreeSet<>(Comparator.comparing(Qrel::queryId).thenComparing(Qrel::docId));
+    TreeSet<Qrel> nonRelevant =
+        new TreeSet<>(Comparator.comparing(Qrel::queryId).thenComparing(Qrel::docId));
     judgements.forEach(q -> {
       if (q.relevant()) {
         relevant.add(q);
+      } else {
+        nonRelevant.add(q);
       }
     });
     Map<String, Integer> queryIndex = new HashMap<>();
@@ -134,7 +153,34 @@ public final class TrainingPairs {
     if (pairs.isEmpty()) {
       throw new RunFailure(source + " holds no relevant (relevance >= 1) pair of a known query and document");
     }
-    return new TrainingPairs(pairs, queryIds, documentIds, queryTokens, documentTokens, relevantDocuments);
+    // Hard negatives: documents judged non-relevant to a training query, in (query id, document id) order.
+    List<List<Integer>> negatives = new ArrayList<>();
+    queryIds.forEach(id -> negatives.add(new ArrayList<>()));
+    int kept = 0;
+    for (Qrel qrel : nonRelevant) {
+      Integer qi = queryIndex.get(qrel.queryId());
+      int[] d = documents.get(qrel.docId());
+      if (qi == null || d == null) {
+        continue;
+      }
+      int di = documentIndex.computeIfAbsent(qrel.docId(), id -> {
+        documentIds.add(id);
+        documentTokens.add(d);
+        return documentIds.size() - 1;
+      });
+      if (!relevantDocuments.get(qi).contains(di)) {
+        negatives.get(qi).add(di);
+        kept++;
+      }
+    }
+    List<int[]> hardNegatives = new ArrayList<>(negatives.size());
+    negatives.forEach(list -> hardNegatives.add(list.stream().mapToInt(Integer::intValue).toArray()));
+    if (kept > 0) {
+      LOG.info("{}: {} judged non-relevant documents of {} training queries are hard negatives",
+          source, kept, negatives.stream().filter(list -> !list.isEmpty()).count());
+    }
+    return new TrainingPairs(
+        pairs, queryIds, documentIds, queryTokens, documentTokens, relevantDocuments, hardNegatives);
   }
 
   /**
@@ -208,7 +254,9 @@ public final class TrainingPairs {
       pairs.add(new Pair(qi, di));
     }
     LOG.info("{}: {} of {} pairs have score >= {} and train the run", source, pairs.size(), all.size(), threshold);
-    return new TrainingPairs(pairs, queryIds, documentIds, queryTokens, documentTokens, relevantDocuments);
+    List<int[]> none = new ArrayList<>();
+    queryIds.forEach(id -> none.add(new int[0]));
+    return new TrainingPairs(pairs, queryIds, documentIds, queryTokens, documentTokens, relevantDocuments, none);
   }
 
   public int size() {
@@ -233,6 +281,14 @@ public final class TrainingPairs {
 
   public String documentId(int document) {
     return documentIds.get(document);
+  }
+
+  /**
+   * The hard negatives of a query: indexes of the documents judged non-relevant (relevance 0) to it and
+   * not relevant, ascending by document id; empty when it has none. The caller must not modify it.
+   */
+  public int[] hardNegatives(int query) {
+    return hardNegatives.get(query);
   }
 
   /** Whether document (index) is judged relevant to query (index). */

@@ -11,7 +11,7 @@ import java.util.Objects;
 
 /**
  * InfoNCE over in-batch negatives: query i's positive is document i; every other document of the batch
- * is a negative unless it is excluded.
+ * (the other positives and any extra hard negatives after them) is a negative unless it is excluded.
  *
  * <p>A pure function of the two embedding batches and the trainable loss scalars ({@link Scalars}; no
  * model): with q̃ = q/‖q‖ if the variant normalizes the query side and q̃ = q otherwise (the same for d on
@@ -106,9 +106,10 @@ public final class InfoNceLoss extends Loss {
    * The mean InfoNCE loss of a batch.
    *
    * @param queries raw query embeddings (B, E), float32
-   * @param documents raw document embeddings (B, E); row i is the positive of query i
-   * @param excluded (B, B) boolean; true where column j is not a negative of row i. The diagonal must be
-   *     false. May be null: nothing excluded
+   * @param documents raw document embeddings (B + X, E), X ≥ 0: row i &lt; B is the positive of query i,
+   *     rows B.. are extra negatives (hard negatives; not for the symmetric loss)
+   * @param excluded (B, B + X) boolean; true where column j is not a negative of row i. The diagonal must
+   *     be false. May be null: nothing excluded
    * @return scalar float32 loss, differentiable with respect to both inputs
    */
   public NDArray loss(NDArray queries, NDArray documents, NDArray excluded) {
@@ -132,10 +133,12 @@ public final class InfoNceLoss extends Loss {
 
   /** Mean over rows of −log softmax(row)[diagonal]: row i's target is column i. */
   private static NDArray rowLoss(NDArray logits) {
-    long b = logits.getShape().get(0);
+    int b = (int) logits.getShape().get(0);
+    int columns = (int) logits.getShape().get(1);
     NDArray logProbabilities = logits.logSoftmax(1);
     // Pick the diagonal by a mask instead of a gather: finite log-probabilities times 0 are 0.
-    NDArray diagonal = logProbabilities.mul(logits.getManager().eye((int) b)).sum(new int[] {1});
+    NDArray diagonal =
+        logProbabilities.mul(logits.getManager().eye(b, columns, 0, DataType.FLOAT32)).sum(new int[] {1});
     return diagonal.neg().mean();
   }
 
@@ -154,9 +157,9 @@ public final class InfoNceLoss extends Loss {
    * The scaled similarity matrix with exclusions applied.
    *
    * @param queries (B, E)
-   * @param documents (B, E)
-   * @param excluded (B, B) boolean or null
-   * @return (B, B) float32
+   * @param documents (B + X, E), X ≥ 0 (X = 0 for the symmetric loss)
+   * @param excluded (B, B + X) boolean or null
+   * @return (B, B + X) float32
    */
   public NDArray logits(NDArray queries, NDArray documents, NDArray excluded) {
     return logits(queries, documents, excluded, Scalars.NONE);
@@ -166,9 +169,11 @@ public final class InfoNceLoss extends Loss {
   public NDArray logits(NDArray queries, NDArray documents, NDArray excluded, Scalars scalars) {
     Shape qs = queries.getShape();
     Shape ds = documents.getShape();
-    if (qs.dimension() != 2 || !qs.equals(ds)) {
+    if (qs.dimension() != 2 || ds.dimension() != 2 || qs.get(1) != ds.get(1) || ds.get(0) < qs.get(0)
+        || (symmetric && ds.get(0) != qs.get(0))) {
       throw new IllegalArgumentException(
-          "queries " + qs + " and documents " + ds + " must both be (B, E) of the same shape");
+          "queries " + qs + " and documents " + ds + " must be (B, E) and (B + X, E) with X >= 0"
+              + (symmetric ? " and X = 0 for the symmetric loss" : ""));
     }
     if (variant.isLearned() != (scalars.thetaQuery() != null) || (scalars.thetaQuery() == null) != (scalars.thetaDocument() == null)) {
       throw new IllegalArgumentException(variant.isLearned()
@@ -191,9 +196,9 @@ public final class InfoNceLoss extends Loss {
     if (excluded == null) {
       return logits;
     }
-    if (!excluded.getShape().equals(new Shape(qs.get(0), qs.get(0)))) {
+    if (!excluded.getShape().equals(new Shape(qs.get(0), ds.get(0)))) {
       throw new IllegalArgumentException(
-          "excluded mask " + excluded.getShape() + " must be (B, B) with B = " + qs.get(0));
+          "excluded mask " + excluded.getShape() + " must be (B, B + X) = (" + qs.get(0) + ", " + ds.get(0) + ")");
     }
     return logits.add(excluded.toType(DataType.FLOAT32, false).mul(EXCLUDED_LOGIT));
   }

@@ -224,12 +224,59 @@ class InfoNceLossTest {
     }
   }
 
+  /** Hard negatives: documents has B + X rows, the first B the positives; a plain-Java softmax over B + X columns. */
+  @ParameterizedTest
+  @EnumSource(Variant.class)
+  void extraDocumentColumnsMatchPlainJava(Variant variant) {
+    Random random = new Random(variant.ordinal() + 31);
+    for (int trial = 0; trial < 5; trial++) {
+      int b = 2 + random.nextInt(5);
+      int x = 1 + random.nextInt(2 * b);
+      int e = 1 + random.nextInt(5);
+      float[][] q = randomMatrix(random, b, e);
+      float[][] d = randomMatrix(random, b + x, e);
+      boolean[][] excluded = new boolean[b][b + x];
+      for (int i = 0; i < b; i++) {
+        for (int j = 0; j < b + x; j++) {
+          excluded[i][j] = i != j && random.nextInt(4) == 0;
+        }
+      }
+      double tau = 0.05 + random.nextDouble();
+      assertThat(loss(variant, tau, q, d, excluded))
+          .as("variant %s, B = %d, X = %d, E = %d", variant, b, x, e)
+          .isCloseTo(referenceLoss(variant, tau, q, d, excluded), within(1e-4));
+      assertThat(loss(variant, tau, q, d, null)).isCloseTo(referenceLoss(variant, tau, q, d, null), within(1e-4));
+    }
+  }
+
+  /** By hand: an extra column adds its exp to the denominator, and an excluded one adds nothing. */
+  @Test
+  void anExtraColumnIsOneMoreNegative() {
+    // q0 = (1, 0), q1 = (0, 1); d0 = (1, 0), d1 = (0, 1), extra d2 = (2, 0). Dot, τ = 1.
+    // Row 0 logits (1, 0, 2): −log(e / (e + 1 + e²)). Row 1 logits (0, 1, 0): −log(e / (1 + e + 1)).
+    float[][] q = {{1, 0}, {0, 1}};
+    float[][] d = {{1, 0}, {0, 1}, {2, 0}};
+    double e = Math.E;
+    double row0 = -Math.log(e / (e + 1 + e * e));
+    double row1 = -Math.log(e / (2 + e));
+    assertThat(loss(Variant.DOT, 1, q, d, null)).isCloseTo((row0 + row1) / 2, within(1e-5));
+    // Excluding the extra column for row 0 leaves it the two-column loss.
+    boolean[][] excluded = {{false, false, true}, {false, false, false}};
+    assertThat(loss(Variant.DOT, 1, q, d, excluded))
+        .isCloseTo((twoColumn(1, 0) + row1) / 2, within(1e-5));
+  }
+
   @Test
   void rejectsMismatchedShapes() {
     InfoNceLoss loss = new InfoNceLoss(Variant.DOT, 1);
     NDArray q = manager.ones(new Shape(2, 3));
-    NDArray d = manager.ones(new Shape(3, 3));
+    NDArray d = manager.ones(new Shape(2, 4));
     assertThatThrownBy(() -> loss.loss(q, d, null)).hasMessageContaining("(B, E)");
+    assertThatThrownBy(() -> loss.loss(q, manager.ones(new Shape(1, 3)), null)).hasMessageContaining("X >= 0");
+    assertThatThrownBy(() -> new InfoNceLoss(Variant.DOT, 1, true).loss(q, manager.ones(new Shape(3, 3)), null))
+        .hasMessageContaining("X = 0 for the symmetric loss");
+    assertThatThrownBy(() -> loss.loss(q, manager.ones(new Shape(3, 3)), manager.create(new boolean[2][2])))
+        .hasMessageContaining("must be (B, B + X) = (2, 3)");
     assertThatThrownBy(() -> new InfoNceLoss(Variant.DOT, 0)).hasMessageContaining("temperature = 0.0");
   }
 
@@ -261,9 +308,9 @@ class InfoNceLossTest {
     int b = q.length;
     double total = 0;
     for (int i = 0; i < b; i++) {
-      double[] logits = new double[b];
+      double[] logits = new double[d.length];
       double max = Double.NEGATIVE_INFINITY;
-      for (int j = 0; j < b; j++) {
+      for (int j = 0; j < d.length; j++) {
         if (excluded != null && excluded[i][j]) {
           logits[j] = Double.NEGATIVE_INFINITY;
           continue;

@@ -109,10 +109,168 @@ class BatchSamplerTest {
         .hasMessage("the training split has 5 relevant pairs, fewer than batch-size = 6; lower batch-size or train on a larger split");
   }
 
+  // Hard negatives: the judgements above plus relevance-0 rows. q1: dC, dD, dE; q2: dB (relevant to q1);
+  // q3: dC is judged both ways, so it is not a hard negative; q5 has no training pair, so its dD is unused.
+  private static final Map<String, int[]> MORE_DOCUMENTS =
+      Map.of("dA", new int[] {100}, "dB", new int[] {101}, "dC", new int[] {102}, "dD", new int[] {103},
+          "dE", new int[] {104}, "dF", new int[] {105});
+  private static final List<Qrel> WITH_NON_RELEVANT = new ArrayList<>(QRELS);
+
+  static {
+    WITH_NON_RELEVANT.addAll(List.of(
+        new Qrel("q1", "dE", 0),
+        new Qrel("q1", "dC", 0),
+        new Qrel("q2", "dB", 0),
+        new Qrel("q1", "dD", 0),
+        new Qrel("q3", "dC", 0),
+        new Qrel("q4", "dZ", 0), // unknown document: dropped
+        new Qrel("q9", "dF", 0))); // unknown query: dropped
+  }
+
+  private final TrainingPairs hard = TrainingPairs.build(WITH_NON_RELEVANT, QUERIES, MORE_DOCUMENTS, "test qrels");
+
+  @Test
+  void hardNegativesAreTheNonRelevantJudgementsOfTrainingQueries() {
+    assertThat(hardNegativeIds("q1")).containsExactly("dC", "dD", "dE");
+    assertThat(hardNegativeIds("q2")).containsExactly("dB");
+    assertThat(hardNegativeIds("q3")).as("dC is also judged relevant to q3").isEmpty();
+    assertThat(hardNegativeIds("q4")).isEmpty();
+    assertThat(hard.size()).as("relevance-0 rows add no pairs").isEqualTo(5);
+    for (int q = 0; q < 4; q++) { // q1..q4 in the data without relevance-0 rows (q5's only judgement is 0)
+      assertThat(pairs.hardNegatives(q)).isEmpty();
+    }
+  }
+
+  @Test
+  void extraColumnsAreTheHardNegativesOfTheBatchQueriesOnly() {
+    // With N large every candidate is taken: the extras are exactly the union of the batch queries'
+    // hard negatives less the batch's positives, each once.
+    for (int step = 1; step <= 12; step++) {
+      Batch batch = new BatchSampler(hard, 2, 5, 10).batch(step);
+      Set<Integer> positives = new HashSet<>();
+      Set<Integer> expected = new HashSet<>();
+      for (int i = 0; i < 2; i++) {
+        positives.add(batch.documents().get(i)[0]);
+      }
+      for (int i = 0; i < 2; i++) {
+        for (String d : hardNegativeIds("q" + batch.queries().get(i)[0])) {
+          if (!positives.contains(MORE_DOCUMENTS.get(d)[0])) {
+            expected.add(MORE_DOCUMENTS.get(d)[0]);
+          }
+        }
+      }
+      assertThat(extraTokens(batch)).as("step %d: %s", step, describe(batch)).hasSameElementsAs(expected)
+          .doesNotHaveDuplicates();
+      for (boolean[] row : batch.excluded()) {
+        assertThat(row).hasSize(2 + expected.size());
+      }
+    }
+    // N = 1: each row of q1 adds one of dC, dD, dE (its three candidates are never positives); a row of
+    // q2 adds dB unless dB is a positive of the batch (q1's); q3 and q4 add nothing.
+    Set<Integer> seenForQ1 = new HashSet<>();
+    for (int step = 1; step <= 40; step++) {
+      Batch batch = new BatchSampler(hard, 2, 9, 1).batch(step);
+      List<Integer> extras = extraTokens(batch);
+      List<Integer> queries = List.of(batch.queries().get(0)[0], batch.queries().get(1)[0]);
+      Set<Integer> positives = new HashSet<>(List.of(batch.documents().get(0)[0], batch.documents().get(1)[0]));
+      long rowsOfQ1 = queries.stream().filter(q -> q == 1).count();
+      List<Integer> ofQ1 = extras.stream().filter(d -> d >= 102 && d <= 104).toList();
+      assertThat(ofQ1).as(describe(batch)).hasSize((int) rowsOfQ1);
+      seenForQ1.addAll(ofQ1);
+      boolean dB = queries.contains(2) && !positives.contains(101);
+      assertThat(extras).as(describe(batch)).hasSize(ofQ1.size() + (dB ? 1 : 0));
+      if (dB) {
+        assertThat(extras).contains(101);
+      }
+    }
+    assertThat(seenForQ1).as("draws vary across steps").hasSizeGreaterThan(1);
+  }
+
+  @Test
+  void hardNegativesOfAStepDependOnlyOnSeedAndStep() {
+    BatchSampler a = new BatchSampler(hard, 3, 7, 2);
+    BatchSampler b = new BatchSampler(hard, 3, 7, 2);
+    assertThat(describe(b.batch(9))).isEqualTo(describe(a.batch(9)));
+    for (int step = 1; step <= 10; step++) {
+      assertThat(describe(b.batch(step))).isEqualTo(describe(a.batch(step)));
+    }
+    BatchSampler none = new BatchSampler(hard, 3, 7, 0);
+    for (int step = 1; step <= 10; step++) {
+      Batch with = a.batch(step);
+      Batch without = none.batch(step);
+      assertThat(without.extraDocuments()).isZero();
+      assertThat(describe(with)).as("the positives do not depend on N").startsWith(describe(without));
+    }
+    assertThatThrownBy(() -> new BatchSampler(hard, 3, 7, -1)).hasMessage("hard-negatives = -1: must be >= 0 (0 = off)");
+  }
+
+  @Test
+  void maskExcludesExtraColumnsRelevantToTheRowOrEqualToItsPositive() {
+    // Rows 0 (q1, dA), 1 (q2, dA), 2 (q3, dC); extra columns 3 dB, 4 dC, 5 dE.
+    List<Pair> chosen = List.of(pair(hard, "q1", "dA"), pair(hard, "q2", "dA"), pair(hard, "q3", "dC"));
+    List<Integer> extras = List.of(document(hard, "dB"), document(hard, "dC"), document(hard, "dE"));
+    Batch batch = Batch.of(hard, chosen, extras);
+    boolean t = true;
+    boolean f = false;
+    // Row 0: column 1 is dA, its positive; column 3 dB is relevant to q1. dC and dE are judged 0: negatives.
+    // Row 1: column 0 is dA, its positive; dB is only judged non-relevant to q2: a negative.
+    // Row 2: column 4 is dC, its positive.
+    assertThat(batch.excluded())
+        .isDeepEqualTo(
+            new boolean[][] {
+              {f, t, f, t, f, f},
+              {t, f, f, f, f, f},
+              {f, f, f, f, t, f}
+            });
+    assertThat(batch.extraDocuments()).isEqualTo(3);
+    assertThat(extraTokens(batch)).containsExactly(101, 102, 104);
+  }
+
+  private List<String> hardNegativeIds(String queryId) {
+    for (int q = 0; ; q++) {
+      if (hard.queryId(q).equals(queryId)) {
+        List<String> ids = new ArrayList<>();
+        for (int d : hard.hardNegatives(q)) {
+          ids.add(hard.documentId(d));
+        }
+        return ids;
+      }
+    }
+  }
+
+  private static Pair pair(TrainingPairs pairs, String queryId, String documentId) {
+    for (int i = 0; i < pairs.size(); i++) {
+      Pair p = pairs.pair(i);
+      if (pairs.queryId(p.query()).equals(queryId) && pairs.documentId(p.document()).equals(documentId)) {
+        return p;
+      }
+    }
+    throw new AssertionError("no pair " + queryId + "-" + documentId);
+  }
+
+  private static int document(TrainingPairs pairs, String documentId) {
+    for (int d = 0; ; d++) {
+      if (pairs.documentId(d).equals(documentId)) {
+        return d;
+      }
+    }
+  }
+
+  private static List<Integer> extraTokens(Batch batch) {
+    List<Integer> tokens = new ArrayList<>();
+    for (int j = batch.size(); j < batch.documents().size(); j++) {
+      tokens.add(batch.documents().get(j)[0]);
+    }
+    return tokens;
+  }
+
   private static String describe(Batch batch) {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < batch.size(); i++) {
       sb.append(batch.queries().get(i)[0]).append('-').append(batch.documents().get(i)[0]).append(' ');
+    }
+    for (int token : extraTokens(batch)) {
+      sb.append('+').append(token).append(' ');
     }
     return sb.toString();
   }
