@@ -13,15 +13,32 @@ final class Vectors {
   }
 
   /**
+   * The factor {@link #toDouble} multiplies a vector by: 1 without normalization, 1/‖v‖ with it, 0 for a
+   * zero vector under normalization.
+   */
+  static double scale(float[] v, boolean normalize) {
+    return scale(v, 0, v.length, normalize);
+  }
+
+  /** {@link #scale(float[], boolean)} of {@code v[offset .. offset + length)}. */
+  static double scale(float[] v, int offset, int length, boolean normalize) {
+    if (!normalize) {
+      return 1;
+    }
+    double s = 0;
+    for (int i = offset; i < offset + length; i++) {
+      s += (double) v[i] * v[i];
+    }
+    double n = Math.sqrt(s);
+    return n > 0 ? 1 / n : 0;
+  }
+
+  /**
    * The vector in double precision, divided by its L2 norm when {@code normalize}. A zero vector stays
    * zero (its cosine with anything is taken as 0, not NaN).
    */
   static double[] toDouble(float[] v, boolean normalize) {
-    double scale = 1;
-    if (normalize) {
-      double n = norm(v);
-      scale = n > 0 ? 1 / n : 0;
-    }
+    double scale = scale(v, normalize);
     double[] out = new double[v.length];
     for (int i = 0; i < v.length; i++) {
       out[i] = v[i] * scale;
@@ -37,6 +54,20 @@ final class Vectors {
     double s = 0;
     for (int i = 0; i < a.length; i++) {
       s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  /**
+   * {@code dot(a, toDouble(v[offset .. offset + a.length), ·))} without materializing the document: the
+   * same double operations in the same order ({@code a[i] * (v[i] * scale)}, summed by index), so the
+   * result is bit-identical to the materialized route. Java does not contract these into fused
+   * multiply-adds, so no JIT can change it.
+   */
+  static double dot(double[] a, float[] v, int offset, double scale) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * (v[offset + i] * scale);
     }
     return s;
   }
