@@ -2,10 +2,13 @@ package dev.magnitude.jobs.aggregate;
 
 import dev.magnitude.core.metrics.ScoredDoc;
 import dev.magnitude.core.metrics.TopK;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -14,7 +17,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.execution.ColumnarToRowExec;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.WholeStageCodegenExec;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.util.LongAccumulator;
 
 /**
@@ -58,10 +65,10 @@ public final class ExhaustiveScorer {
    * {@link #score(JavaSparkContext, Dataset, QueryBlock, int)} with the block size and a counter.
    *
    * @param blockSize documents per float32 matrix product (> 0)
-   * @param rescored if not null, counts the (query, document) pairs rescored in double precision
+   * @param counters if not null, what the tasks did (for the benchmark)
    */
   public static Map<String, List<ScoredDoc>> score(
-      JavaSparkContext jsc, Dataset<Row> documents, QueryBlock queries, int k, int blockSize, LongAccumulator rescored) {
+      JavaSparkContext jsc, Dataset<Row> documents, QueryBlock queries, int k, int blockSize, Counters counters) {
     if (k <= 0) {
       throw new IllegalArgumentException("top k must be > 0, got " + k);
     }
@@ -76,13 +83,14 @@ public final class ExhaustiveScorer {
         rows -> {
           Shard shard = new Shard(block.value(), normalizeDocs, k, blockSize, nullableElements);
           TopK[] top = shard.score(rows);
-          if (rescored != null) {
-            rescored.add(shard.rescored);
+          if (counters != null) {
+            counters.rescored().add(shard.rescored);
+            counters.gemmNanos().add(shard.gemmNanos);
+            counters.selectNanos().add(shard.selectNanos);
           }
           return List.<TopK[]>of(top).iterator();
         };
-    // Catalyst rows, not Row: Row.getList boxes every float of every document; ArrayData copies them
-    JavaRDD<TopK[]> shards = selected.queryExecution().toRdd().toJavaRDD().mapPartitions(perShard);
+    JavaRDD<TopK[]> shards = documentRows(selected).mapPartitions(perShard);
     TopK[] merged;
     try {
       // fold, not reduce: a corpus without rows (or partitions) still gives an empty top-k per query
@@ -95,6 +103,74 @@ public final class ExhaustiveScorer {
       out.put(queries.ids()[q], merged[q].result());
     }
     return out;
+  }
+
+  /**
+   * The rows of {@code selected} (columns {@code id}, {@code vector}, in this order) as Catalyst rows,
+   * one Spark partition per document shard. Not {@link Row}: {@code Row.getList} boxes every float of
+   * every document; {@link ArrayData#toFloatArray} copies them in bulk. When the plan is a columnar scan
+   * (Spark's vectorized Parquet reader, which handles {@code array<float>}), the rows are read straight
+   * from its column batches, skipping the conversion of every batch into unsafe rows (a copy of each
+   * vector); any other plan goes through {@code toRdd}. Either way each row is valid only until the next
+   * one is read: the caller copies what it keeps. Public for the scoring benchmark.
+   */
+  public static JavaRDD<InternalRow> documentRows(Dataset<Row> selected) {
+    String[] names = selected.schema().fieldNames();
+    if (names.length != 2 || !names[0].equals("id") || !names[1].equals("vector")) {
+      throw new IllegalArgumentException("document rows need the columns (id, vector), got " + String.join(", ", names));
+    }
+    SparkPlan node = columnarScan(selected);
+    if (node != null) {
+      FlatMapFunction<Iterator<ColumnarBatch>, InternalRow> rows = batches -> new Iterator<>() {
+        private Iterator<InternalRow> current = Collections.emptyIterator();
+
+        @Override
+        public boolean hasNext() {
+          while (!current.hasNext() && batches.hasNext()) {
+            current = batches.next().rowIterator();
+          }
+          return current.hasNext();
+        }
+
+        @Override
+        public InternalRow next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          return current.next();
+        }
+      };
+      return node.executeColumnar().toJavaRDD().mapPartitions(rows);
+    }
+    return selected.queryExecution().toRdd().toJavaRDD();
+  }
+
+  /**
+   * Task counters: pairs rescored in double precision, and the task time spent in the float matrix
+   * products (copy in and out included) and in selecting (pre-filter, exact rescoring, top-k); the rest
+   * of a task's time is reading its documents.
+   */
+  public record Counters(LongAccumulator rescored, LongAccumulator gemmNanos, LongAccumulator selectNanos)
+      implements java.io.Serializable {
+    public static Counters register(JavaSparkContext jsc) {
+      return new Counters(jsc.sc().longAccumulator("rescored pairs"), jsc.sc().longAccumulator("gemm ns"),
+          jsc.sc().longAccumulator("select ns"));
+    }
+  }
+
+  /**
+   * The columnar plan under {@code selected}'s row conversion (whole-stage codegen over
+   * ColumnarToRow), if it produces exactly the columns (id, vector); else null.
+   */
+  static SparkPlan columnarScan(Dataset<Row> selected) {
+    SparkPlan plan = selected.queryExecution().executedPlan();
+    SparkPlan node = plan;
+    while (node instanceof WholeStageCodegenExec || node instanceof ColumnarToRowExec) {
+      node = node instanceof WholeStageCodegenExec w ? w.child() : ((ColumnarToRowExec) node).child();
+    }
+    boolean usable = node != plan && node.supportsColumnar()
+        && Arrays.equals(node.schema().fieldNames(), selected.schema().fieldNames());
+    return usable ? node : null;
   }
 
   static TopK[] empty(int queries, int k) {
@@ -147,6 +223,8 @@ public final class ExhaustiveScorer {
     private final TopK[] top;
     private final double[] queryNorms;
     private long rescored;
+    private long gemmNanos;
+    private long selectNanos;
 
     Shard(QueryBlock queries, boolean normalizeDocs, int k, int blockSize, boolean nullableElements) {
       this.queries = queries;
@@ -236,26 +314,62 @@ public final class ExhaustiveScorer {
     /** Float scores of the block, then the exact double score of every pair that might enter a top-k. */
     private void block(
         FloatGemm gemm, String[] ids, float[] raw, float[] gemmInput, double[] scales, double[] norms, int n) {
+      long t0 = System.nanoTime();
       float[] approx = gemm.scores(gemmInput, n);
+      long t1 = System.nanoTime();
+      gemmNanos += t1 - t0;
       double rel = relativeBound(dim);
       double abs = absoluteBound(dim);
+      double maxNorm = 0;
+      for (int d = 0; d < n; d++) {
+        // NaN norms make the block's bound NaN: the fast test then passes everything to the precise one
+        maxNorm = Double.isNaN(norms[d]) ? Double.NaN : Math.max(maxNorm, norms[d]);
+      }
       double[][] qv = queries.vectors();
       for (int q = 0; q < qv.length; q++) {
         TopK collector = top[q];
         double threshold = collector.threshold();
         double qRel = rel * queryNorms[q];
         double qAbs = abs * (2 + queryNorms[q]);
+        double blockBound = qRel * maxNorm + qAbs + abs * maxNorm;
+        float cut = floatBelow(threshold - blockBound);
         int base = q * n;
         for (int d = 0; d < n; d++) {
           float a = approx[base + d];
-          // the negated test keeps NaN scores (and an infinite bound) on the exact path
+          // fast test with the block's largest bound, in float: a < cut implies a + bound(d) < threshold
+          if (a < cut && a != Float.NEGATIVE_INFINITY) {
+            continue;
+          }
+          // the precise test; the negated comparison keeps NaN scores (and an infinite bound) on the exact path
           if (!(a + (qRel * norms[d] + qAbs + abs * norms[d]) < threshold) || !Float.isFinite(a)) {
             collector.offer(ids[d], Vectors.dot(qv[q], raw, d * dim, scales[d]));
             rescored++;
-            threshold = collector.threshold();
+            double raised = collector.threshold();
+            if (raised != threshold) {
+              threshold = raised;
+              cut = floatBelow(threshold - blockBound);
+            }
           }
         }
       }
+      selectNanos += System.nanoTime() - t1;
+    }
+
+    /**
+     * A float f with f &lt; x whenever a float a &lt; f, for x computed as a double difference: the
+     * difference may have been rounded up by half an ulp, so step below it, then round to float
+     * downwards. NaN (no bound known) gives NaN, which no comparison passes.
+     */
+    static float floatBelow(double x) {
+      if (Double.isNaN(x)) {
+        return Float.NaN;
+      }
+      double below = Math.nextDown(x);
+      float f = (float) below;
+      if (f > below) {
+        f = Math.nextDown(f);
+      }
+      return f;
     }
   }
 }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.magnitude.core.metrics.ScoredDoc;
 import dev.magnitude.core.run.Variant;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -22,6 +24,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -170,14 +173,152 @@ class ExhaustiveScorerTest {
     }
   }
 
+  // ---- Parquet shards, many ties, near-ties below float resolution, non-finite and huge values ----
+
+  /**
+   * The documents as the aggregate job reads them (Parquet parts as Spark partitions, through the
+   * columnar scan), scored in blocks of 64 with the float pre-pass, must give exactly the single-thread
+   * double ranking (ids, order and scores) under every variant. The fixture is built so that the
+   * float pre-pass alone would get it wrong: integer vectors (scores tie exactly, ties are cut at k),
+   * twins that differ from a document in one coordinate by one float ulp (their float scores tie while
+   * their double scores differ), values near the float maximum (the float products overflow to
+   * infinity, the double ones do not), NaN and infinite coordinates (NaN scores rank last) and a zero
+   * vector.
+   */
+  @Test
+  void parquetShardsWithTiesNearTiesAndNonFiniteValuesEqualSingleThread(@TempDir Path dir) {
+    Random random = new Random(20261127L);
+    int dim = 8;
+    List<String> docIds = new ArrayList<>();
+    List<float[]> docVectors = new ArrayList<>();
+    for (int i = 0; i < 1500; i++) {
+      float[] v = randomVector(dim, true, random);
+      docIds.add("d" + i);
+      docVectors.add(v);
+      float[] twin = v.clone();
+      int j = random.nextInt(dim);
+      twin[j] = twin[j] == 0 ? Float.MIN_NORMAL : Math.nextUp(twin[j]);
+      docIds.add("t" + i);
+      docVectors.add(twin);
+    }
+    float[] huge = new float[dim];
+    Arrays.fill(huge, 3e38f);
+    float[] nan = new float[dim];
+    nan[2] = Float.NaN;
+    float[] inf = new float[dim];
+    inf[0] = Float.POSITIVE_INFINITY;
+    inf[1] = 1;
+    docIds.addAll(List.of("huge", "nan", "inf", "zero"));
+    docVectors.addAll(List.of(huge, nan, inf, new float[dim]));
+    List<String> queryIds = shuffledIds("q", 12, random);
+    List<float[]> queryVectors = new ArrayList<>();
+    for (int i = 0; i < queryIds.size(); i++) {
+      queryVectors.add(randomVector(dim, true, random));
+    }
+    String path = dir.resolve("documents").toString();
+    documents(docIds, docVectors, 5).write().parquet(path);
+
+    SparkSession spark = spark();
+    String openCost = "spark.sql.files.openCostInBytes";
+    String previous = spark.conf().get(openCost);
+    // one part file per partition (Spark would pack these small parts together): five shards
+    spark.conf().set(openCost, String.valueOf(1L << 30));
+    try {
+      Dataset<Row> docs = spark.read().parquet(path);
+      assertThat(docs.rdd().getNumPartitions()).isEqualTo(5);
+      assertThat(ExhaustiveScorer.columnarScan(docs.select("id", "vector")))
+          .as("the Parquet documents are read through the columnar scan").isNotNull();
+      int k = 25;
+      for (Variant variant : Variant.values()) {
+        ExhaustiveScorer.Counters counters = ExhaustiveScorer.Counters.register(jsc());
+        Map<String, List<ScoredDoc>> distributed =
+            ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, variant), k, 64, counters);
+        Map<String, List<ScoredDoc>> expected = singleThread(queryIds, queryVectors, docIds, docVectors, variant, k);
+        assertThat(distributed.keySet()).containsExactlyElementsOf(queryIds);
+        for (String q : queryIds) {
+          assertThat(distributed.get(q)).as("%s query %s", variant, q).containsExactlyElementsOf(expected.get(q));
+        }
+        long pairs = (long) docIds.size() * queryIds.size();
+        // the float pre-pass really skipped pairs, and really sent pairs to the exact route
+        assertThat(counters.rescored().value()).as("%s rescored pairs", variant).isPositive().isLessThan(pairs / 2);
+        // the default block size (one block per shard here) gives the same result
+        assertThat(ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, variant), k))
+            .isEqualTo(distributed);
+      }
+      // the fixture exercises what it claims to, under dot: exact ties inside a top k; a twin pair whose
+      // float scores tie while their double scores differ, both inside some query's top k; NaN last
+      Map<String, List<ScoredDoc>> dot = singleThread(queryIds, queryVectors, docIds, docVectors, Variant.DOT, 4000);
+      assertThat(dot.values()).anySatisfy(list -> assertThat(hasTie(list.subList(0, k))).isTrue());
+      assertThat(dot.values()).allSatisfy(list -> assertThat(list.get(list.size() - 1).score()).isNaN());
+      // huge · q overflows float (3e38 · 2 > 3.4e38) but not double: it leads wherever q sums positive
+      assertThat(dot.values()).anySatisfy(list -> assertThat(list.get(0).docId()).isEqualTo("huge"));
+      boolean floatTieInTopK = false;
+      for (int q = 0; q < queryIds.size(); q++) {
+        List<ScoredDoc> top = dot.get(queryIds.get(q)).subList(0, k);
+        for (ScoredDoc doc : top) {
+          if (!doc.docId().startsWith("t")) {
+            continue;
+          }
+          String base = "d" + doc.docId().substring(1);
+          int d = docIds.indexOf(doc.docId());
+          int b = docIds.indexOf(base);
+          boolean baseInTop = top.stream().anyMatch(o -> o.docId().equals(base));
+          float twinFloat = floatDot(queryVectors.get(q), docVectors.get(d));
+          float baseFloat = floatDot(queryVectors.get(q), docVectors.get(b));
+          double twinDouble = doc.score();
+          double baseDouble = top.stream().filter(o -> o.docId().equals(base)).mapToDouble(ScoredDoc::score)
+              .findFirst().orElse(Double.NaN);
+          floatTieInTopK |= baseInTop && twinFloat == baseFloat && twinDouble != baseDouble;
+        }
+      }
+      assertThat(floatTieInTopK).as("a twin pair tied in float, not in double, inside a top k").isTrue();
+    } finally {
+      spark.conf().set(openCost, previous);
+    }
+  }
+
+  @Test
+  void rowsFromAnythingButAColumnarScanGoThroughCatalystRows() {
+    Dataset<Row> docs = documents(List.of("a"), List.of(v(1, 0)), 1);
+    assertThat(ExhaustiveScorer.columnarScan(docs.select("id", "vector"))).isNull();
+  }
+
+  @Test
+  void floatBelowIsStrictlyBelowTheDouble() {
+    for (double x : new double[] {1.0, -1.0, 0.1, -0.1, 0.0, 1e-40, -1e-40, 3.5e38, -3.5e38, Math.PI}) {
+      float f = ExhaustiveScorer.Shard.floatBelow(x);
+      assertThat((double) f).as("%s", x).isLessThan(x);
+    }
+    // no bound known (NaN): nothing passes a < NaN
+    assertThat(ExhaustiveScorer.Shard.floatBelow(Double.NaN)).isNaN();
+    assertThat(ExhaustiveScorer.Shard.floatBelow(Double.NEGATIVE_INFINITY)).isEqualTo(Float.NEGATIVE_INFINITY);
+  }
+
+  /** The bound's coefficient: for E = 256 about 1.25 · 258 · 2⁻²⁴ ≈ 1.92e-5. */
+  @Test
+  void relativeBoundCoversFloatRoundingOfTheDimension() {
+    assertThat(ExhaustiveScorer.relativeBound(256)).isCloseTo(1.25 * (256 * 0x1p-24 + 2 * 0x1p-24), within(1e-8));
+    assertThat(ExhaustiveScorer.relativeBound(256)).isGreaterThan(258 * 0x1p-24);
+  }
+
+  private static float floatDot(float[] a, float[] b) {
+    float s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
   // ---- the single-thread reference ----
 
   /** Every query against every document, sorted by score descending then doc id descending, cut at k. */
   static Map<String, List<ScoredDoc>> singleThread(
       List<String> queryIds, List<float[]> queryVectors, List<String> docIds, List<float[]> docVectors,
       Variant variant, int k) {
+    // numbers before NaN, then score descending, then id descending (trec_eval; DESIGN.md)
     Comparator<ScoredDoc> order =
-        Comparator.comparingDouble(ScoredDoc::score).reversed()
+        Comparator.comparing((ScoredDoc doc) -> Double.isNaN(doc.score()))
+            .thenComparing(Comparator.comparingDouble(ScoredDoc::score).reversed())
             .thenComparing(ScoredDoc::docId, Comparator.reverseOrder());
     Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
     for (int q = 0; q < queryIds.size(); q++) {
