@@ -181,7 +181,8 @@ class ExhaustiveScorerTest {
    * double ranking (ids, order and scores) under every variant. The fixture is built so that the
    * float pre-pass alone would get it wrong: integer vectors (scores tie exactly, ties are cut at k),
    * twins that differ from a document in one coordinate by one float ulp (their float scores tie while
-   * their double scores differ), values near the float maximum (the float products overflow to
+   * their double scores differ), a cluster whose top k lies within float rounding (the float order of
+   * its members is noise), values near the float maximum (the float products overflow to
    * infinity, the double ones do not), NaN and infinite coordinates (NaN scores rank last) and a zero
    * vector.
    */
@@ -201,6 +202,27 @@ class ExhaustiveScorerTest {
       docIds.add("t" + i);
       docVectors.add(twin);
     }
+    List<String> queryIds = shuffledIds("q", 12, random);
+    List<float[]> queryVectors = new ArrayList<>();
+    for (int i = 0; i < queryIds.size(); i++) {
+      queryVectors.add(randomVector(dim, true, random));
+    }
+    // a cluster far ahead for the first query (center 4·q0 + 0.3), its members a few float ulps apart
+    // per coordinate: their double scores differ by less than the float pre-pass's own rounding
+    float[] center = new float[dim];
+    for (int j = 0; j < dim; j++) {
+      center[j] = 4 * queryVectors.get(0)[j] + 0.3f;
+    }
+    for (int i = 0; i < 600; i++) {
+      float[] member = center.clone();
+      for (int j = 0; j < dim; j++) {
+        for (int step = random.nextInt(7) - 3; step != 0; step -= Integer.signum(step)) {
+          member[j] = step > 0 ? Math.nextUp(member[j]) : Math.nextDown(member[j]);
+        }
+      }
+      docIds.add("c" + i);
+      docVectors.add(member);
+    }
     float[] huge = new float[dim];
     Arrays.fill(huge, 3e38f);
     float[] nan = new float[dim];
@@ -210,11 +232,6 @@ class ExhaustiveScorerTest {
     inf[1] = 1;
     docIds.addAll(List.of("huge", "nan", "inf", "zero"));
     docVectors.addAll(List.of(huge, nan, inf, new float[dim]));
-    List<String> queryIds = shuffledIds("q", 12, random);
-    List<float[]> queryVectors = new ArrayList<>();
-    for (int i = 0; i < queryIds.size(); i++) {
-      queryVectors.add(randomVector(dim, true, random));
-    }
     String path = dir.resolve("documents").toString();
     documents(docIds, docVectors, 5).write().parquet(path);
 
@@ -272,6 +289,13 @@ class ExhaustiveScorerTest {
         }
       }
       assertThat(floatTieInTopK).as("a twin pair tied in float, not in double, inside a top k").isTrue();
+      // the first query's top k: the huge document (q0 sums positive), then only cluster members, all
+      // within a few float ulps of each other
+      List<ScoredDoc> first = dot.get(queryIds.get(0)).subList(0, k);
+      List<ScoredDoc> members = first.stream().filter(doc -> doc.docId().startsWith("c")).toList();
+      assertThat(members).hasSizeGreaterThanOrEqualTo(k - 1);
+      double spread = members.get(0).score() - members.get(members.size() - 1).score();
+      assertThat(spread).isLessThan(Math.ulp((float) members.get(0).score()) * 32);
     } finally {
       spark.conf().set(openCost, previous);
     }
