@@ -222,6 +222,7 @@ public final class ExhaustiveScorer {
     private final int dim;
     private final TopK[] top;
     private final double[] queryNorms;
+    private double maxQueryNorm;
     private long rescored;
     private long gemmNanos;
     private long selectNanos;
@@ -240,6 +241,7 @@ public final class ExhaustiveScorer {
           s += x * x;
         }
         queryNorms[q] = Math.sqrt(s);
+        maxQueryNorm = Double.isNaN(queryNorms[q]) ? Double.NaN : Math.max(maxQueryNorm, queryNorms[q]);
       }
     }
 
@@ -315,9 +317,6 @@ public final class ExhaustiveScorer {
     private void block(
         FloatGemm gemm, String[] ids, float[] raw, float[] gemmInput, double[] scales, double[] norms, int n) {
       long t0 = System.nanoTime();
-      float[] approx = gemm.scores(gemmInput, n);
-      long t1 = System.nanoTime();
-      gemmNanos += t1 - t0;
       double rel = relativeBound(dim);
       double abs = absoluteBound(dim);
       double maxNorm = 0;
@@ -326,12 +325,39 @@ public final class ExhaustiveScorer {
         maxNorm = Double.isNaN(norms[d]) ? Double.NaN : Math.max(maxNorm, norms[d]);
       }
       double[][] qv = queries.vectors();
+      // |a| ≤ ‖q‖‖d‖(1 + K) + A·…: with the norms and their product below 1e38 no float input or score
+      // can overflow (NaN norms fail the test), so every float score is finite (no NaN, no ±∞) and a cut at each query's threshold
+      // minus the block's largest bound can run inside libtorch: only the pairs at or above it come back
+      boolean finite = maxNorm < 1e38 && maxQueryNorm < 1e38 && maxNorm * maxQueryNorm < 1e38;
+      float[] cuts = new float[qv.length];
+      for (int q = 0; q < qv.length && finite; q++) {
+        cuts[q] = floatBelow(top[q].threshold() - blockBound(q, maxNorm, rel, abs));
+        // a query without a finite threshold yet (its top k not full) needs every score
+        finite = cuts[q] != Float.NEGATIVE_INFINITY;
+      }
+      if (finite) {
+        long[] pairs = gemm.atLeast(gemmInput, n, cuts);
+        long t1 = System.nanoTime();
+        gemmNanos += t1 - t0;
+        for (int i = 0; i < pairs.length; i += 2) {
+          int q = (int) pairs[i];
+          int d = (int) pairs[i + 1];
+          // offering more pairs than needed is harmless; every pair left out has a + bound < threshold
+          top[q].offer(ids[d], Vectors.dot(qv[q], raw, d * dim, scales[d]));
+        }
+        rescored += pairs.length / 2;
+        selectNanos += System.nanoTime() - t1;
+        return;
+      }
+      float[] approx = gemm.scores(gemmInput, n);
+      long t1 = System.nanoTime();
+      gemmNanos += t1 - t0;
       for (int q = 0; q < qv.length; q++) {
         TopK collector = top[q];
         double threshold = collector.threshold();
         double qRel = rel * queryNorms[q];
         double qAbs = abs * (2 + queryNorms[q]);
-        double blockBound = qRel * maxNorm + qAbs + abs * maxNorm;
+        double blockBound = blockBound(q, maxNorm, rel, abs);
         float cut = floatBelow(threshold - blockBound);
         int base = q * n;
         for (int d = 0; d < n; d++) {
@@ -353,6 +379,11 @@ public final class ExhaustiveScorer {
         }
       }
       selectNanos += System.nanoTime() - t1;
+    }
+
+    /** The largest error bound of query q in a block whose largest document norm is {@code maxNorm}. */
+    private double blockBound(int q, double maxNorm, double rel, double abs) {
+      return rel * queryNorms[q] * maxNorm + abs * (2 + queryNorms[q]) + abs * maxNorm;
     }
 
     /**

@@ -63,6 +63,35 @@ final class FloatGemm implements AutoCloseable {
    * @return Q × rows scores, row-major: the scores of query q are {@code [q · rows, (q + 1) · rows)}
    */
   float[] scores(float[] documents, int rows) {
+    try (NDManager scope = manager.newSubManager()) {
+      float[] out = product(scope, documents, rows).toFloatArray();
+      if (out.length != queries * rows) {
+        throw new IllegalStateException("libtorch returned " + out.length + " scores for " + queries + " × " + rows);
+      }
+      return out;
+    }
+  }
+
+  /**
+   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}), found in
+   * libtorch: only the pairs come back to Java, not the Q × rows scores. Meant for blocks whose scores
+   * are all finite (a NaN score is never {@code >=} a cut).
+   *
+   * @return (query, document) pairs flattened, {@code [q0, d0, q1, d1, …]}, queries ascending and
+   *     documents ascending within a query
+   */
+  long[] atLeast(float[] documents, int rows, float[] cuts) {
+    if (cuts.length != queries) {
+      throw new IllegalArgumentException("got " + cuts.length + " cuts for " + queries + " queries");
+    }
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray product = product(scope, documents, rows);
+      NDArray cut = scope.create(cuts, new Shape(queries, 1));
+      return product.gte(cut).nonzero().toLongArray();
+    }
+  }
+
+  private NDArray product(NDManager scope, float[] documents, int rows) {
     int floats = rows * dimension;
     if (block == null || block.capacity() < floats * Float.BYTES) {
       block = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
@@ -71,17 +100,11 @@ final class FloatGemm implements AutoCloseable {
     FloatBuffer view = block.asFloatBuffer();
     view.put(documents, 0, floats);
     block.limit(floats * Float.BYTES);
-    try (NDManager scope = manager.newSubManager()) {
-      NDArray docs = scope.create(block, new Shape(rows, dimension), DataType.FLOAT32);
-      // (Q × E) · (E × rows): the transpose is a strided view, libtorch passes it to SGEMM as transposed
-      NDArray product = queryMatrix.matMul(docs.transpose());
-      product.attach(scope);
-      float[] out = product.toFloatArray();
-      if (out.length != queries * rows) {
-        throw new IllegalStateException("libtorch returned " + out.length + " scores for " + queries + " × " + rows);
-      }
-      return out;
-    }
+    NDArray docs = scope.create(block, new Shape(rows, dimension), DataType.FLOAT32);
+    // (Q × E) · (E × rows): the transpose is a strided view, libtorch passes it to SGEMM as transposed
+    NDArray product = queryMatrix.matMul(docs.transpose());
+    product.attach(scope);
+    return product;
   }
 
   @Override
