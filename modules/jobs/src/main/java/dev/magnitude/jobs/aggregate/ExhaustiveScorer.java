@@ -267,6 +267,11 @@ public final class ExhaustiveScorer {
       double[] norms = new double[blockSize];
       try (FloatGemm gemm = new FloatGemm(queryRows, queries.size(), dim)) {
         int n = 0;
+        // The first blocks are small and double up to blockSize: until a query's top k is full, its pairs
+        // go one by one through the exact route while the threshold rises (about k·(1 + ln(B/k)) offers
+        // in a first block of B documents); after that, the cut runs in libtorch and the pairs above it
+        // are rescored in batches.
+        int fill = Math.min(blockSize, Math.max(64, top[0].k()));
         while (rows.hasNext()) {
           InternalRow row = rows.next();
           if (row.isNullAt(0) || row.isNullAt(1)) {
@@ -301,9 +306,10 @@ public final class ExhaustiveScorer {
             }
           }
           norms[n] = Math.sqrt(sum);
-          if (++n == blockSize) {
+          if (++n == fill) {
             block(gemm, ids, raw, gemmInput, scales, norms, n);
             n = 0;
+            fill = Math.min(blockSize, 2 * fill);
           }
         }
         if (n > 0) {
@@ -339,11 +345,15 @@ public final class ExhaustiveScorer {
         long[] pairs = gemm.atLeast(gemmInput, n, cuts);
         long t1 = System.nanoTime();
         gemmNanos += t1 - t0;
-        for (int i = 0; i < pairs.length; i += 2) {
-          int q = (int) pairs[i];
-          int d = (int) pairs[i + 1];
-          // offering more pairs than needed is harmless; every pair left out has a + bound < threshold
-          top[q].offer(ids[d], Vectors.dot(qv[q], raw, d * dim, scales[d]));
+        // offering more pairs than needed is harmless; every pair left out has a + bound < threshold
+        double[] exact = new double[4];
+        for (int i = 0; i < pairs.length; i += 8) {
+          int count = Math.min(4, (pairs.length - i) / 2);
+          exactScores(qv, raw, scales, pairs, i, count, exact);
+          for (int j = 0; j < count; j++) {
+            int q = (int) pairs[i + 2 * j];
+            top[q].offer(ids[(int) pairs[i + 2 * j + 1]], exact[j]);
+          }
         }
         rescored += pairs.length / 2;
         selectNanos += System.nanoTime() - t1;
@@ -379,6 +389,52 @@ public final class ExhaustiveScorer {
         }
       }
       selectNanos += System.nanoTime() - t1;
+    }
+
+    /**
+     * The double scores of up to four (query, document) pairs of {@code pairs} from index {@code from}:
+     * each the very operations of {@link Vectors#dot(double[], float[], int, double)} in the same order
+     * (so bit-identical), but four independent sums interleaved. One sum is a chain of E dependent
+     * additions, bound by the adder's latency; four chains keep the adder busy.
+     */
+    private void exactScores(double[][] qv, float[] raw, double[] scales, long[] pairs, int from, int count, double[] out) {
+      if (count < 4) {
+        for (int j = 0; j < count; j++) {
+          int d = (int) pairs[from + 2 * j + 1];
+          out[j] = Vectors.dot(qv[(int) pairs[from + 2 * j]], raw, d * dim, scales[d]);
+        }
+        return;
+      }
+      int d0 = (int) pairs[from + 1];
+      int d1 = (int) pairs[from + 3];
+      int d2 = (int) pairs[from + 5];
+      int d3 = (int) pairs[from + 7];
+      double[] q0 = qv[(int) pairs[from]];
+      double[] q1 = qv[(int) pairs[from + 2]];
+      double[] q2 = qv[(int) pairs[from + 4]];
+      double[] q3 = qv[(int) pairs[from + 6]];
+      int o0 = d0 * dim;
+      int o1 = d1 * dim;
+      int o2 = d2 * dim;
+      int o3 = d3 * dim;
+      double c0 = scales[d0];
+      double c1 = scales[d1];
+      double c2 = scales[d2];
+      double c3 = scales[d3];
+      double s0 = 0;
+      double s1 = 0;
+      double s2 = 0;
+      double s3 = 0;
+      for (int i = 0; i < dim; i++) {
+        s0 += q0[i] * (raw[o0 + i] * c0);
+        s1 += q1[i] * (raw[o1 + i] * c1);
+        s2 += q2[i] * (raw[o2 + i] * c2);
+        s3 += q3[i] * (raw[o3 + i] * c3);
+      }
+      out[0] = s0;
+      out[1] = s1;
+      out[2] = s2;
+      out[3] = s3;
     }
 
     /** The largest error bound of query q in a block whose largest document norm is {@code maxNorm}. */
