@@ -38,12 +38,22 @@ import org.apache.spark.util.LongAccumulator;
  * offered to the collector. The skip is exact, not approximate: with unit roundoff u = 2⁻²⁴, the float
  * score a of (q, d) differs from the double score s by at most {@code K·‖q‖‖d‖ + A·(2 + ‖q‖ + ‖d‖)}
  * (K ≥ γ_E(1+u)² + 2u + u² + γ_E(double): rounding q and d to float, then any summation order of
- * the E products, FMA or not, and the double route's own rounding; A = E·2⁻¹²⁴ covers underflow even
- * with flush-to-zero; Σ|q_i d_i| ≤ ‖q‖‖d‖). K carries 25% slack, far more than the double rounding of
- * the bound itself. A pair is skipped only when {@code a + bound < threshold}, the collector's worst
+ * the E products, FMA or not, and the double route's own rounding; A = (E+1)·2⁻¹²⁴ covers underflow
+ * even with flush-to-zero; Σ|q_i d_i| ≤ ‖q‖‖d‖). K carries 25% slack, far more than the double rounding
+ * of the bound itself. A pair is skipped only when {@code a + bound < threshold}, the collector's worst
  * kept score ({@link TopK#threshold}), so s is strictly below it and {@link TopK#offer} would have
- * rejected it: the result is the one of offering every pair in double precision. Non-finite float
- * scores (overflow, NaN or infinite inputs) are always rescored.
+ * rejected it (thresholds only rise, so a cut taken at the start of a block stays sound through it):
+ * the result is the one of offering every pair in double precision. Non-finite float scores
+ * (overflow, NaN or infinite inputs) are always rescored.
+ *
+ * <p><b>Two paths per block.</b> Once every query's top k is full and the block's norms rule out
+ * overflow, the cut (threshold minus the block's largest bound, rounded down to float) is applied inside
+ * libtorch and only the pairs at or above it come back; they are rescored four at a time. Otherwise (the
+ * first block of a shard, or a block with non-finite or huge values) all Q × block float scores come
+ * back and are tested one by one against the rising threshold. The first blocks are small (max(64, k)
+ * documents) and double up to {@code blockSize}, so little work goes through the slow path.
+ * ExhaustiveScorerTest proves the equality with a single-thread double scorer on a fixture built to
+ * defeat a float-only ranking (it fails if the bound is set to 0).
  */
 public final class ExhaustiveScorer {
   /** Documents per float32 matrix product: 2048 × 256 floats is 2 MB, Q × 2048 scores 8 MB at Q = 1000. */
