@@ -73,9 +73,11 @@ final class FloatGemm implements AutoCloseable {
   }
 
   /**
-   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}), found in
-   * libtorch: only the pairs come back to Java, not the Q × rows scores. Meant for blocks whose scores
-   * are all finite (a NaN score is never {@code >=} a cut).
+   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}). Each
+   * query's maximum over the block is taken in libtorch; only the rows of queries whose maximum reaches
+   * the cut come back to Java (all Q × rows scores at once when more than an eighth of the queries
+   * pass, as in the first blocks). Meant for blocks whose scores are all finite (a NaN score is never
+   * {@code >=} a cut).
    *
    * @return (query, document) pairs flattened, {@code [q0, d0, q1, d1, …]}, queries ascending and
    *     documents ascending within a query
@@ -86,8 +88,41 @@ final class FloatGemm implements AutoCloseable {
     }
     try (NDManager scope = manager.newSubManager()) {
       NDArray product = product(scope, documents, rows);
-      NDArray cut = scope.create(cuts, new Shape(queries, 1));
-      return product.gte(cut).nonzero().toLongArray();
+      // each query's best float score in the block: once the top-k lists are warm, most queries have
+      // nothing at or above their cut and their rows never leave libtorch
+      float[] best = product.max(new int[] {1}).toFloatArray();
+      int passing = 0;
+      for (int q = 0; q < queries; q++) {
+        passing += best[q] >= cuts[q] ? 1 : 0;
+      }
+      long[] pairs = new long[64];
+      int size = 0;
+      float[] all = passing > queries / 8 ? product.toFloatArray() : null;
+      for (int q = 0; q < queries; q++) {
+        if (!(best[q] >= cuts[q])) {
+          continue;
+        }
+        float[] row;
+        int base;
+        if (all != null) {
+          row = all;
+          base = q * rows;
+        } else {
+          row = product.get(q).toFloatArray();
+          base = 0;
+        }
+        float cut = cuts[q];
+        for (int d = 0; d < rows; d++) {
+          if (row[base + d] >= cut) {
+            if (size + 2 > pairs.length) {
+              pairs = java.util.Arrays.copyOf(pairs, 2 * pairs.length);
+            }
+            pairs[size++] = q;
+            pairs[size++] = d;
+          }
+        }
+      }
+      return java.util.Arrays.copyOf(pairs, size);
     }
   }
 
