@@ -259,11 +259,6 @@ public final class ExhaustiveScorer {
       return rescored;
     }
 
-    /** Task time in the float products and in selection, for the benchmark's breakdown. */
-    String timings() {
-      return String.format(java.util.Locale.ROOT, "gemm %.2f s, select %.2f s", gemmNanos / 1e9, selectNanos / 1e9);
-    }
-
     TopK[] score(Iterator<InternalRow> rows) {
       if (queries.size() == 0 || !rows.hasNext()) {
         return top;
