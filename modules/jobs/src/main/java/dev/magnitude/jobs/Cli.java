@@ -27,6 +27,7 @@ public final class Cli {
         train      train every run of the sweep (dataset × variant × seed), one worker process per run
         aggregate  score every finished run, compute metrics and effect sizes, write results/<sweep>
         sweep      prepare, train and aggregate, skipping what is already finished
+        status     list the sweep's runs as done, failed, running or pending (reads the work directory only)
 
       options:
         --conf FILE      a HOCON file layered over the defaults; repeatable, later files win
@@ -73,7 +74,7 @@ public final class Cli {
       throw new IllegalArgumentException("no command given");
     }
     String command = argv[0];
-    if (!List.of("prepare", "train", "aggregate", "sweep", "help", "--help", "-h").contains(command)) {
+    if (!List.of("prepare", "train", "aggregate", "sweep", "status", "help", "--help", "-h").contains(command)) {
       throw new IllegalArgumentException("unknown command '" + command + "'");
     }
     if (command.startsWith("-")) {

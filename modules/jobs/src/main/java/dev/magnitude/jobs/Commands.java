@@ -8,11 +8,13 @@ import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.ingest.PrepareJob;
 import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.jobs.aggregate.AggregateJob;
+import dev.magnitude.jobs.status.SweepStatus;
 import dev.magnitude.jobs.support.JobContext;
 import dev.magnitude.jobs.support.JobError;
 import dev.magnitude.jobs.train.RunOutcome;
 import dev.magnitude.jobs.train.TrainJob;
 import java.io.PrintStream;
+import java.time.Clock;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -29,6 +31,9 @@ final class Commands {
           "work directory " + root + " does not exist (magnitude.work-dir); create it or pass --work-dir");
     }
     WorkDir work = new WorkDir(precheck.qualify(root));
+    if (command.equals("status")) {
+      return status(settings, work, out);
+    }
     // A session that already exists (a notebook, a test suite) is used and left open.
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = session(settings.spark());
@@ -46,6 +51,22 @@ final class Commands {
         spark.stop();
       }
     }
+  }
+
+  /**
+   * Lists the sweep's runs without a Spark session; the file system gets the {@code spark.hadoop.*}
+   * settings of magnitude.spark.conf, as the jobs' sessions do.
+   */
+  static int status(Settings settings, WorkDir work, PrintStream out) {
+    Configuration conf = new Configuration();
+    settings.spark().conf().forEach((k, v) -> {
+      if (k.startsWith("spark.hadoop.")) {
+        conf.set(k.substring("spark.hadoop.".length()), v);
+      }
+    });
+    HadoopFiles fs = new HadoopFiles(conf);
+    SweepStatus.print(settings.sweep().id(), SweepStatus.of(settings, work, fs, Clock.systemUTC()), out);
+    return 0;
   }
 
   /** A session with the configured master, unless spark-submit already chose one. */
@@ -78,8 +99,8 @@ final class Commands {
 
   static int train(JobContext c) {
     TrainJob.Result result = new TrainJob(c).run();
-    c.log().printf("train: %d trained, %d skipped (already finished), %d failed%n",
-        result.trained(), result.skipped(), result.failed().size());
+    c.log().printf("train: %d trained, %d skipped (already finished), %d failed, %d left to another sweep%n",
+        result.trained(), result.skipped(), result.failed().size(), result.heldElsewhere().size());
     if (result.failed().isEmpty()) {
       return 0;
     }

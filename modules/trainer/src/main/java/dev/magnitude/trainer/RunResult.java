@@ -1,5 +1,6 @@
 package dev.magnitude.trainer;
 
+import dev.magnitude.core.run.TrainedNormalization;
 import dev.magnitude.trainer.train.CurvePoint;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,9 @@ import java.util.Map;
  * @param embeddings rows written per embeddings file path
  * @param checkpoints checkpoint paths written by this process
  * @param seconds wall time of the run
+ * @param normalization the loss scalars the run ended with (learned α, logit scale), as written to
+ *     {@code normalization.json}; for an already finished run, that file's content (null if it has none); null
+ *     when the run failed before its last step
  */
 public record RunResult(
     String runId,
@@ -28,7 +32,8 @@ public record RunResult(
     List<CurvePoint> curve,
     Map<String, Long> embeddings,
     List<String> checkpoints,
-    double seconds) {
+    double seconds,
+    TrainedNormalization normalization) {
 
   public RunResult {
     curve = List.copyOf(curve);

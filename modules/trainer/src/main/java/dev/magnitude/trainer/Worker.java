@@ -15,6 +15,7 @@ import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.TrainedNormalization;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.trainer.data.ImageCaptions;
@@ -22,9 +23,11 @@ import dev.magnitude.trainer.data.PartFiles;
 import dev.magnitude.trainer.data.PreparedTables;
 import dev.magnitude.trainer.data.TrainingPairs;
 import dev.magnitude.trainer.loss.InfoNceLoss;
+import dev.magnitude.trainer.loss.LossScalars;
 import dev.magnitude.trainer.model.ImageEncoder;
 import dev.magnitude.trainer.model.ImageTextBlock;
 import dev.magnitude.trainer.model.TextEncoder;
+import dev.magnitude.trainer.model.TextTowers;
 import dev.magnitude.trainer.output.CurvesFile;
 import dev.magnitude.trainer.output.EmbeddingExport;
 import dev.magnitude.trainer.output.ImageExport;
@@ -62,7 +65,8 @@ import org.slf4j.LoggerFactory;
  *       datasets' manifests, where present, name the encoder's tokenizer.
  *   <li>Reads the training pairs (relevance ≥ 1 in {@code <dataset>/train/qrels}; for an STS run, the
  *       pairs of {@code <dataset>/train/pairs} whose score reaches the positive threshold).
- *   <li>Builds the encoder, seeded; if the run has a checkpoint, resumes from the latest one that
+ *   <li>Builds the encoder ({@link TextTowers}: one of the spec's kind, or a query and a document encoder
+ *       with {@code towers = separate}), seeded; if the run has a checkpoint, resumes from the latest one that
  *       reads completely (parameters, Adam state, curve), so on CPU it ends exactly as an
  *       uninterrupted run would (see {@link Checkpoints}).
  *   <li>Trains {@code training.steps} Adam steps, writing {@code checkpoints/step-<n>.ckpt} (the
@@ -71,7 +75,9 @@ import org.slf4j.LoggerFactory;
  *   <li>In eval mode, embeds each eval set's queries and each eval dataset's corpus once; for an STS eval
  *       set, the first sentence of every pair as {@code queries} and the second as {@code documents}, both
  *       under the pair id and the eval split; for an image-text run, see {@link #trainImageText}.
- *   <li>Writes {@code _SUCCESS} last. Every file is written under a temporary name and renamed.
+ *   <li>Writes {@code normalization.json} ({@link TrainedNormalization}: the learned α of a learned run and
+ *       the logit scale it ended with), then {@code _SUCCESS} last. Every file is written under a temporary
+ *       name and renamed.
  * </ol>
  *
  * <p>Events go to the consumer as JSON lines ({@link Events}). One run at a time per JVM: DJL's
@@ -140,6 +146,7 @@ public final class Worker {
       if (exists(work.runSuccess(runId))) {
         LOG.info("run {} is already finished ({} exists); nothing to do", runId, work.runSuccess(runId));
         events.accept(Events.done(runId, 0));
+        progress.normalization = readNormalization();
         return result(true, null, true, progress, start);
       }
       phase = "checking the prepared data";
@@ -160,6 +167,7 @@ public final class Worker {
         train(pairs, sampler, progress);
       }
       phase = "committing the run";
+      writeNormalization(progress.normalization);
       FileSystem fs = new Path(work.run(runId)).getFileSystem(conf);
       fs.create(new Path(work.runSuccess(runId)), true).close();
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -178,31 +186,42 @@ public final class Worker {
   private void train(TrainingPairs pairs, BatchSampler sampler, Progress progress) throws IOException {
     TrainingSpec settings = spec.training();
     int b = settings.batchSize();
-    TextEncoder encoder = new TextEncoder(spec.encoder());
     InfoNceLoss loss = new InfoNceLoss(spec.variant(), settings.temperature(), spec.trainsOnSts());
+    LossScalars scalars = LossScalars.of(spec.variant(), settings);
     LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
     Checkpoints checkpoints = new Checkpoints(work.checkpoints(runId), conf);
     Device device = placement.device(Engine.getInstance().getGpuCount(), runId);
-    try (Model model = Model.newInstance(runId, device)) {
-      model.setBlock(encoder.block());
+    phase = "building the " + spec.encoder().kind() + " encoder";
+    try (TextTowers encoders = TextTowers.create(spec.encoder(), device, conf, runId);
+        Model model = Model.newInstance(runId, device)) {
+      // The encoders, with the loss's trainable scalars (learned α, learned logit scale) when the run has any.
+      Block block = scalars.wrap(encoders.block());
+      model.setBlock(block);
       phase = "initializing the encoder";
       // Initialize (and load a checkpoint into) the block before the Trainer exists: the Trainer caches
       // the parameter arrays it sees at initialization.
-      encoder.block().setInitializer(new TruncatedNormalInitializer(INIT_STD), Parameter.Type.WEIGHT);
-      encoder.block().initialize(model.getNDManager(), DataType.FLOAT32, encoder.inputShapes(2 * b));
-      encoder.prepareParameters();
+      // the encoders' weights only: the scalars keep their own (constant) initial values
+      encoders.block().setInitializer(new TruncatedNormalInitializer(INIT_STD), Parameter.Type.WEIGHT);
+      block.initialize(model.getNDManager(), DataType.FLOAT32, encoders.inputShapes(b));
+      Runnable prepare = () -> {
+        encoders.prepareParameters();
+        scalars.prepare();
+      };
+      prepare.run();
       ResumableAdam adam = new ResumableAdam(schedule);
-      int done = resume(checkpoints, encoder.block(), encoder::prepareParameters, adam, model, progress);
+      int done = resume(checkpoints, block, prepare, adam, model, progress);
       DefaultTrainingConfig config =
           new DefaultTrainingConfig(loss).optDevices(new Device[] {device}).optOptimizer(adam);
       try (Trainer trainer = model.newTrainer(config)) {
-        trainer.initialize(encoder.inputShapes(2 * b));
+        trainer.initialize(encoders.inputShapes(b));
         events.accept(
             Events.start(runId, device.toString(), Integer.getInteger(THREADS, settings.threads()), settings.steps(), done + 1, pairs.size()));
         ContrastiveTraining training =
-            new ContrastiveTraining(trainer, encoder, loss, sampler, schedule, settings, spec.seed());
-        trainSteps(done, "", training::step, checkpoints, encoder.block(), adam, progress);
-        export(new EmbeddingExport(trainer, encoder, tables, conf), progress);
+            new ContrastiveTraining(trainer, encoders, loss, scalars, sampler, schedule, settings, spec.seed());
+        trainSteps(done, "", training::step, checkpoints, block, adam, progress);
+        progress.normalization = scalars.trained(progress.lastStep);
+        export(new EmbeddingExport(trainer, encoders.query(), tables, conf),
+            new EmbeddingExport(trainer, encoders.document(), tables, conf), progress);
       }
     }
   }
@@ -214,6 +233,10 @@ public final class Worker {
    * {@code queries} (caption ids) and its images as {@code documents} (image ids), under the eval split.
    */
   private void trainImageText(Progress progress) throws IOException {
+    if (spec.encoder().separateTowers()) {
+      throw new RunFailure("encoder towers = separate: image-text runs have a caption and an image encoder already;"
+          + " use towers = shared");
+    }
     TrainingSpec settings = spec.training();
     int b = settings.batchSize();
     phase = "reading the training images and captions";
@@ -227,8 +250,10 @@ public final class Worker {
     }
     TextEncoder text = new TextEncoder(spec.encoder());
     ImageEncoder image = new ImageEncoder(spec.imageText(), spec.encoder().embeddingDim());
-    ImageTextBlock block = new ImageTextBlock(text.block(), image.block());
     InfoNceLoss loss = new InfoNceLoss(spec.variant(), settings.temperature(), true);
+    LossScalars scalars = LossScalars.of(spec.variant(), settings);
+    // Both encoders, with the loss's trainable scalars when the run has any.
+    Block block = scalars.wrap(new ImageTextBlock(text.block(), image.block()));
     LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
     Checkpoints checkpoints = new Checkpoints(work.checkpoints(runId), conf);
     Device device = placement.device(Engine.getInstance().getGpuCount(), runId);
@@ -242,6 +267,7 @@ public final class Worker {
       Runnable prepare = () -> {
         text.prepareParameters();
         image.prepareParameters();
+        scalars.prepare();
       };
       prepare.run();
       ResumableAdam adam = new ResumableAdam(schedule);
@@ -256,13 +282,14 @@ public final class Worker {
             Events.start(runId, device.toString(), Integer.getInteger(THREADS, settings.threads()), settings.steps(),
                 done + 1, data.size()));
         ImageTextSteps training =
-            new ImageTextSteps(trainer, block, text, image, data.imageSize(), loss, sampler, schedule, settings);
+            new ImageTextSteps(trainer, block, text, image, data.imageSize(), loss, scalars, sampler, schedule, settings);
         trainSteps(done, ", image-text", step -> {
           // As ContrastiveTraining does: a step's random draws depend on (seed, step) only, so a resumed run
           // draws what an uninterrupted one would.
           trainer.getManager().getEngine().setRandomSeed(ContrastiveTraining.stepSeed(spec.seed(), step));
           return training.step(step);
         }, checkpoints, block, adam, progress);
+        progress.normalization = scalars.trained(progress.lastStep);
         EmbeddingExport captions = new EmbeddingExport(trainer, text, tables, conf);
         ImageExport images = new ImageExport(trainer, image, tables, conf);
         for (EvalSet eval : spec.eval()) {
@@ -360,32 +387,35 @@ public final class Worker {
     return 0;
   }
 
-  private void export(EmbeddingExport export, Progress progress) throws IOException {
+  /** Queries (STS: first sentences) through {@code queries}' encoder, documents through {@code documents}'. */
+  private void export(EmbeddingExport queries, EmbeddingExport documents, Progress progress) throws IOException {
     Set<String> corpora = new LinkedHashSet<>();
     for (EvalSet eval : spec.eval()) {
       if (spec.scoresSts(eval)) {
-        exportPairs(export, eval, progress);
+        exportPairs(queries, documents, eval, progress);
         continue;
       }
       phase = "exporting the embeddings of " + eval.dataset() + "/" + eval.split() + " queries";
       String path = work.embeddings(runId, eval.dataset(), eval.split(), Tables.QUERIES);
-      progress.embeddings.put(path, export.export(work.table(eval.dataset(), eval.split(), Tables.QUERIES), path));
+      progress.embeddings.put(path, queries.export(work.table(eval.dataset(), eval.split(), Tables.QUERIES), path));
       corpora.add(eval.dataset());
     }
     for (String dataset : corpora) {
       phase = "exporting the embeddings of the " + dataset + " corpus";
       String path = work.embeddings(runId, dataset, WorkDir.CORPUS, Tables.DOCUMENTS);
-      progress.embeddings.put(path, export.export(work.documents(dataset), path));
+      progress.embeddings.put(path, documents.export(work.documents(dataset), path));
     }
   }
 
   /** STS eval set: both sentences of every pair, under the pair id (see {@link EmbeddingExport#exportPairs}). */
-  private void exportPairs(EmbeddingExport export, EvalSet eval, Progress progress) throws IOException {
+  private void exportPairs(EmbeddingExport queries, EmbeddingExport documents, EvalSet eval, Progress progress)
+      throws IOException {
     String folder = work.table(eval.dataset(), eval.split(), Tables.PAIRS);
     for (String side : List.of(Tables.QUERIES, Tables.DOCUMENTS)) {
       phase = "exporting the embeddings of " + eval.dataset() + "/" + eval.split() + " pairs (" + side + ")";
       String path = work.embeddings(runId, eval.dataset(), eval.split(), side);
-      progress.embeddings.put(path, export.exportPairs(folder, side.equals(Tables.QUERIES), path));
+      boolean first = side.equals(Tables.QUERIES);
+      progress.embeddings.put(path, (first ? queries : documents).exportPairs(folder, first, path));
     }
   }
 
@@ -482,7 +512,33 @@ public final class Worker {
   private RunResult result(boolean ok, String reason, boolean alreadyDone, Progress progress, long start) {
     return new RunResult(
         runId, ok, reason, alreadyDone, progress.firstStep, progress.lastStep, progress.curve,
-        progress.embeddings, progress.checkpoints, (System.nanoTime() - start) / 1e9);
+        progress.embeddings, progress.checkpoints, (System.nanoTime() - start) / 1e9, progress.normalization);
+  }
+
+  /** Writes {@code normalization.json} under a temporary name and renames it into place. */
+  private void writeNormalization(TrainedNormalization normalization) throws IOException {
+    Path target = new Path(work.normalization(runId));
+    Path tmp = new Path(target.getParent(), "_tmp-" + target.getName());
+    FileSystem fs = target.getFileSystem(conf);
+    try (var out = fs.create(tmp, true)) {
+      out.write(normalization.toJson().getBytes(StandardCharsets.UTF_8));
+    }
+    fs.delete(target, false);
+    if (!fs.rename(tmp, target)) {
+      throw new IOException("cannot rename " + tmp + " to " + target);
+    }
+  }
+
+  /** The {@code normalization.json} of a finished run; null if it has none (finished by older code). */
+  private TrainedNormalization readNormalization() throws IOException {
+    Path path = new Path(work.normalization(runId));
+    FileSystem fs = path.getFileSystem(conf);
+    if (!fs.exists(path)) {
+      return null;
+    }
+    try (InputStream in = fs.open(path)) {
+      return TrainedNormalization.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
   }
 
   private boolean exists(String path) throws IOException {
@@ -497,5 +553,6 @@ public final class Worker {
     final List<CurvePoint> curve = new ArrayList<>();
     final Map<String, Long> embeddings = new LinkedHashMap<>();
     final List<String> checkpoints = new ArrayList<>();
+    TrainedNormalization normalization;
   }
 }

@@ -3,6 +3,7 @@ package dev.magnitude.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.run.LogitScale;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
 import dev.magnitude.core.schema.Tables;
@@ -14,9 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Seeded runs repeat exactly on CPU; an interrupted run resumes from its last checkpoint. */
 class ReproducibilityTest {
@@ -50,11 +54,19 @@ class ReproducibilityTest {
     assertThat(vectors(a, other, "test", "queries")).isNotEqualTo(vectors(a, spec, "test", "queries"));
   }
 
-  @Test
-  void aResumedRunEndsExactlyAsAnUninterruptedOne() throws IOException {
+  /** A fixed variant; and learned with a learnable logit scale, whose three scalars and their Adam state resume too. */
+  static Stream<RunSpec> resumable() {
+    RunSpec learned = TinyRuns.spec(Variant.LEARNED, 6, 2);
+    return Stream.of(
+        TinyRuns.spec(Variant.DOT, 6, 2),
+        TinyRuns.withTraining(Variant.LEARNED, learned.training().withLogitScale(new LogitScale(100))));
+  }
+
+  @ParameterizedTest
+  @MethodSource("resumable")
+  void aResumedRunEndsExactlyAsAnUninterruptedOne(RunSpec spec) throws IOException {
     String work = tmp.resolve("work").toString();
     TinyRuns.prepare(work);
-    RunSpec spec = TinyRuns.spec(Variant.DOT, 6, 2);
     RunResult full = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
     assertThat(full.succeeded()).isTrue();
     List<String> queries = vectors(work, spec, "test", "queries");
@@ -81,6 +93,12 @@ class ReproducibilityTest {
         .containsExactlyElementsOf(withoutSpeed(full.curve()));
     assertThat(vectors(work, spec, "test", "queries")).containsExactlyElementsOf(queries);
     assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(documents);
+    assertThat(resumed.normalization()).isEqualTo(full.normalization());
+    if (spec.variant().isLearned()) {
+      // the scalars did train: the resumed run's equality above is not that of constants
+      assertThat(full.normalization().alphaQuery()).isNotEqualTo(0.5);
+      assertThat(full.normalization().logitScale()).isNotEqualTo(1.0);
+    }
   }
 
   @Test
@@ -148,8 +166,8 @@ class ReproducibilityTest {
   /** A curve without the wall-clock column. */
   private static List<List<Double>> withoutSpeed(List<CurvePoint> curve) {
     return curve.stream()
-        .map(p -> List.of((double) p.step(), p.loss(), p.lr(), p.gradNorm(), p.queryNormMean(), p.queryNormStd(),
-            p.docNormMean(), p.docNormStd()))
+        .map(p -> java.util.Arrays.asList((double) p.step(), p.loss(), p.lr(), p.gradNorm(), p.queryNormMean(),
+            p.queryNormStd(), p.docNormMean(), p.docNormStd(), p.alphaQuery(), p.alphaDocument(), p.logitScale()))
         .toList();
   }
 

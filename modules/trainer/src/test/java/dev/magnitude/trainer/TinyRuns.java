@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.magnitude.core.json.Json;
 import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.EvalSet;
+import dev.magnitude.core.run.LearnedNormalization;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.run.Variant;
@@ -35,14 +36,23 @@ public final class TinyRuns {
     return new TrainingSpec(steps, 4, 1e-3, 2, temperature, checkpointEvery, 1.0, 1);
   }
 
+  /** A run of {@code variant}; learned starts at α = 0.5 on both sides. */
   public static RunSpec spec(Variant variant, int steps, int checkpointEvery) {
+    TrainingSpec training = variant.isLearned()
+        ? training(steps, checkpointEvery, 1.0).withLearned(new LearnedNormalization(0.5))
+        : training(steps, checkpointEvery, variant.normalizesQuery() && variant.normalizesDocument() ? 0.1 : 1.0);
+    return withTraining(variant, training);
+  }
+
+  /** A run of {@code variant} with the given training settings. */
+  public static RunSpec withTraining(Variant variant, TrainingSpec training) {
     return new RunSpec(
         DATASET,
         "hash-of-tiny",
         variant,
         17,
         encoder(VOCABULARY),
-        training(steps, checkpointEvery, variant.normalizesQuery() && variant.normalizesDocument() ? 0.1 : 1.0),
+        training,
         List.of(new EvalSet(DATASET, "test"), new EvalSet(DATASET, "train")));
   }
 

@@ -8,6 +8,7 @@ import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.manifest.TokenizerInfo;
 import dev.magnitude.core.run.EvalSet;
+import dev.magnitude.core.run.LearnedNormalization;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
 import java.io.IOException;
@@ -128,6 +129,20 @@ class WorkerFailureTest {
     assertThat(o.events().get(0).path("event").asText()).isEqualTo("start");
     assertThat(o.result().lastStep()).isZero();
     assertThat(Path.of(new WorkDir(work).checkpoints(spec.id()))).doesNotExist();
+    assertNothingFinished(work, spec);
+  }
+
+  @Test
+  void nonFiniteLossOfALearnedRunNamesStepVariantAndItsScalars() throws IOException {
+    String work = tmp.resolve("work").toString();
+    TinyRuns.prepare(work);
+    RunSpec spec = TinyRuns.withTraining(Variant.LEARNED,
+        TinyRuns.training(5, 2, 1e-300).withLearned(new LearnedNormalization(0.5)));
+
+    Outcome o = run(spec, work);
+
+    assertThat(o.reason()).startsWith("non-finite loss at step 1 (variant learned, α_q 0.5000, α_d 0.5000, logit scale ");
+    assertThat(o.result().lastStep()).isZero();
     assertNothingFinished(work, spec);
   }
 

@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.TrainedNormalization;
 import dev.magnitude.core.run.Variant;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.trainer.data.DataSchemas;
@@ -168,6 +169,19 @@ class WorkerTest {
         assertThat((Float) vector.get(k)).isCloseTo(direct[i * 16 + k], org.assertj.core.data.Offset.offset(1e-5f));
       }
     }
+  }
+
+  @Test
+  void aFixedVariantLogsItsFixedLogitScaleAndNoAlpha() throws IOException {
+    // TinyRuns trains doc-norm at τ = 1
+    assertThat(OutputFiles.rows(dir.curves(spec.id()))).allSatisfy(row -> {
+      assertThat(row.get("alpha_query")).isNull();
+      assertThat(row.get("alpha_document")).isNull();
+      assertThat(row.get("logit_scale")).isEqualTo(1.0);
+    });
+    assertThat(result.normalization()).isEqualTo(new TrainedNormalization(Variant.DOC_NORM, 6, null, null, 1.0));
+    assertThat(Files.readString(java.nio.file.Path.of(dir.normalization(spec.id()))))
+        .isEqualTo("{\"logitScale\":1.0,\"step\":6,\"variant\":\"doc-norm\"}");
   }
 
   @Test

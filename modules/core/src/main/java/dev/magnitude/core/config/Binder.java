@@ -87,6 +87,15 @@ final class Binder {
     return v;
   }
 
+  /** A HOCON duration (e.g. {@code 10 minutes}, {@code 30s}) of at least {@code min}. */
+  java.time.Duration duration(String key, java.time.Duration min) {
+    java.time.Duration v = get(key, "a duration such as 10 minutes", () -> config.getDuration(key));
+    if (v.compareTo(min) < 0) {
+      throw invalid(key, v, "a duration of at least " + min);
+    }
+    return v;
+  }
+
   /** A finite double > 0. */
   double positive(String key) {
     double v = get(key, "a number", () -> config.getDouble(key));

@@ -96,7 +96,8 @@ public final class ConfigLoader {
 
   /**
    * Every user key under {@code magnitude} must exist in the reference, except the free-form Spark
-   * settings below {@code magnitude.spark.conf}, and below
+   * settings below {@code magnitude.spark.conf}, the dataset names below {@code magnitude.sweep.evaluate-on}
+   * (checked by {@link Settings#sweep()}), and below
    * {@code magnitude.datasets.<name>}, whose keys must exist in the reference dataset template
    * ({@code magnitude.datasets.synthetic} lists every key a dataset may have, {@code path} aside, which
    * only file formats take) or below {@code magnitude.prepare} (a dataset's own tokenizer, sts, images...).
@@ -110,6 +111,8 @@ public final class ConfigLoader {
       String full = ROOT + "." + key;
       if (key.startsWith("spark.conf.")) {
         continue; // free-form spark.* settings, passed to Spark as given
+      } else if (key.startsWith("sweep.evaluate-on.")) {
+        continue; // keys are dataset names, checked against the sweep by Settings.sweep()
       } else if (key.startsWith("datasets.")) {
         String rest = key.substring("datasets.".length());
         int dot = rest.indexOf('.');

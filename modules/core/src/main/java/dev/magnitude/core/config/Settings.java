@@ -2,6 +2,7 @@ package dev.magnitude.core.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
+import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.Variant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -33,6 +34,7 @@ public final class Settings {
     workDir();
     datasets();
     sweep();
+    lockStaleAfter();
     train();
     aggregate();
     spark();
@@ -157,6 +159,14 @@ public final class Settings {
     }
   }
 
+  /**
+   * {@code magnitude.sweep.lock.stale-after}: a run lock whose heartbeat is older belongs to a sweep that
+   * died and is taken over (at least 10 seconds; heartbeats come every fifth of it).
+   */
+  public java.time.Duration lockStaleAfter() {
+    return new Binder(config, M + ".sweep.lock").duration("stale-after", java.time.Duration.ofSeconds(10));
+  }
+
   public SweepSpec sweep() {
     Binder b = new Binder(config, M + ".sweep");
     Map<String, DatasetSpec> known = datasets();
@@ -196,7 +206,59 @@ public final class Settings {
         throw b.invalid("eval-split", evalSplit, "a split of dataset " + d + ": " + known.get(d).splits());
       }
     }
-    return new SweepSpec(id, datasets, variants, seeds, evalSplit);
+    return new SweepSpec(id, datasets, variants, seeds, evalSplit, evaluateOn(b, known, datasets, evalSplit));
+  }
+
+  /**
+   * {@code magnitude.sweep.evaluate-on}: training dataset → other datasets its runs are also scored on. A run
+   * can be scored on a dataset of its own task only (retrieval and qa count as one: both are ranked queries
+   * against a corpus with qrels), because the worker exports what the run's task embeds (queries and a
+   * corpus, sentence pairs, or captions and images).
+   */
+  private static Map<String, List<String>> evaluateOn(
+      Binder b, Map<String, DatasetSpec> known, List<String> datasets, String evalSplit) {
+    Binder e = b.child("evaluate-on");
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (String train : new java.util.TreeSet<>(e.raw().root().keySet())) {
+      String key = quoteIfNeeded(train);
+      if (!datasets.contains(train)) {
+        throw new ConfigError(e.full(key) + ": '" + train + "' is not a dataset of the sweep; "
+            + b.full("datasets") + " = " + datasets + " (a key names the dataset the runs train on)");
+      }
+      List<String> others = e.strings(key);
+      DatasetSpec.Task task = known.get(train).task();
+      for (String other : others) {
+        if (!known.containsKey(other)) {
+          throw new ConfigError(e.full(key) + " names unknown dataset '" + other + "'; configured datasets: "
+              + String.join(", ", known.keySet()) + " (define it under magnitude.datasets)");
+        }
+        if (other.equals(train)) {
+          throw e.invalid(key, others, "datasets other than " + train + " (its own eval split is always scored)");
+        }
+        DatasetSpec.Task otherTask = known.get(other).task();
+        if (scoringGroup(otherTask) != scoringGroup(task)) {
+          throw new ConfigError(e.full(key) + ": runs on " + train + " (task " + task.id() + ") cannot be scored on "
+              + other + " (task " + otherTask.id() + "): a run is scored on datasets of its own task only "
+              + "(retrieval and qa together)");
+        }
+        if (!known.get(other).splits().contains(evalSplit)) {
+          throw new ConfigError(e.full(key) + ": dataset " + other + " has no split " + evalSplit + " ("
+              + b.full("eval-split") + "); its splits: " + known.get(other).splits());
+        }
+      }
+      if (new java.util.HashSet<>(others).size() != others.size()) {
+        throw e.invalid(key, others, "each dataset once");
+      }
+      if (!others.isEmpty()) {
+        out.put(train, others);
+      }
+    }
+    return out;
+  }
+
+  /** Tasks whose eval sets are scored the same way: retrieval and qa rank queries against a corpus. */
+  private static DatasetSpec.Task scoringGroup(DatasetSpec.Task task) {
+    return task == DatasetSpec.Task.QA ? DatasetSpec.Task.RETRIEVAL : task;
   }
 
   public TrainSettings train() {
@@ -208,9 +270,25 @@ public final class Settings {
       temperature.put(v, t.positive(v.id()));
     }
     Binder w = b.child("worker");
+    Binder learned = b.child("learned");
+    double alphaInit = learned.number("alpha-init", 0, 1);
+    if (alphaInit <= 0 || alphaInit >= 1) {
+      throw learned.invalid("alpha-init", alphaInit, "a number strictly between 0 and 1 (α = sigmoid(θ))");
+    }
+    Binder scale = b.child("logit-scale");
+    boolean learnable = scale.bool("learnable");
+    double scaleMax = scale.positive("max");
+    if (learnable) {
+      for (Map.Entry<Variant, Double> tau : temperature.entrySet()) {
+        if (1 / tau.getValue() > scaleMax) {
+          throw scale.invalid("max", scaleMax, "at least the initial scale 1/τ = " + (1 / tau.getValue())
+              + " of variant " + tau.getKey() + " (temperature." + tau.getKey().id() + " = " + tau.getValue() + ")");
+        }
+      }
+    }
     TrainSettings settings =
         new TrainSettings(
-            e.string("kind", List.of("transformer")),
+            e.string("kind", EncoderSpec.KINDS),
             e.integer("embedding-dim", 1),
             e.integer("layers", 1),
             e.integer("heads", 1),
@@ -227,8 +305,25 @@ public final class Settings {
             w.strings("java-options"),
             b.integer("parallelism", 0),
             b.child("sts").number("positive-threshold", -Double.MAX_VALUE, Double.MAX_VALUE),
-            b.integer("gpus-per-run", 0));
-    if (settings.embeddingDim() % settings.heads() != 0) {
+            b.integer("gpus-per-run", 0),
+            // path and towers are newer than most hand-written test configurations: absent = the reference default
+            e.has("path") ? e.string("path").strip() : "",
+            e.has("towers") ? e.string("towers", EncoderSpec.TOWERS) : EncoderSpec.SHARED,
+            alphaInit,
+            learnable,
+            scaleMax);
+    boolean torchscript = settings.encoderKind().equals(EncoderSpec.TORCHSCRIPT);
+    if (torchscript && settings.encoderPath().isEmpty()) {
+      throw e.invalid("path", "", "the path or URI of a TorchScript module (kind = torchscript needs one)");
+    }
+    if (!torchscript && !settings.encoderPath().isEmpty()) {
+      throw e.invalid("path", settings.encoderPath(), "\"\" (only kind = torchscript reads a module)");
+    }
+    if (torchscript && settings.tokenizer().isEmpty()) {
+      throw e.invalid("tokenizer", "",
+          "the tokenizer.json of the TorchScript module (kind = torchscript: its token ids must be the data's)");
+    }
+    if (settings.encoderKind().equals(EncoderSpec.TRANSFORMER) && settings.embeddingDim() % settings.heads() != 0) {
       throw e.invalid("heads", settings.heads(), "a divisor of embedding-dim = " + settings.embeddingDim());
     }
     return settings;
@@ -247,7 +342,11 @@ public final class Settings {
     Binder b = new Binder(config, M + ".aggregate");
     Binder boot = b.child("bootstrap");
     double level = boot.number("level", 0.5, 0.999);
-    return new AggregateSettings(b.integer("top-k", 1), boot.integer("samples", 1), boot.longValue("seed"), level);
+    Binder norms = b.child("doc-norms");
+    int topK = b.integer("top-k", 1);
+    int depth = Math.min(norms.integer("retrieved-depth", 1), topK);
+    return new AggregateSettings(topK, boot.integer("samples", 1), boot.longValue("seed"), level, depth,
+        norms.integer("max-raw-rows", 0), norms.integer("histogram-bins", 1));
   }
 
   public SparkSettings spark() {

@@ -6,6 +6,8 @@ import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.ImageTextTraining;
+import dev.magnitude.core.run.LearnedNormalization;
+import dev.magnitude.core.run.LogitScale;
 import dev.magnitude.core.run.StsTraining;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.run.Variant;
@@ -28,6 +30,15 @@ import java.util.function.Function;
  *     in the dataset's score scale ({@code sts.positive-threshold}); goes into the spec of STS runs only
  * @param gpusPerRun GPUs each run's task asks Spark for; 0 = train on CPU. Not part of the run's spec:
  *     where a run trains does not change what it is.
+ * @param encoderPath {@code encoder.path}: the TorchScript module of {@code kind = torchscript} (local path or
+ *     Hadoop FileSystem URI); "" for the other kinds
+ * @param towers {@code encoder.towers}: {@code shared} or {@code separate} (a query encoder and a document
+ *     encoder of the same kind); retrieval and STS runs only, image-text runs have their two towers already
+ * @param learnedAlphaInit initial α of both sides of a {@code learned} run ({@code learned.alpha-init}); goes into
+ *     the spec of learned runs only
+ * @param logitScaleLearnable learn the logit scale, starting at 1/τ ({@code logit-scale.learnable})
+ * @param logitScaleMax upper bound of a learned logit scale ({@code logit-scale.max}); with
+ *     {@code logitScaleLearnable}, part of every run's spec, else of none
  */
 public record TrainSettings(
     String encoderKind,
@@ -47,10 +58,47 @@ public record TrainSettings(
     List<String> workerJavaOptions,
     int parallelism,
     double stsPositiveThreshold,
-    int gpusPerRun) {
+    int gpusPerRun,
+    String encoderPath,
+    String towers,
+    double learnedAlphaInit,
+    boolean logitScaleLearnable,
+    double logitScaleMax) {
 
   /** The STS positive threshold of the trainer's reference.conf. */
   public static final double DEFAULT_STS_POSITIVE_THRESHOLD = 4.0;
+  /** {@code learned.alpha-init} of the trainer's reference.conf. */
+  public static final double DEFAULT_ALPHA_INIT = 0.5;
+  /** {@code logit-scale.max} of the trainer's reference.conf. */
+  public static final double DEFAULT_LOGIT_SCALE_MAX = 100;
+
+  /**
+   * Settings with the default encoder path ("") and towers (shared), the default learned α and a fixed logit
+   * scale.
+   */
+  public TrainSettings(
+      String encoderKind,
+      int embeddingDim,
+      int layers,
+      int heads,
+      int maxLength,
+      String tokenizer,
+      int steps,
+      int batchSize,
+      double learningRate,
+      int warmupSteps,
+      Map<Variant, Double> temperature,
+      int checkpointEvery,
+      double gradientClip,
+      int threads,
+      List<String> workerJavaOptions,
+      int parallelism,
+      double stsPositiveThreshold,
+      int gpusPerRun) {
+    this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
+        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold,
+        gpusPerRun, "", EncoderSpec.SHARED, DEFAULT_ALPHA_INIT, false, DEFAULT_LOGIT_SCALE_MAX);
+  }
 
   /** Settings with the default STS positive threshold. */
   public TrainSettings(
@@ -77,6 +125,8 @@ public record TrainSettings(
 
   public TrainSettings {
     temperature = Map.copyOf(temperature);
+    encoderPath = encoderPath == null ? "" : encoderPath.strip();
+    towers = towers == null ? EncoderSpec.SHARED : towers;
     workerJavaOptions = List.copyOf(workerJavaOptions);
     if (gpusPerRun < 0) {
       throw new IllegalArgumentException("gpus-per-run = " + gpusPerRun + ": must be >= 0 (0 = CPU)");
@@ -145,10 +195,30 @@ public record TrainSettings(
             heads,
             maxLength,
             manifest.tokenizer().vocabularySize(),
-            expectedTokenizerId(manifest.tokenizer(), readFile));
+            expectedTokenizerId(manifest.tokenizer(), readFile),
+            encoderPath,
+            towers);
+    Double tau = temperature.get(variant);
+    if (tau == null) {
+      throw new IllegalArgumentException("no temperature for variant " + variant + " (magnitude.train.temperature."
+          + variant.id() + ")");
+    }
+    boolean imageText = DatasetSpec.Task.IMAGE_TEXT.id().equals(manifest.task());
+    if (imageText && encoder.separateTowers()) {
+      throw new IllegalArgumentException(
+          "encoder towers = separate: dataset " + manifest.dataset() + " is an image-text dataset, whose captions "
+              + "and images have encoders of their own already; use towers = shared");
+    }
+    if (imageText && !encoder.kind().equals(EncoderSpec.TRANSFORMER)) {
+      throw new IllegalArgumentException(
+          "encoder kind = " + encoder.kind() + ": image-text runs (dataset " + manifest.dataset()
+              + ") train the transformer caption encoder only; use kind = transformer");
+    }
     TrainingSpec training =
         new TrainingSpec(
-            steps, batchSize, learningRate, warmupSteps, temperature.get(variant), checkpointEvery, gradientClip, threads);
+            steps, batchSize, learningRate, warmupSteps, tau, checkpointEvery, gradientClip, threads,
+            variant.isLearned() ? new LearnedNormalization(learnedAlphaInit) : null,
+            logitScaleLearnable ? new LogitScale(logitScaleMax) : null);
     return new RunSpec(
         manifest.dataset(),
         manifest.contentHash(),
@@ -158,6 +228,6 @@ public record TrainSettings(
         training,
         List.of(new EvalSet(manifest.dataset(), evalSplit)),
         DatasetSpec.Task.STS.id().equals(manifest.task()) ? new StsTraining(stsPositiveThreshold) : null,
-        DatasetSpec.Task.IMAGE_TEXT.id().equals(manifest.task()) ? ImageTextTraining.SMALL_CNN : null);
+        imageText ? ImageTextTraining.SMALL_CNN : null);
   }
 }

@@ -9,7 +9,7 @@ import java.util.Objects;
  * &lt;work&gt;/prepared/&lt;dataset&gt;/corpus/documents/part-*.parquet   shared by every split
  * &lt;work&gt;/prepared/&lt;dataset&gt;/&lt;split&gt;/{queries,qrels}/part-*.parquet
  * &lt;work&gt;/prepared/&lt;dataset&gt;/vocab.txt, manifest.json, _quarantine/
- * &lt;work&gt;/runs/&lt;run-id&gt;/spec.json, checkpoints/, curves.parquet, embeddings/&lt;dataset&gt;/&lt;split&gt;/{queries,documents}.parquet
+ * &lt;work&gt;/runs/&lt;run-id&gt;/spec.json, checkpoints/, curves.parquet, normalization.json, embeddings/&lt;dataset&gt;/&lt;split&gt;/{queries,documents}.parquet
  * &lt;work&gt;/results/&lt;sweep-id&gt;/
  * </pre>
  *
@@ -86,6 +86,11 @@ public final class WorkDir {
 
   public String curves(String runId) {
     return run(runId) + "/curves.parquet";
+  }
+
+  /** The loss scalars the run ended with (learned α, logit scale): {@code TrainedNormalization} as JSON. */
+  public String normalization(String runId) {
+    return run(runId) + "/normalization.json";
   }
 
   /** Where the train job records why a run failed: exit code and the worker's last output lines (JSON). */

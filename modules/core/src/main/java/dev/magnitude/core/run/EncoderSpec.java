@@ -1,40 +1,114 @@
 package dev.magnitude.core.run;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * The encoder of a run. {@code kind = transformer}: a DJL BertBlock over token ids with mean pooling
- * over the non-padding positions; its output, of size {@code embeddingDim}, is the embedding.
+ * The encoder of a run: what turns a text's token ids into its RAW embedding of size {@code embeddingDim}.
  *
- * @param kind encoder kind; only {@code transformer} so far
+ * <ul>
+ *   <li>{@code transformer}: a DJL BertBlock over token ids with mean pooling over the non-padding positions.
+ *   <li>{@code bag}: a mean-pooled embedding bag (a vocabulary × E table averaged over the non-padding
+ *       positions), the fast baseline; {@code layers} and {@code heads} are not used.
+ *   <li>{@code torchscript}: a TorchScript module read from {@code path} and fine-tuned; its contract is
+ *       forward(input_ids int64 (B, S), attention_mask int64 (B, S)) → float32 (B, E). {@code layers} and
+ *       {@code heads} are not used; E must be the module's output size.
+ * </ul>
+ *
+ * <p>{@code path} and {@code towers} are left out of the JSON when they have their default (no path, shared
+ * towers), so the specs and ids of runs that do not use them are what they were before they existed.
+ *
+ * @param kind {@link #KINDS}
  * @param embeddingDim hidden and output size E
  * @param layers transformer blocks
- * @param heads attention heads; must divide {@code embeddingDim}
+ * @param heads attention heads; must divide {@code embeddingDim} (transformer)
  * @param maxLength token positions per text S; longer texts are truncated, shorter ones padded with id 0
  * @param vocabularySize token id space of the prepared data (from its manifest)
  * @param tokenizerId identity of the tokenizer the data was prepared with; the worker refuses other data
+ * @param path the TorchScript module (local path or Hadoop FileSystem URI); null for the other kinds
+ * @param towers {@link #SHARED} (one encoder embeds queries and documents) or {@link #SEPARATE} (a query
+ *     encoder and a document encoder of the same kind, trained together); null means shared
  */
 public record EncoderSpec(
-    String kind, int embeddingDim, int layers, int heads, int maxLength, int vocabularySize, String tokenizerId) {
+    String kind,
+    int embeddingDim,
+    int layers,
+    int heads,
+    int maxLength,
+    int vocabularySize,
+    String tokenizerId,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String path,
+    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = SharedTowers.class) String towers) {
+
+  public static final String TRANSFORMER = "transformer";
+  public static final String BAG = "bag";
+  public static final String TORCHSCRIPT = "torchscript";
+  public static final List<String> KINDS = List.of(TRANSFORMER, BAG, TORCHSCRIPT);
+  public static final String SHARED = "shared";
+  public static final String SEPARATE = "separate";
+  public static final List<String> TOWERS = List.of(SHARED, SEPARATE);
+
+  /** A shared-tower encoder of a kind without a module file. */
+  public EncoderSpec(
+      String kind, int embeddingDim, int layers, int heads, int maxLength, int vocabularySize, String tokenizerId) {
+    this(kind, embeddingDim, layers, heads, maxLength, vocabularySize, tokenizerId, null, SHARED);
+  }
+
   public EncoderSpec {
     Objects.requireNonNull(kind, "encoder kind");
-    if (!kind.equals("transformer")) {
-      throw new IllegalArgumentException("encoder kind '" + kind + "' is not supported; allowed: transformer");
+    if (!KINDS.contains(kind)) {
+      throw new IllegalArgumentException(
+          "encoder kind '" + kind + "' is not supported; allowed: " + String.join(", ", KINDS));
+    }
+    towers = towers == null ? SHARED : towers;
+    if (!TOWERS.contains(towers)) {
+      throw new IllegalArgumentException(
+          "encoder towers = '" + towers + "' is not supported; allowed: " + String.join(", ", TOWERS));
+    }
+    path = path == null || path.isBlank() ? null : path.strip();
+    if (kind.equals(TORCHSCRIPT) && path == null) {
+      throw new IllegalArgumentException(
+          "encoder kind = torchscript needs encoder.path: the path or URI of the TorchScript module");
+    }
+    if (!kind.equals(TORCHSCRIPT) && path != null) {
+      throw new IllegalArgumentException(
+          "encoder path = " + path + " is only read for kind = torchscript, not kind = " + kind);
     }
     positive("embedding-dim", embeddingDim);
     positive("layers", layers);
     positive("heads", heads);
     positive("max-length", maxLength);
     positive("vocabulary size", vocabularySize);
-    if (embeddingDim % heads != 0) {
+    if (kind.equals(TRANSFORMER) && embeddingDim % heads != 0) {
       throw new IllegalArgumentException(
           "encoder heads = " + heads + " must divide embedding-dim = " + embeddingDim);
     }
   }
 
+  /** Whether queries and documents have encoders of their own. */
+  @JsonIgnore
+  public boolean separateTowers() {
+    return SEPARATE.equals(towers);
+  }
+
   static void positive(String name, long value) {
     if (value <= 0) {
       throw new IllegalArgumentException(name + " = " + value + ": must be > 0");
+    }
+  }
+
+  /** Jackson value filter: true (leave out) for the default towers, so older specs keep their JSON and ids. */
+  public static final class SharedTowers {
+    @Override
+    public boolean equals(Object value) {
+      return value == null || SHARED.equals(value);
+    }
+
+    @Override
+    public int hashCode() {
+      return 0;
     }
   }
 }

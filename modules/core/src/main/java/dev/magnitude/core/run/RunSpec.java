@@ -22,7 +22,8 @@ import java.util.Objects;
  * <p>{@code sts} is set only for a run on an STS dataset (null = retrieval: the training split's qrels).
  * It is left out of the JSON when null, so retrieval specs and their ids are what they were before STS
  * training existed. {@code imageText} is the same for a run on an image-text dataset (captions as the query
- * side, images as the document side). An evaluation set of the run's own dataset has the run's task ({@link #scoresSts(EvalSet)}).
+ * side, images as the document side). Every evaluation set has the run's task ({@link #scoresSts(EvalSet)}): the
+ * run's own dataset, and any other dataset the sweep scores it on out of domain ({@link #inDomain}).
  */
 public record RunSpec(
     String dataset,
@@ -67,6 +68,12 @@ public record RunSpec(
     Objects.requireNonNull(encoder, "encoder");
     Objects.requireNonNull(training, "training");
     eval = List.copyOf(eval);
+    if (variant.isLearned() != (training.learned() != null)) {
+      throw new IllegalArgumentException(variant.isLearned()
+          ? "variant learned needs training.learned (its initial α, magnitude.train.learned.alpha-init)"
+          : "training.learned (the initial α) is set but variant " + variant + " learns no α; only learned runs "
+              + "carry it");
+    }
     if (sts != null && imageText != null) {
       throw new IllegalArgumentException("a run trains on STS pairs or on image-caption pairs, not both");
     }
@@ -78,11 +85,11 @@ public record RunSpec(
   }
 
   /**
-   * Whether an evaluation set holds STS pairs: the eval sets of this version are the run's own dataset,
-   * so they have the run's task.
+   * Whether an evaluation set holds STS pairs. A run is scored on datasets of its own task only (the sweep's
+   * {@code evaluate-on} is validated so), so every eval set of an STS run is an STS set, in domain or not.
    */
   public boolean scoresSts(EvalSet eval) {
-    return trainsOnSts() && eval.dataset().equals(dataset);
+    return trainsOnSts();
   }
 
   /** Whether the run trains on images and their captions (an image-text dataset). */
@@ -90,12 +97,19 @@ public record RunSpec(
     return imageText != null;
   }
 
-  /**
-   * Whether an evaluation set holds images and captions: as for {@link #scoresSts}, the eval sets of this
-   * version are the run's own dataset, so they have the run's task.
-   */
+  /** Whether an evaluation set holds images and captions: as for {@link #scoresSts}, the run's task decides. */
   public boolean scoresImageText(EvalSet eval) {
-    return trainsOnImageText() && eval.dataset().equals(dataset);
+    return trainsOnImageText();
+  }
+
+  /** Whether {@code eval} is of the run's own dataset (in domain) rather than another one (out of domain). */
+  public boolean inDomain(EvalSet eval) {
+    return eval.dataset().equals(dataset);
+  }
+
+  /** This spec scored on {@code evalSets} instead (a new spec, so a new id when they differ). */
+  public RunSpec withEval(List<EvalSet> evalSets) {
+    return new RunSpec(dataset, dataHash, variant, seed, encoder, training, evalSets, sts, imageText);
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.magnitude.core.run;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * Optimization settings of a run.
  *
@@ -11,6 +13,10 @@ package dev.magnitude.core.run;
  * @param checkpointEvery steps between checkpoints; the last step is always checkpointed
  * @param gradientClip clip the global gradient norm to this value; 0 turns clipping off
  * @param threads intra-op CPU threads of the worker
+ * @param learned the initial α of a {@code learned} run; null for every other variant ({@link RunSpec} checks
+ *     this), and left out of the JSON when null so the specs and ids of the fixed variants are unchanged
+ * @param logitScale set when the logit scale is learned (starting at 1/τ); null = the fixed τ. Left out of the
+ *     JSON when null
  */
 public record TrainingSpec(
     int steps,
@@ -20,7 +26,23 @@ public record TrainingSpec(
     double temperature,
     int checkpointEvery,
     double gradientClip,
-    int threads) {
+    int threads,
+    @JsonInclude(JsonInclude.Include.NON_NULL) LearnedNormalization learned,
+    @JsonInclude(JsonInclude.Include.NON_NULL) LogitScale logitScale) {
+
+  /** Settings of a fixed variant with the fixed temperature. */
+  public TrainingSpec(
+      int steps,
+      int batchSize,
+      double learningRate,
+      int warmupSteps,
+      double temperature,
+      int checkpointEvery,
+      double gradientClip,
+      int threads) {
+    this(steps, batchSize, learningRate, warmupSteps, temperature, checkpointEvery, gradientClip, threads, null, null);
+  }
+
   public TrainingSpec {
     EncoderSpec.positive("steps", steps);
     if (batchSize < 2) {
@@ -40,5 +62,22 @@ public record TrainingSpec(
       throw new IllegalArgumentException("gradient-clip = " + gradientClip + ": must be >= 0 (0 = off)");
     }
     EncoderSpec.positive("threads", threads);
+    if (logitScale != null && 1 / temperature > logitScale.max()) {
+      throw new IllegalArgumentException(
+          "logit-scale max = " + logitScale.max() + " is below the initial scale 1/τ = " + (1 / temperature)
+              + " (temperature = " + temperature + "); raise logit-scale.max or the temperature");
+    }
+  }
+
+  /** The same settings with the initial α of a learned run (null = none). */
+  public TrainingSpec withLearned(LearnedNormalization learned) {
+    return new TrainingSpec(steps, batchSize, learningRate, warmupSteps, temperature, checkpointEvery, gradientClip,
+        threads, learned, logitScale);
+  }
+
+  /** The same settings with a learnable logit scale (null = the fixed temperature). */
+  public TrainingSpec withLogitScale(LogitScale logitScale) {
+    return new TrainingSpec(steps, batchSize, learningRate, warmupSteps, temperature, checkpointEvery, gradientClip,
+        threads, learned, logitScale);
   }
 }

@@ -29,6 +29,10 @@ public final class Tables {
   // results
   public static final String RUN_METRICS = "run_metrics";
   public static final String QUERY_METRICS = "query_metrics";
+  public static final String RUNS = "runs";
+  public static final String DOC_NORMS = "doc_norms";
+  public static final String DOC_NORM_HISTOGRAMS = "doc_norm_histograms";
+  public static final String DOC_NORM_EFFECTS = "doc_norm_effects";
 
   // columns
   public static final String ID = "id";

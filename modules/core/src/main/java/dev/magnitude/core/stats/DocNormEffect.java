@@ -100,6 +100,76 @@ public record DocNormEffect(
         relevant.mean(), neverRelevant.mean(), ci.skippedSamples());
   }
 
+  /**
+   * The second contrast of the document-norm effect: relevant vs retrieved non-relevant. Per query, the
+   * relevant group is its relevant documents' norms and the other group the norms of the documents it
+   * retrieved (its top ranks under one scoring) that are not relevant to it; both groups are multisets over
+   * (query, document) pairs, so both are resampled with the queries. d is Cohen's d of relevant minus
+   * retrieved non-relevant, g Hedges' g, [ciLow, ciHigh] the percentile bootstrap interval over the queries
+   * with at least one relevant document (the same units and seed rule as {@link #compute}). In the result,
+   * {@code nNeverRelevant} and {@code meanNeverRelevantNorm} describe the retrieved non-relevant group.
+   *
+   * <p>Where it differs from the first contrast: a never-relevant document is one the corpus holds but no
+   * query wants; a retrieved non-relevant one is a document the model ranks high for a query it does not
+   * answer, so this contrast asks whether the norm separates what the ranking confuses.
+   *
+   * @param docNorms docId → norm, for at least every relevant and every retrieved document
+   * @param relevantByQuery queryId → ids of its documents with relevance ≥ 1
+   * @param retrievedByQuery queryId → the ids it retrieved (any order; ids relevant to the query are skipped)
+   */
+  public static DocNormEffect relevantVsRetrieved(
+      Map<String, Double> docNorms,
+      Map<String, Set<String>> relevantByQuery,
+      Map<String, List<String>> retrievedByQuery,
+      int samples,
+      long seed,
+      double level) {
+    Objects.requireNonNull(docNorms, "docNorms must not be null");
+    Objects.requireNonNull(relevantByQuery, "relevantByQuery must not be null");
+    Objects.requireNonNull(retrievedByQuery, "retrievedByQuery must not be null");
+    Bootstrap.checkSamples(samples);
+    Bootstrap.checkLevel(level);
+    List<Moments> relevantByUnit = new ArrayList<>();
+    List<Moments> retrievedByUnit = new ArrayList<>();
+    for (Map.Entry<String, Set<String>> query : new TreeMap<>(relevantByQuery).entrySet()) {
+      Set<String> relevant = query.getValue();
+      if (relevant == null || relevant.isEmpty()) {
+        continue;
+      }
+      Moments rel = Moments.EMPTY;
+      for (String docId : new TreeSet<>(relevant)) {
+        rel = rel.add(norm(docNorms, docId, query.getKey()));
+      }
+      Moments other = Moments.EMPTY;
+      for (String docId : new TreeSet<>(retrievedByQuery.getOrDefault(query.getKey(), List.of()))) {
+        if (!relevant.contains(docId)) {
+          Double norm = docNorms.get(docId);
+          if (norm == null || !Double.isFinite(norm)) {
+            throw new IllegalArgumentException("retrieved doc id '" + docId + "' of query '" + query.getKey()
+                + "' has norm " + norm + " in docNorms; pass the finite norm of every retrieved document");
+          }
+          other = other.add(norm);
+        }
+      }
+      relevantByUnit.add(rel);
+      retrievedByUnit.add(other);
+    }
+    Moments relevant = union(relevantByUnit);
+    Moments retrieved = union(retrievedByUnit);
+    double d = EffectSize.cohensD(relevant, retrieved);
+    double g = EffectSize.hedgesG(d, relevant.count(), retrieved.count());
+    Bootstrap.Result ci = relevantByUnit.isEmpty()
+        ? new Bootstrap.Result(new Bootstrap.Interval(Double.NaN, Double.NaN, level), 0, samples)
+        : Bootstrap.percentileInterval(
+            relevantByUnit.size(),
+            drawn -> EffectSize.cohensD(union(relevantByUnit, drawn), union(retrievedByUnit, drawn)),
+            samples, seed, level);
+    return new DocNormEffect(
+        d, g, ci.interval().low(), ci.interval().high(), level,
+        relevantByUnit.size(), relevant.count(), retrieved.count(),
+        relevant.mean(), retrieved.mean(), ci.skippedSamples());
+  }
+
   /** The moments of each query's relevant norms, queries in id order; queries with none left out. */
   private static List<Moments> relevantMomentsByQuery(
       Map<String, Double> docNorms, Map<String, Set<String>> relevantByQuery) {

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.core.manifest.TokenizerInfo;
+import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +31,9 @@ class SettingsTest {
               magnitude.train {
                 encoder { kind = transformer, embedding-dim = 16, layers = 1, heads = 2, max-length = 8, tokenizer = "" }
                 steps = 10, batch-size = 4, learning-rate = 1e-3, warmup-steps = 0
-                temperature { cosine = 0.05, query-norm = 1.0, doc-norm = 1.0, dot = 1.0 }
+                temperature { cosine = 0.05, query-norm = 1.0, doc-norm = 1.0, dot = 1.0, learned = 1.0 }
+                learned { alpha-init = 0.5 }
+                logit-scale { learnable = false, max = 100 }
                 checkpoint-every = 5, gradient-clip = 0, parallelism = 0, gpus-per-run = 0
                 worker { threads = 1, java-options = ["-Xmx256m"] }
                 sts { positive-threshold = 4.0 }
@@ -122,6 +127,58 @@ class SettingsTest {
             Map.of()))
         .hasMessageContaining("unknown key magnitude.datasets.mine.images.sise")
         .hasMessageContaining("its own values of magnitude.prepare: images, max-quarantined-fraction, shard-max-rows");
+  }
+
+  @Test
+  void learnedIsAVariantOfTheSweepWithItsOwnSettingsInItsSpecOnly() throws IOException {
+    Settings s = load("magnitude.sweep.variants = [dot, learned]\nmagnitude.train.learned.alpha-init = 0.3", Map.of());
+    assertThat(s.sweep().variants()).containsExactly(Variant.DOT, Variant.LEARNED);
+    assertThat(s.train().temperature()).containsEntry(Variant.LEARNED, 1.0);
+    TrainSettings train = s.train();
+    assertThat(train.learnedAlphaInit()).isEqualTo(0.3);
+    assertThat(train.logitScaleLearnable()).isFalse();
+    Manifest manifest = manifest();
+    RunSpec learned = train.runSpec(manifest, Variant.LEARNED, 1, "test");
+    RunSpec dot = train.runSpec(manifest, Variant.DOT, 1, "test");
+    assertThat(learned.training().learned().alphaInit()).isEqualTo(0.3);
+    assertThat(learned.canonicalJson()).contains("\"learned\":{\"alphaInit\":0.3}").doesNotContain("logitScale");
+    assertThat(dot.training().learned()).isNull();
+    assertThat(dot.canonicalJson()).doesNotContain("learned").doesNotContain("logitScale");
+    // the learned settings change learned runs only
+    RunSpec otherDot = load("magnitude.train.learned.alpha-init = 0.7", Map.of()).train().runSpec(manifest, Variant.DOT, 1, "test");
+    assertThat(otherDot.id()).isEqualTo(dot.id());
+
+    TrainSettings learnable = load("magnitude.train.logit-scale { learnable = true, max = 50 }", Map.of()).train();
+    RunSpec withScale = learnable.runSpec(manifest, Variant.DOT, 1, "test");
+    assertThat(withScale.training().logitScale().max()).isEqualTo(50);
+    assertThat(withScale.canonicalJson()).contains("\"logitScale\":{\"max\":50.0}");
+    assertThat(withScale.id()).isNotEqualTo(dot.id());
+    // max only matters when the scale is learned
+    assertThat(load("magnitude.train.logit-scale.max = 30", Map.of()).train().runSpec(manifest, Variant.DOT, 1, "test").id())
+        .isEqualTo(dot.id());
+  }
+
+  @Test
+  void badLearnedAndLogitScaleSettingsNameTheKey() {
+    assertThatThrownBy(() -> load("magnitude.train.learned.alpha-init = 1", Map.of()).train())
+        .hasMessageContaining("magnitude.train.learned.alpha-init = 1")
+        .hasMessageContaining("strictly between 0 and 1");
+    assertThatThrownBy(() -> load("magnitude.train.learned.alpha-init = 0", Map.of()).train())
+        .hasMessageContaining("magnitude.train.learned.alpha-init = 0");
+    assertThatThrownBy(() -> load("magnitude.train.logit-scale.max = 0", Map.of()).train())
+        .hasMessageContaining("magnitude.train.logit-scale.max = 0");
+    // cosine starts at 1/0.05 = 20, above a max of 10
+    assertThatThrownBy(() -> load("magnitude.train.logit-scale { learnable = true, max = 10 }", Map.of()).train())
+        .hasMessageContaining("magnitude.train.logit-scale.max = 10")
+        .hasMessageContaining("variant cosine");
+    assertThatThrownBy(() -> load("magnitude.sweep.variants = [lerned]", Map.of()).sweep())
+        .hasMessageContaining("lerned")
+        .hasMessageContaining("learned");
+  }
+
+  private static Manifest manifest() {
+    return new Manifest("synthetic", "synthetic", 1, new TokenizerInfo("builtin", "builtin-x", 50, 16),
+        List.of("train", "test"), Map.of(), Map.of(), "content-hash");
   }
 
   @Test
@@ -239,7 +296,7 @@ class SettingsTest {
         .hasMessage("magnitude.train.steps = \"many\" (set by -Dmagnitude.train.steps): expected an integer");
     assertThatThrownBy(() -> load("", Map.of("magnitude.sweep.variants", "[cosine, l2]")).sweep())
         .hasMessage("magnitude.sweep.variants = \"l2\" (set by -Dmagnitude.sweep.variants): expected variants among"
-            + " cosine, query-norm, doc-norm, dot");
+            + " cosine, query-norm, doc-norm, dot, learned");
     assertThatThrownBy(() -> load("", Map.of("magnitude.sweep.seeds", "[1, 2")))
         .isInstanceOf(ConfigError.class)
         .hasMessageStartingWith("-Dmagnitude.sweep.seeds=[1, 2 cannot be parsed");

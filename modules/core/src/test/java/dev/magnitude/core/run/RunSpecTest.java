@@ -59,7 +59,10 @@ class RunSpecTest {
     assertThat(sts.id()).isNotEqualTo(retrieval.id()).isNotEqualTo(lower.id());
     assertThat(RunSpec.fromJson(sts.canonicalJson())).isEqualTo(sts);
     assertThat(sts.scoresSts(new EvalSet("synthetic", "test"))).isTrue();
-    assertThat(sts.scoresSts(new EvalSet("other", "test"))).isFalse();
+    // an out-of-domain eval set of an STS run is an STS set too (the sweep admits only datasets of the run's task)
+    assertThat(sts.scoresSts(new EvalSet("other", "test", "other-hash"))).isTrue();
+    assertThat(sts.inDomain(new EvalSet("synthetic", "test"))).isTrue();
+    assertThat(sts.inDomain(new EvalSet("other", "test", "other-hash"))).isFalse();
     assertThatThrownBy(() -> new StsTraining(Double.NaN)).hasMessageContaining("positive-threshold = NaN");
   }
 
@@ -78,6 +81,19 @@ class RunSpecTest {
     assertThat(retrieval.scoresImageText(new EvalSet("synthetic", "test"))).isFalse();
   }
 
+  @Test
+  void outOfDomainEvalSetsCarryTheirDataHashAndChangeTheIdOnlyWhenPresent() {
+    RunSpec own = spec(Variant.DOT, 1, 10);
+    // the two-argument eval set writes no dataHash: specs without out-of-domain sets keep their JSON and ids
+    assertThat(own.canonicalJson()).doesNotContain("dataHash\":null");
+    RunSpec ood = own.withEval(List.of(own.eval().get(0), new EvalSet("other", "test", "h-other")));
+    assertThat(ood.canonicalJson()).contains("{\"dataHash\":\"h-other\",\"dataset\":\"other\",\"split\":\"test\"}");
+    assertThat(ood.id()).isNotEqualTo(own.id());
+    assertThat(RunSpec.fromJson(ood.canonicalJson())).isEqualTo(ood);
+    RunSpec rehashed = own.withEval(List.of(own.eval().get(0), new EvalSet("other", "test", "h-other-2")));
+    assertThat(rehashed.id()).isNotEqualTo(ood.id());
+  }
+
   static RunSpec withSts(RunSpec r, double threshold) {
     return new RunSpec(r.dataset(), r.dataHash(), r.variant(), r.seed(), r.encoder(), r.training(), r.eval(),
         new StsTraining(threshold));
@@ -88,6 +104,62 @@ class RunSpecTest {
     assertThat(Variant.of("query-norm")).isEqualTo(Variant.QUERY_NORM);
     assertThat(Variant.DOT.normalizesQuery()).isFalse();
     assertThat(Variant.COSINE.normalizesDocument()).isTrue();
-    assertThatThrownBy(() -> Variant.of("l2")).hasMessage("unknown variant 'l2'; allowed: cosine, query-norm, doc-norm, dot");
+    assertThatThrownBy(() -> Variant.of("l2"))
+        .hasMessage("unknown variant 'l2'; allowed: cosine, query-norm, doc-norm, dot, learned");
+  }
+
+  @Test
+  void learnedIsAVariantButNotAScoring() {
+    assertThat(Variant.of("learned")).isEqualTo(Variant.LEARNED);
+    assertThat(Variant.LEARNED.isLearned()).isTrue();
+    assertThat(Variant.scorings()).containsExactly(Variant.COSINE, Variant.QUERY_NORM, Variant.DOC_NORM, Variant.DOT)
+        .noneMatch(Variant::isLearned);
+    assertThatThrownBy(Variant.LEARNED::normalizesQuery).hasMessageContaining("variant learned has no fixed normalization");
+    assertThatThrownBy(Variant.LEARNED::normalizesDocument).hasMessageContaining("learned");
+  }
+
+  @Test
+  void learnedSettingsArePartOfLearnedSpecsOnly() {
+    RunSpec dot = spec(Variant.DOT, 1, 10);
+    TrainingSpec learnedTraining = dot.training().withLearned(new LearnedNormalization(0.25));
+    RunSpec learned = new RunSpec(dot.dataset(), dot.dataHash(), Variant.LEARNED, 1, dot.encoder(), learnedTraining,
+        dot.eval());
+    assertThat(learned.id()).matches("synthetic-learned-s1-[0-9a-f]{12}");
+    assertThat(learned.canonicalJson()).contains("\"learned\":{\"alphaInit\":0.25}");
+    assertThat(RunSpec.fromJson(learned.canonicalJson())).isEqualTo(learned);
+    assertThat(new LearnedNormalization(0.25).thetaInit()).isCloseTo(Math.log(1.0 / 3), org.assertj.core.api.Assertions.within(1e-12));
+    assertThatThrownBy(() -> new RunSpec(dot.dataset(), dot.dataHash(), Variant.LEARNED, 1, dot.encoder(), dot.training(),
+        dot.eval())).hasMessageContaining("variant learned needs training.learned");
+    assertThatThrownBy(() -> new RunSpec(dot.dataset(), dot.dataHash(), Variant.DOT, 1, dot.encoder(), learnedTraining,
+        dot.eval())).hasMessageContaining("variant dot learns no α");
+    assertThatThrownBy(() -> new LearnedNormalization(1)).hasMessageContaining("alpha-init = 1.0");
+
+    TrainingSpec scaled = dot.training().withLogitScale(new LogitScale(100));
+    RunSpec withScale = new RunSpec(dot.dataset(), dot.dataHash(), Variant.DOT, 1, dot.encoder(), scaled, dot.eval());
+    assertThat(withScale.canonicalJson()).contains("\"logitScale\":{\"max\":100.0}");
+    assertThat(withScale.id()).isNotEqualTo(dot.id());
+    assertThat(RunSpec.fromJson(withScale.canonicalJson())).isEqualTo(withScale);
+    // τ = 0.05 starts the scale at 20
+    assertThatThrownBy(() -> dot.training().withLogitScale(new LogitScale(19)))
+        .hasMessageContaining("logit-scale max = 19.0 is below the initial scale 1/τ = 20.0");
+  }
+
+  @Test
+  void trainedNormalizationRoundTripsAndScalesByAlpha() {
+    TrainedNormalization learned = new TrainedNormalization(Variant.LEARNED, 500, 0.87, 0.41, 1.0);
+    assertThat(learned.toJson())
+        .isEqualTo("{\"alphaDocument\":0.41,\"alphaQuery\":0.87,\"logitScale\":1.0,\"step\":500,\"variant\":\"learned\"}");
+    assertThat(TrainedNormalization.fromJson(learned.toJson())).isEqualTo(learned);
+    TrainedNormalization cosine = new TrainedNormalization(Variant.COSINE, 10, null, null, 20);
+    assertThat(cosine.toJson()).doesNotContain("alpha");
+    assertThat(TrainedNormalization.fromJson(cosine.toJson())).isEqualTo(cosine);
+    assertThatThrownBy(() -> new TrainedNormalization(Variant.COSINE, 1, 0.5, 0.5, 20)).hasMessageContaining("learned");
+    assertThatThrownBy(() -> new TrainedNormalization(Variant.LEARNED, 1, 0.5, null, 20)).hasMessageContaining("learned");
+    // (3, 4) has norm 5: α = 1 normalizes, α = 0 keeps it, α = 0.5 divides by √5
+    assertThat(TrainedNormalization.scale(new double[] {3, 4}, 1)).containsExactly(0.6, 0.8);
+    assertThat(TrainedNormalization.scale(new double[] {3, 4}, 0)).containsExactly(3, 4);
+    assertThat(TrainedNormalization.scale(new double[] {3, 4}, 0.5))
+        .containsExactly(new double[] {3 / Math.sqrt(5), 4 / Math.sqrt(5)}, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(TrainedNormalization.scale(new double[] {0, 0}, 1)).containsExactly(0, 0);
   }
 }

@@ -157,4 +157,34 @@ class DocNormEffectTest {
     assertThat(viaMoments).usingRecursiveComparison().withComparatorForType(
         (a, b) -> Math.abs(a - b) < 1e-12 ? 0 : Double.compare(a, b), Double.class).isEqualTo(viaMap);
   }
+
+  @Test
+  void relevantVsRetrievedNonRelevantResamplesBothGroupsWithTheirQuery() {
+    // q1: relevant d1 (4), d2 (6); retrieved d1, d4 (1), d5 (2): d1 is relevant to q1 and skipped.
+    // q2: relevant d3 (8); retrieved d3, d2 (6, relevant to q1 but not to q2, so it counts), d4 (1).
+    // q3: no relevant document: takes no part even though it retrieved d5.
+    // Relevant [4, 6, 8]: mean 6, M2 8. Other [1, 2, 6, 1]: mean 2.5, M2 2.25 + 0.25 + 12.25 + 2.25 = 17.
+    // Pooled variance (8 + 17) / (3 + 4 − 2) = 5, d = 3.5 / √5.
+    Map<String, Double> norms = Map.of("d1", 4.0, "d2", 6.0, "d3", 8.0, "d4", 1.0, "d5", 2.0);
+    Map<String, Set<String>> relevant = Map.of("q1", Set.of("d1", "d2"), "q2", Set.of("d3"), "q3", Set.of());
+    Map<String, List<String>> retrieved = Map.of(
+        "q1", List.of("d1", "d4", "d5"), "q2", List.of("d3", "d2", "d4"), "q3", List.of("d5"));
+    DocNormEffect e = DocNormEffect.relevantVsRetrieved(norms, relevant, retrieved, 400, 3L, 0.95);
+    assertThat(e.d()).isCloseTo(3.5 / Math.sqrt(5), EPS);
+    assertThat(e.g()).isCloseTo(EffectSize.hedgesG(3.5 / Math.sqrt(5), 3, 4), EPS);
+    assertThat(e.nQueries()).isEqualTo(2);
+    assertThat(e.nRelevantPairs()).isEqualTo(3);
+    assertThat(e.nNeverRelevant()).isEqualTo(4);
+    assertThat(e.meanRelevantNorm()).isCloseTo(6.0, EPS);
+    assertThat(e.meanNeverRelevantNorm()).isCloseTo(2.5, EPS);
+    // Resamples: {q1, q1}: [4, 6, 4, 6] vs [1, 2, 1, 2] → 3.5 / √((4 + 1) / 6) = 3.5 / √(5/6);
+    // {q2, q2}: [8, 8] vs [6, 1, 6, 1] → 4.5 / √(25 / 4) = 1.8, each with probability 1/4; {q1, q2} (1/2) is
+    // the full sample, 3.5 / √5 ≈ 1.565, the smallest: the 95% interval is [3.5 / √5, 3.5 / √(5/6)].
+    assertThat(e.ciLow()).isCloseTo(3.5 / Math.sqrt(5), EPS);
+    assertThat(e.ciHigh()).isCloseTo(3.5 / Math.sqrt(5.0 / 6), EPS);
+    // a retrieved document without a norm is an error naming it
+    assertThatThrownBy(() -> DocNormEffect.relevantVsRetrieved(
+        Map.of("d1", 4.0, "d2", 6.0, "d3", 8.0), relevant, retrieved, 10, 3L, 0.95))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retrieved doc id 'd4'");
+  }
 }

@@ -184,17 +184,12 @@ public final class BuiltinTokenizer implements TextTokenizer {
   /** Token ids of {@code text}: at most maxLength, no specials; padded with [PAD] to maxLength if so configured. */
   @Override
   public int[] encode(String text) {
-    int length = text.length();
-    for (int i = 0; i < length; i++) {
-      if (text.charAt(i) >= 0x80) {
-        return encodeWords(text);
-      }
-    }
-    return encodeAscii(text);
+    int[] ids = encodeAscii(text);
+    return ids != null ? ids : encodeWords(text);
   }
 
-  /** The general path: {@link #forEachWord} and a map lookup per word. */
-  private int[] encodeWords(String text) {
+  /** The general path: {@link #forEachWord} and a map lookup per word. Package-private for the tests. */
+  int[] encodeWords(String text) {
     int[][] out = {new int[padToMaxLength ? maxLength : Math.min(maxLength, 32)]}; // the tail is already [PAD] = 0
     int[] n = {0};
     forEachWord(text, maxLength, word -> {
@@ -207,44 +202,130 @@ public final class BuiltinTokenizer implements TextTokenizer {
   }
 
   /**
-   * ASCII text without a String per word: while scanning a word it keeps the word's hash for the vocabulary
-   * table and its FNV-1a for the bucket (the UTF-8 bytes of ASCII are its chars), lower-casing on the fly.
-   * Gives the ids of {@link #encodeWords} (a test checks both on random text).
+   * A char's word character, lower-cased ({@code A-Z → a-z}, {@code a-z} and {@code 0-9} as they are), or 0
+   * for an ASCII separator; indexed by chars below 0x80.
+   */
+  private static final byte[] ASCII_WORD_CHAR = new byte[0x80];
+
+  static {
+    for (char c = '0'; c <= '9'; c++) {
+      ASCII_WORD_CHAR[c] = (byte) c;
+    }
+    for (char c = 'a'; c <= 'z'; c++) {
+      ASCII_WORD_CHAR[c] = (byte) c;
+      ASCII_WORD_CHAR[c - 'a' + 'A'] = (byte) c;
+    }
+  }
+
+  private static final int FNV_OFFSET = 0x811c9dc5;
+  private static final int FNV_PRIME = 0x01000193;
+
+  /**
+   * Per thread: the chars of the text being encoded and its ids so far (Spark tasks share one tokenizer
+   * across threads), so an encode allocates only the array it returns.
+   */
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private static final class Scratch {
+    char[] chars = new char[1024];
+    int[] ids = new int[0];
+  }
+
+  /**
+   * The ids of an all-ASCII {@code text}, or null when it holds a char of 0x80 or above (the caller then takes
+   * the general path, so any non-ASCII text gets exactly the general path's ids). One pass over a copy of its
+   * chars, no String per word, one loop for the separators and one for the word, so that the only branch the
+   * CPU cannot predict is where a word ends. A word of up to eight chars is its lower-cased chars packed into a
+   * long, which both keys the vocabulary table and confirms a match; a longer word, and a word outside the
+   * vocabulary (for its bucket), is hashed afterwards with FNV-1a over its lower-cased chars (for ASCII these
+   * are its UTF-8 bytes). Gives the ids of {@link #encodeWords} on every text (tests check both on random and
+   * real-looking text).
+   *
+   * <p>Why so: NFKC leaves ASCII unchanged, its root-locale lower case is {@code A-Z → a-z}, its letters or
+   * digits are {@code [A-Za-z0-9]}, and for ASCII UTF-8 is one byte per char.
    */
   private int[] encodeAscii(String text) {
     AsciiTable table = asciiTable();
-    int[] out = new int[padToMaxLength ? maxLength : Math.min(maxLength, 32)];
-    int n = 0;
+    Scratch scratch = SCRATCH.get();
     int length = text.length();
-    int start = -1;
-    int hash = 0;
-    int fnv = 0x811c9dc5;
-    for (int i = 0; i <= length && n < maxLength; i++) {
-      char c = i < length ? text.charAt(i) : ' ';
-      char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
-      if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9')) {
-        if (start < 0) {
-          start = i;
-          hash = 0;
-          fnv = 0x811c9dc5;
+    if (scratch.chars.length < length) {
+      scratch.chars = new char[Math.max(length, 2 * scratch.chars.length)];
+    }
+    if (scratch.ids.length < maxLength) {
+      scratch.ids = new int[maxLength];
+    }
+    char[] chars = scratch.chars;
+    int[] out = scratch.ids;
+    text.getChars(0, length, chars, 0);
+    byte[] wordChar = ASCII_WORD_CHAR;
+    int n = 0;
+    int i = 0;
+    while (n < maxLength) {
+      int lower = 0;
+      for (; i < length; i++) { // separators
+        char c = chars[i];
+        if (c >= 0x80) {
+          return null;
         }
-        hash = 31 * hash + lower;
-        fnv = (fnv ^ lower) * 0x01000193;
-      } else if (start >= 0) {
-        int id = table.find(text, start, i - start, hash);
-        if (id < 0) {
-          id = hashBuckets == 0
-              ? TokenizerSpec.UNK
-              : TokenizerSpec.FIRST_WORD + vocabulary.size() + (int) (Integer.toUnsignedLong(fnv) % hashBuckets);
+        lower = wordChar[c];
+        if (lower != 0) {
+          break;
         }
-        if (n == out.length) {
-          out = java.util.Arrays.copyOf(out, Math.min(maxLength, 2 * n));
+      }
+      if (i == length) {
+        break;
+      }
+      int start = i;
+      long packed = lower;
+      for (i++; i < length; i++) { // the word's other chars
+        char c = chars[i];
+        if (c >= 0x80) {
+          return null;
         }
-        out[n++] = id;
-        start = -1;
+        lower = wordChar[c];
+        if (lower == 0) {
+          break;
+        }
+        packed = (packed << 8) | lower;
+      }
+      out[n++] = wordId(table, chars, start, i - start, packed);
+    }
+    // Truncated: the ids are the general path's only if the rest of the text is ASCII too.
+    for (; i < length; i++) {
+      if (chars[i] >= 0x80) {
+        return null;
       }
     }
-    return padToMaxLength || n == out.length ? out : java.util.Arrays.copyOf(out, n);
+    int[] ids = new int[padToMaxLength ? maxLength : n]; // the tail is already [PAD] = 0
+    System.arraycopy(out, 0, ids, 0, n);
+    return ids;
+  }
+
+  /**
+   * The id of the ASCII word {@code chars[start, start + length)}; {@code packed} holds its lower-cased chars
+   * when there are at most eight.
+   */
+  private int wordId(AsciiTable table, char[] chars, int start, int length, long packed) {
+    boolean isPacked = length <= AsciiTable.PACKED_CHARS;
+    int key = isPacked ? AsciiTable.packedKey(packed) : fnv1a32Lower(chars, start, length);
+    int id = table.find(chars, start, length, key, packed);
+    if (id >= 0) {
+      return id;
+    }
+    if (hashBuckets == 0) {
+      return TokenizerSpec.UNK;
+    }
+    int fnv = isPacked ? fnv1a32Lower(chars, start, length) : key;
+    return TokenizerSpec.FIRST_WORD + vocabulary.size() + Integer.remainderUnsigned(fnv, hashBuckets);
+  }
+
+  /** {@link #fnv1a32} of the UTF-8 of the lower-cased ASCII word {@code chars[start, start + length)}. */
+  private static int fnv1a32Lower(char[] chars, int start, int length) {
+    int hash = FNV_OFFSET;
+    for (int j = start; j < start + length; j++) {
+      hash = (hash ^ ASCII_WORD_CHAR[chars[j]]) * FNV_PRIME;
+    }
+    return hash;
   }
 
   private AsciiTable asciiTable() {
@@ -257,51 +338,96 @@ public final class BuiltinTokenizer implements TextTokenizer {
   }
 
   /**
-   * The vocabulary's ASCII words (the only ones ASCII text can match) by {@link String#hashCode()}-style hash,
-   * linear probing, at most half full.
+   * The vocabulary's ASCII words (the only ones ASCII text can match) without an object per word: open
+   * addressing with linear probing over one int array of (key, id) pairs, at most a third full, so a lookup
+   * usually reads one cache line of it. A word of up to eight chars is keyed by a mix of its packed chars and
+   * confirmed by comparing them (one long per word, in vocabulary order, so the frequent words' sit together);
+   * a longer word is keyed by its FNV-1a and confirmed against its chars in one byte pool. Empty slots have id
+   * 0, which is [PAD] and never a word's.
    */
   private static final class AsciiTable {
-    private final char[][] words;
-    private final int[] ids;
+    /** Up to this many chars, a word is identified by its chars packed into a long, 8 bits each. */
+    static final int PACKED_CHARS = 8;
+
+    private final int[] slots;
     private final int mask;
+    private final int shift;
+    /** Word k's chars packed ({@code c0 << 8(L-1) | ... | c(L-1)}, non-zero), or 0 when longer or not ASCII. */
+    private final long[] packed;
+    private final byte[] pool;
+    /** Word k's chars are {@code pool[offsets[k], offsets[k + 1])}; empty for a non-ASCII word. */
+    private final int[] offsets;
 
     AsciiTable(List<String> vocabulary) {
-      int capacity = Integer.highestOneBit(Math.max(8, vocabulary.size() * 2)) << 1;
-      words = new char[capacity][];
-      ids = new int[capacity];
+      int capacity = Integer.highestOneBit(Math.max(8, vocabulary.size() * 3)) << 1;
+      slots = new int[2 * capacity];
       mask = capacity - 1;
+      shift = Integer.numberOfLeadingZeros(capacity) + 1;
+      packed = new long[vocabulary.size()];
+      offsets = new int[vocabulary.size() + 1];
+      java.io.ByteArrayOutputStream chars = new java.io.ByteArrayOutputStream();
       for (int k = 0; k < vocabulary.size(); k++) {
         String word = vocabulary.get(k);
         if (word.chars().allMatch(ch -> ch < 0x80)) {
-          int slot = spread(word.hashCode()) & mask;
-          while (words[slot] != null) {
+          byte[] bytes = word.getBytes(StandardCharsets.US_ASCII);
+          chars.writeBytes(bytes);
+          int key;
+          if (bytes.length <= PACKED_CHARS) {
+            for (byte b : bytes) {
+              packed[k] = (packed[k] << 8) | b;
+            }
+            key = packedKey(packed[k]);
+          } else {
+            key = fnv1a32(bytes);
+          }
+          int slot = slot(key);
+          while (slots[2 * slot + 1] != 0) {
             slot = (slot + 1) & mask;
           }
-          words[slot] = word.toCharArray();
-          ids[slot] = TokenizerSpec.FIRST_WORD + k;
+          slots[2 * slot] = key;
+          slots[2 * slot + 1] = TokenizerSpec.FIRST_WORD + k;
+        }
+        offsets[k + 1] = chars.size();
+      }
+      pool = chars.toByteArray();
+    }
+
+    /** The table key of a word of up to eight chars: the top half of its packed chars times 2^64/φ. */
+    static int packedKey(long packedChars) {
+      return (int) ((packedChars * 0x9E3779B97F4A7C15L) >>> 32);
+    }
+
+    /** The home slot of a key: its Fibonacci-hashed top bits, so every bit of the key counts. */
+    private int slot(int key) {
+      return (key * 0x9E3779B9) >>> shift;
+    }
+
+    /**
+     * The id of the lower-cased {@code chars[start, start + length)} with table key {@code key} and, when it
+     * has at most eight chars, packed chars {@code packedChars}; or -1.
+     */
+    int find(char[] chars, int start, int length, int key, long packedChars) {
+      for (int slot = slot(key); ; slot = (slot + 1) & mask) {
+        int id = slots[2 * slot + 1];
+        if (id == 0) {
+          return -1;
+        }
+        if (slots[2 * slot] == key) {
+          int word = id - TokenizerSpec.FIRST_WORD;
+          if (length <= PACKED_CHARS ? packed[word] == packedChars : samePooled(word, chars, start, length)) {
+            return id;
+          }
         }
       }
     }
 
-    private static int spread(int h) {
-      return h ^ (h >>> 16);
-    }
-
-    /** The id of the lower-cased {@code text[start, start + length)} with that hash, or -1. */
-    int find(String text, int start, int length, int hash) {
-      for (int slot = spread(hash) & mask; words[slot] != null; slot = (slot + 1) & mask) {
-        char[] word = words[slot];
-        if (word.length == length && sameLowerCase(word, text, start)) {
-          return ids[slot];
-        }
+    private boolean samePooled(int word, char[] chars, int start, int length) {
+      int from = offsets[word];
+      if (offsets[word + 1] - from != length) {
+        return false;
       }
-      return -1;
-    }
-
-    private static boolean sameLowerCase(char[] word, String text, int start) {
-      for (int j = 0; j < word.length; j++) {
-        char c = text.charAt(start + j);
-        if (word[j] != (c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c)) {
+      for (int j = 0; j < length; j++) {
+        if (pool[from + j] != ASCII_WORD_CHAR[chars[start + j]]) {
           return false;
         }
       }

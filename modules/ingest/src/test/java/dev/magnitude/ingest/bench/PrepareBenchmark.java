@@ -30,8 +30,12 @@ import org.apache.spark.sql.SparkSession;
  *
  * <pre>
  * jobs/bench ingest dev.magnitude.ingest.bench.PrepareBenchmark --docs 1000000 --master 'local[2]' \
- *     [--hf path/to/tokenizer.json] [--keep DIR]
+ *     [--hf path/to/tokenizer.json] [--keep DIR [--stages-only]]
  * </pre>
+ *
+ * <p>{@code --keep DIR} keeps the generated folder and the prepared data in DIR (a later run reuses the
+ * corpus); {@code --stages-only} then skips the whole job and measures the stages with the tokenizer that
+ * run stored (its whole-job cells print as NaN).
  *
  * <p>It writes {@code corpus.jsonl} ({@code --docs} documents of 20–80 Zipf-distributed words, a title of
  * 2–5), {@code queries.jsonl} (docs/100 queries) and {@code qrels/{train,test}.tsv} (1–3 judged documents
@@ -40,11 +44,20 @@ import org.apache.spark.sql.SparkSession;
  * <ol>
  *   <li>the baseline: one thread reading corpus.jsonl line by line and parsing each line into a Jackson tree
  *       (documents per second);
+ *   <li>Spark's share alone: the same read + parse as Spark tasks (Hadoop's line reader), per core — the
+ *       ceiling of the Spark tokenize stage below;
  *   <li>for the built-in tokenizer, and for a HuggingFace tokenizer.json when {@code --hf} is given: the
  *       whole prepare job (validation, duplicate checks, vocabulary, tokenization, sorted sharded Parquet,
- *       read-back hashes) on the master given, in documents per second per core;
- *   <li>the ratio of the two (target ≥ 0.5 for the built-in tokenizer), and the peak heap in use
- *       (sampled; this JVM, which in local mode is driver and executors).
+ *       read-back hashes) on the master given, in documents per second per core; then read + parse +
+ *       tokenize title + " " + text in one thread, and the same work as Spark tasks, per core;
+ *   <li>the ratios to the baseline (target ≥ 0.5 for the built-in tokenizer's Spark stage), and the peak heap
+ *       in use (sampled; this JVM, which in local mode is driver and executors).
+ * </ol>
+ *
+ * <p>Every rate is printed twice: per wall-clock second, and per second of the measuring threads' own CPU
+ * time (the tasks' threads for Spark), with the load average before and after. On a machine shared with
+ * other work the wall-clock ratios mostly measure that work (two Spark tasks need both cores, one thread
+ * needs one, and the baseline's idle second core runs its GC and JIT); the CPU-time ratios compare the code.
  * </ol>
  */
 public final class PrepareBenchmark {
@@ -55,15 +68,20 @@ public final class PrepareBenchmark {
     String master = "local[2]";
     String hf = null;
     Path keep = null;
+    boolean stagesOnly = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--docs" -> docs = Long.parseLong(args[++i]);
         case "--master" -> master = args[++i];
         case "--hf" -> hf = args[++i];
         case "--keep" -> keep = Path.of(args[++i]);
-        default -> throw new IllegalArgumentException(
-            "unknown argument " + args[i] + "; usage: [--docs N] [--master local[K]] [--hf tokenizer.json] [--keep DIR]");
+        case "--stages-only" -> stagesOnly = true;
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]
+            + "; usage: [--docs N] [--master local[K]] [--hf tokenizer.json] [--keep DIR [--stages-only]]");
       }
+    }
+    if (stagesOnly && keep == null) {
+      throw new IllegalArgumentException("--stages-only reuses the tokenizer a run with the same --keep DIR stored; give --keep DIR");
     }
     int cores = cores(master);
     Path root = keep != null ? keep : Files.createTempDirectory("magnitude-prepare-bench");
@@ -77,16 +95,19 @@ public final class PrepareBenchmark {
     System.out.printf(Locale.ROOT, "max heap %.0f MB, master %s (%d cores)%n",
         Runtime.getRuntime().maxMemory() / 1e6, master, cores);
 
-    double baseline = baseline(beir.resolve("corpus.jsonl"));
-    System.out.printf(Locale.ROOT, "baseline: single-thread read + Jackson parse: %.0f docs/s%n", baseline);
+    Rate baselineRate = baseline(beir.resolve("corpus.jsonl"));
+    double baseline = baselineRate.wall();
+    System.out.printf(Locale.ROOT, "baseline: single-thread read + Jackson parse: %s%n", baselineRate);
 
     SparkSession spark = SparkSession.builder().master(master).appName("prepare-benchmark")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", String.valueOf(2 * cores))
         .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     List<String[]> rows = new ArrayList<>();
+    List<String[]> cpuRows = new ArrayList<>();
     String corpus = beir.resolve("corpus.jsonl").toString();
     try {
+
       List<TokenizerSpec> specs = new ArrayList<>();
       specs.add(new TokenizerSpec(2, 50_000, 1024, 128));
       if (hf != null) {
@@ -94,26 +115,43 @@ public final class PrepareBenchmark {
       }
       for (TokenizerSpec spec : specs) {
         // The whole job first: it fits the tokenizer the two stage measurements then use.
-        PeakHeap peak = PeakHeap.reset();
         WorkDir work = new WorkDir(root.resolve("work-" + spec.kind()).toString());
-        DatasetSpec dataset = new DatasetSpec("bench", "beir", beir.toString(), List.of("train", "test"), null,
-            spec, 100_000, 1.0);
-        long start = System.nanoTime();
-        Manifest manifest = PrepareJob.prepare(spark, work, dataset, true);
-        double jobSeconds = (System.nanoTime() - start) / 1e9;
-        double jobPeak = peak.peakMb();
-        long written = manifest.tables().get("corpus/documents");
-        double job = written / jobSeconds / cores;
+        double jobSeconds = Double.NaN;
+        double jobPeak = Double.NaN;
+        double job = Double.NaN;
+        if (!stagesOnly) {
+          PeakHeap peak = PeakHeap.reset();
+          DatasetSpec dataset = new DatasetSpec("bench", "beir", beir.toString(), List.of("train", "test"), null,
+              spec, 100_000, 1.0);
+          long start = System.nanoTime();
+          Manifest manifest = PrepareJob.prepare(spark, work, dataset, true);
+          jobSeconds = (System.nanoTime() - start) / 1e9;
+          jobPeak = peak.peakMb();
+          long written = manifest.tables().get("corpus/documents");
+          job = written / jobSeconds / cores;
+        }
 
         TextTokenizer tokenizer = tokenizer(spec, work);
-        double single = singleThreadTokenize(beir.resolve("corpus.jsonl"), tokenizer);
-        double stage = sparkTokenize(spark, corpus, tokenizer, cores);
+        Rate singleRate = singleThreadTokenize(beir.resolve("corpus.jsonl"), tokenizer);
+        Rate stageRate = sparkTokenize(spark, corpus, tokenizer, cores);
+        double single = singleRate.wall();
+        double stage = stageRate.wall();
         rows.add(new String[] {spec.kind(), fmt(single), fmt(single / baseline, 3), fmt(stage), fmt(stage / baseline, 3),
             fmt(job), fmt(job / baseline, 3), fmt(jobPeak)});
-        System.out.printf(Locale.ROOT, "%s: one thread read+parse+tokenize %.0f docs/s; Spark read+parse+tokenize "
-            + "%.0f docs/s/core; whole prepare job %.1f s, %.0f docs/s/core, peak heap %.0f MB%n", spec.kind(), single,
-            stage, jobSeconds, job, jobPeak);
+        cpuRows.add(new String[] {spec.kind(), fmt(singleRate.cpu()), fmt(singleRate.cpu() / baselineRate.cpu(), 3),
+            fmt(stageRate.cpu()), fmt(stageRate.cpu() / baselineRate.cpu(), 3)});
+        System.out.printf(Locale.ROOT, "%s: one thread read+parse+tokenize %s; Spark read+parse+tokenize %s (per "
+            + "core); whole prepare job %.1f s, %.0f docs/s/core, peak heap %.0f MB%n", spec.kind(), singleRate,
+            stageRate, jobSeconds, job, jobPeak);
       }
+      // Spark's share alone: the Spark stage without tokenizing, the ceiling of the Spark columns; measured
+      // last, when Spark's and Hadoop's code is as warm as for the tokenizer stages.
+      Rate sparkParse = sparkTokenize(spark, corpus, null, cores);
+      rows.add(new String[] {"(none: Spark read + parse)", "", "", fmt(sparkParse.wall()),
+          fmt(sparkParse.wall() / baseline, 3), "", "", ""});
+      cpuRows.add(new String[] {"(none: Spark read + parse)", "", "", fmt(sparkParse.cpu()),
+          fmt(sparkParse.cpu() / baselineRate.cpu(), 3)});
+      System.out.printf(Locale.ROOT, "Spark read + Jackson parse (no tokenizer): %s (per core)%n", sparkParse);
     } finally {
       spark.stop();
     }
@@ -126,6 +164,36 @@ public final class PrepareBenchmark {
     for (String[] r : rows) {
       System.out.println("| " + String.join(" | ", r) + " |");
     }
+    System.out.println();
+    System.out.printf(Locale.ROOT, "The same stages per second of the measuring threads' CPU time (unaffected by other "
+        + "load on the machine; GC and JIT threads excluded on both sides); baseline %.0f docs/CPU-s%n",
+        baselineRate.cpu());
+    System.out.println("| tokenizer | 1 thread parse+tokenize docs/CPU-s | ratio | Spark parse+tokenize docs/task-CPU-s | ratio |");
+    System.out.println("|---|---:|---:|---:|---:|");
+    for (String[] r : cpuRows) {
+      System.out.println("| " + String.join(" | ", r) + " |");
+    }
+  }
+
+  /**
+   * A measured rate: documents per wall-clock second (per core for Spark), per second of the measuring
+   * threads' CPU time, and the 1-minute load average before and after, so that figures taken on a busy
+   * machine can be told from the code's.
+   */
+  record Rate(double wall, double cpu, double loadBefore, double loadAfter) {
+    @Override
+    public String toString() {
+      return String.format(Locale.ROOT, "%.0f docs/s, %.0f docs/CPU-s (load average %.2f -> %.2f)", wall, cpu,
+          loadBefore, loadAfter);
+    }
+  }
+
+  private static double load() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  private static long cpuNanos() {
+    return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
   }
 
   private static String fmt(double v) {
@@ -145,12 +213,18 @@ public final class PrepareBenchmark {
     return HuggingFaceTokenizer.of(spec, Files.readAllBytes(dir.resolve("tokenizer.json")));
   }
 
-  /** One thread: read, parse, tokenize title + text; the faster of two passes. */
-  static double singleThreadTokenize(Path corpus, TextTokenizer tokenizer) throws IOException {
+  /**
+   * One thread: read, parse, tokenize title + text (the document text of the prepare job); the faster of two
+   * passes, by wall clock and by CPU time separately.
+   */
+  static Rate singleThreadTokenize(Path corpus, TextTokenizer tokenizer) throws IOException {
     ObjectMapper mapper = new ObjectMapper();
     double best = 0;
+    double bestCpu = 0;
+    double loadBefore = load();
     for (int pass = 0; pass < 2; pass++) {
       long start = System.nanoTime();
+      long cpu = cpuNanos();
       long n = 0;
       long ids = 0;
       try (BufferedReader in = Files.newBufferedReader(corpus, StandardCharsets.UTF_8)) {
@@ -161,40 +235,50 @@ public final class PrepareBenchmark {
         }
       }
       best = Math.max(best, n / ((System.nanoTime() - start) / 1e9));
+      bestCpu = Math.max(bestCpu, n / ((cpuNanos() - cpu) / 1e9));
       if (ids == 0) {
         throw new IllegalStateException("no ids");
       }
     }
-    return best;
+    return new Rate(best, bestCpu, loadBefore, load());
   }
 
   /**
    * The streaming part of the prepare job on Spark: lines read, parsed and tokenized in tasks, no shuffle and
    * no write (the rest of the job — duplicate checks, sorted shards, read-back — is in the whole-job figure).
-   * The faster of two passes, per core.
+   * The same work per document as {@link #singleThreadTokenize}: a line (here from Hadoop's line reader, as
+   * Spark reads text), its Jackson tree, title + " " + text tokenized. The faster of two passes, per core:
+   * documents per wall-clock second divided by the cores, and documents per second of the tasks' own CPU
+   * time (reading the lines included, Spark's scheduling and GC threads not). A null tokenizer measures
+   * read + parse alone (title and text are still read out of the tree).
    */
-  static double sparkTokenize(SparkSession spark, String corpus, TextTokenizer tokenizer, int cores) {
+  static Rate sparkTokenize(SparkSession spark, String corpus, TextTokenizer tokenizer, int cores) {
     var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
-    var broadcast = jsc.broadcast(tokenizer);
+    var broadcast = jsc.broadcast(java.util.Collections.singletonList(tokenizer));
     double best = 0;
+    double bestCpu = 0;
+    double loadBefore = load();
     for (int pass = 0; pass < 2; pass++) {
       long start = System.nanoTime();
-      long n = jsc.textFile(corpus, cores).mapPartitions(lines -> {
+      long[] counted = jsc.textFile(corpus, cores).mapPartitions(lines -> {
+        long cpu = cpuNanos();
         ObjectMapper mapper = new ObjectMapper();
-        TextTokenizer t = broadcast.value();
+        TextTokenizer t = broadcast.value().get(0);
         long count = 0;
         while (lines.hasNext()) {
           JsonNode node = mapper.readTree(lines.next());
-          if (t.encode(node.path("title").asText() + " " + node.path("text").asText()).length > 0) {
+          String text = node.path("title").asText() + " " + node.path("text").asText();
+          if ((t == null ? text.length() : t.encode(text).length) > 0) {
             count++;
           }
         }
-        return List.of(count).iterator();
-      }).reduce(Long::sum);
-      best = Math.max(best, n / ((System.nanoTime() - start) / 1e9) / cores);
+        return List.of(new long[] {count, cpuNanos() - cpu}).iterator();
+      }).reduce((a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+      best = Math.max(best, counted[0] / ((System.nanoTime() - start) / 1e9) / cores);
+      bestCpu = Math.max(bestCpu, counted[0] / (counted[1] / 1e9));
     }
     broadcast.destroy();
-    return best;
+    return new Rate(best, bestCpu, loadBefore, load());
   }
 
   private static int cores(String master) {
@@ -209,11 +293,14 @@ public final class PrepareBenchmark {
   }
 
   /** One thread: read every line and parse it into a tree, twice; the faster pass counts (warm JIT). */
-  static double baseline(Path corpus) throws IOException {
+  static Rate baseline(Path corpus) throws IOException {
     ObjectMapper mapper = new ObjectMapper();
     double best = 0;
+    double bestCpu = 0;
+    double loadBefore = load();
     for (int pass = 0; pass < 2; pass++) {
       long start = System.nanoTime();
+      long cpu = cpuNanos();
       long n = 0;
       long chars = 0;
       try (BufferedReader in = Files.newBufferedReader(corpus, StandardCharsets.UTF_8)) {
@@ -225,11 +312,12 @@ public final class PrepareBenchmark {
       }
       double rate = n / ((System.nanoTime() - start) / 1e9);
       best = Math.max(best, rate);
+      bestCpu = Math.max(bestCpu, n / ((cpuNanos() - cpu) / 1e9));
       if (chars == 0) {
         throw new IllegalStateException("no text parsed");
       }
     }
-    return best;
+    return new Rate(best, bestCpu, loadBefore, load());
   }
 
   /** Writes the BEIR folder, streaming (nothing is held but the word list). */

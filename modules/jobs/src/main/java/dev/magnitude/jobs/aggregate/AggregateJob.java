@@ -3,6 +3,7 @@ package dev.magnitude.jobs.aggregate;
 import dev.magnitude.core.config.AggregateSettings;
 import dev.magnitude.core.config.Settings;
 import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.metrics.Evaluation;
 import dev.magnitude.core.metrics.ImageTextMetrics;
 import dev.magnitude.core.metrics.QueryMetrics;
@@ -15,6 +16,7 @@ import dev.magnitude.core.schema.Tables;
 import dev.magnitude.core.stats.DocNormEffect;
 import dev.magnitude.core.stats.Moments;
 import dev.magnitude.ingest.io.AvroSparkSchemas;
+import dev.magnitude.core.run.TrainedNormalization;
 import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.jobs.support.JobContext;
 import dev.magnitude.jobs.support.JobError;
@@ -41,33 +43,57 @@ import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 
 /**
- * The aggregate job: scores every finished run of the sweep exhaustively on its evaluation sets under
- * the run's own variant, computes per-query metrics (trec_eval semantics), their means, and the
- * document-norm effect; writes {@code results/<sweep>/run_metrics}, {@code query_metrics} (Parquet) and
- * {@code summary.md}, into a temporary folder renamed into place with {@code _SUCCESS} last.
+ * The aggregate job: checks every planned run of the sweep, then scores each complete run exhaustively on
+ * each of its evaluation sets (its own dataset's eval split, in domain, and every dataset the sweep's
+ * {@code evaluate-on} lists for it, out of domain, each with its own documents and qrels) under every
+ * {@link Scoring#FIXED fixed scoring}, whatever the run trained with. It computes per-query metrics
+ * (trec_eval semantics), their means, and the document-norm effect in both contrasts; it keeps the
+ * document norms with their relevance labels for plots. It writes into {@code results/<sweep>/}:
+ * {@code run_metrics}, {@code query_metrics}, {@code runs}, {@code doc_norms}, {@code doc_norm_histograms},
+ * {@code doc_norm_effects} (Parquet, each also as {@code <table>.csv}) and {@code summary.md}, into a temporary
+ * folder renamed into place with {@code _SUCCESS} last.
  *
  * <p>An STS evaluation set ({@link RunSpec#scoresSts}) is scored pair by pair instead: the similarity of
- * each pair's two sentence embeddings under the run's variant (the query side is the first sentence),
- * then Spearman and Pearson against the gold scores ({@link StsMetrics}). It has no per-query rows and
- * no document-norm effect.
+ * each pair's two sentence embeddings under each scoring (the query side is the first sentence), then
+ * Spearman and Pearson against the gold scores ({@link StsMetrics}). It has no per-query rows and no
+ * document-norm effect.
  *
- * <p>An image-text evaluation set ({@link RunSpec#scoresImageText}) is scored caption × image on the
- * driver under the run's variant (caption = query side, image = document side): recall at 1/5/10 and
- * mean/median first-correct rank in both directions ({@link ImageTextMetrics}). No per-query rows, no
- * document-norm effect (every image is relevant to its captions: no never-relevant group).
+ * <p>An image-text evaluation set ({@link RunSpec#scoresImageText}) is scored caption × image on the driver
+ * under each scoring (caption = query side, image = document side): recall at 1/5/10 and mean/median
+ * first-correct rank in both directions ({@link ImageTextMetrics}). No per-query rows, no document-norm
+ * effect (every image is relevant to its captions: no never-relevant group).
  *
- * <p>Runs that are not finished (failed, or never trained) are listed in the summary and left out,
- * never silently.
+ * <p>Bad input: a run that is not finished (failed, never trained, no {@code _SUCCESS}) or whose embeddings
+ * are partial (a file of an eval set missing, or its row count not that of the prepared eval set) is listed
+ * with the reason in the {@code runs} table and the summary and left out of every table of metrics, never
+ * silently. An evaluation set without its ground truth (qrels, pairs, captions) stops the job, naming the
+ * dataset and split.
  */
 public final class AggregateJob {
-  /** What the job wrote. */
-  public record Result(String resultsDir, List<RunMetricsRow> rows, Map<String, String> leftOut, String summary) {}
+  /**
+   * What the job wrote.
+   *
+   * @param leftOut run id → status and reason, for every run that is not complete
+   */
+  public record Result(
+      String resultsDir, List<RunMetricsRow> rows, Map<String, String> leftOut, String summary, List<RunStatus> runs) {}
+
+  /** Relevance labels of the doc_norms and doc_norm_histograms tables, in table order. */
+  public static final List<String> LABELS = List.of("relevant", "retrieved-non-relevant", "never-relevant");
+
+  /** Contrasts of the doc_norm_effects table. */
+  public static final String NEVER_RELEVANT = "relevant-vs-never-relevant";
+  public static final String RETRIEVED = "relevant-vs-retrieved-non-relevant";
 
   private final SparkSession spark;
   private final Settings settings;
   private final WorkDir work;
   private final HadoopFiles fs;
   private final PrintStream log;
+  private final Map<String, Long> expectedRows = new HashMap<>();
+  private final Map<String, Manifest> manifests = new HashMap<>();
+  private final Map<String, Scoring> learnedScorings = new HashMap<>();
+  private final Map<EvalSet, Map<String, Map<String, Integer>>> qrelsCache = new HashMap<>();
 
   public AggregateJob(JobContext context) {
     this.spark = context.spark();
@@ -77,78 +103,385 @@ public final class AggregateJob {
     this.log = context.log();
   }
 
+  /** The rows of the tables besides run_metrics, gathered while scoring. */
+  private static final class Tables_ {
+    final List<Row> queryRows = new ArrayList<>();
+    final List<Row> docNorms = new ArrayList<>();
+    final List<Row> histograms = new ArrayList<>();
+    final List<Row> effects = new ArrayList<>();
+  }
+
   public Result run() {
     String sweepId = settings.sweep().id();
     AggregateSettings agg = settings.aggregate();
     List<RunSpec> planned = RunPlanner.plan(settings, work, fs);
+    checkGroundTruth(planned);
+    List<RunStatus> statuses = new ArrayList<>();
     Map<String, String> leftOut = new LinkedHashMap<>();
     List<RunMetricsRow> rows = new ArrayList<>();
-    List<Row> queryRows = new ArrayList<>();
+    Tables_ out = new Tables_();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     jsc.setJobGroup("magnitude-aggregate", "aggregate sweep " + sweepId, true);
     try {
       for (RunSpec spec : planned) {
-        String id = spec.id();
-        if (!fs.exists(work.runSuccess(id))) {
-          leftOut.put(id, fs.exists(work.failure(id)) ? "failed (see " + work.failure(id) + ")" : "not trained");
+        RunStatus status = status(spec);
+        statuses.add(status);
+        if (!status.complete()) {
+          log.printf("aggregate: leaving out %s: %s%n", spec.id(), status.describe());
+          leftOut.put(spec.id(), status.describe());
           continue;
         }
         for (EvalSet eval : spec.eval()) {
-          log.printf("aggregate: scoring %s on %s/%s%n", id, eval.dataset(), eval.split());
-          RunMetricsRow row = spec.scoresSts(eval) ? evaluateSts(spec, eval)
-              : spec.scoresImageText(eval) ? evaluateImageText(spec, eval)
-              : evaluate(jsc, spec, eval, agg, queryRows);
-          rows.add(row);
+          log.printf("aggregate: scoring %s on %s/%s%n", spec.id(), eval.dataset(), eval.split());
+          if (spec.scoresSts(eval)) {
+            rows.addAll(evaluateSts(spec, eval));
+          } else if (spec.scoresImageText(eval)) {
+            rows.addAll(evaluateImageText(spec, eval));
+          } else {
+            rows.addAll(evaluate(jsc, spec, eval, agg, out));
+          }
         }
       }
     } finally {
       jsc.clearJobGroup();
     }
-    String summary = ResultTable.markdown(sweepId, rows, leftOut);
+    String summary = ResultTable.markdown(sweepId, rows, statuses);
     String target = work.results(sweepId);
     String tmp = work.root() + "/results/." + sweepId + ".tmp-" + UUID.randomUUID();
-    write(runMetrics(rows), tmp + "/" + Tables.RUN_METRICS, AvroSparkSchemas.of(Tables.RUN_METRICS));
-    write(queryRows, tmp + "/" + Tables.QUERY_METRICS, AvroSparkSchemas.of(Tables.QUERY_METRICS));
+    write(runMetrics(rows), tmp, Tables.RUN_METRICS);
+    write(out.queryRows, tmp, Tables.QUERY_METRICS);
+    write(runsTable(statuses), tmp, Tables.RUNS);
+    write(out.docNorms, tmp, Tables.DOC_NORMS);
+    write(out.histograms, tmp, Tables.DOC_NORM_HISTOGRAMS);
+    write(out.effects, tmp, Tables.DOC_NORM_EFFECTS);
     fs.writeAtomically(tmp + "/summary.md", summary);
     fs.writeAtomically(tmp + "/" + WorkDir.SUCCESS, "");
     fs.replace(tmp, target);
-    return new Result(target, rows, leftOut, summary);
+    return new Result(target, rows, leftOut, summary, statuses);
   }
 
-  private RunMetricsRow evaluate(
-      JavaSparkContext jsc, RunSpec spec, EvalSet eval, AggregateSettings agg, List<Row> queryRows) {
+  // ---- checks of the input ----
+
+  /**
+   * Every evaluation set of the sweep has its ground truth before anything is scored: a set without it is a
+   * mistake in the prepared data, not in a run, so it stops the job whichever runs are finished.
+   */
+  private void checkGroundTruth(List<RunSpec> planned) {
+    Set<EvalSet> seen = new HashSet<>();
+    for (RunSpec spec : planned) {
+      for (EvalSet eval : spec.eval()) {
+        EvalSet key = new EvalSet(eval.dataset(), eval.split());
+        if (!seen.add(key)) {
+          continue;
+        }
+        String table = spec.scoresSts(eval) ? Tables.PAIRS : spec.scoresImageText(eval) ? Tables.CAPTIONS : Tables.QRELS;
+        String path = work.table(eval.dataset(), eval.split(), table);
+        if (!fs.exists(path)) {
+          throw new JobError("evaluation set " + eval.dataset() + "/" + eval.split() + " has no " + table + ": " + path
+              + " is missing; prepare dataset " + eval.dataset() + " with split " + eval.split());
+        }
+        if (table.equals(Tables.QRELS) && qrels(eval).isEmpty()) {
+          throw new JobError("evaluation set " + eval.dataset() + "/" + eval.split() + " has no qrels: " + path
+              + " holds no judgements; prepare dataset " + eval.dataset() + " with qrels for split " + eval.split());
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether the run can be scored: {@code _SUCCESS} written, and for every eval set each embeddings file
+   * present with as many rows as the prepared table it embeds (queries of the split and the corpus; both
+   * sides of the pairs; captions and images).
+   */
+  private RunStatus status(RunSpec spec) {
+    String id = spec.id();
+    if (!fs.exists(work.runSuccess(id))) {
+      if (fs.exists(work.failure(id))) {
+        return new RunStatus(spec, RunStatus.FAILED, "see " + work.failure(id));
+      }
+      if (fs.exists(work.run(id) + "/embeddings")) {
+        return new RunStatus(spec, RunStatus.INCOMPLETE,
+            "no _SUCCESS: training or the export of its embeddings did not finish; train the sweep again to resume it");
+      }
+      return new RunStatus(spec, RunStatus.NOT_TRAINED, "");
+    }
+    List<String> problems = new ArrayList<>();
+    Set<String> checked = new HashSet<>();
+    for (EvalSet eval : spec.eval()) {
+      Map<String, String> files = new LinkedHashMap<>(); // embeddings path → the prepared table it embeds
+      if (spec.scoresSts(eval)) {
+        files.put(work.embeddings(id, eval.dataset(), eval.split(), Tables.QUERIES), eval.split() + "/" + Tables.PAIRS);
+        files.put(work.embeddings(id, eval.dataset(), eval.split(), Tables.DOCUMENTS), eval.split() + "/" + Tables.PAIRS);
+      } else if (spec.scoresImageText(eval)) {
+        files.put(work.embeddings(id, eval.dataset(), eval.split(), Tables.QUERIES), eval.split() + "/" + Tables.CAPTIONS);
+        files.put(work.embeddings(id, eval.dataset(), eval.split(), Tables.DOCUMENTS), eval.split() + "/" + Tables.IMAGES);
+      } else {
+        files.put(work.embeddings(id, eval.dataset(), eval.split(), Tables.QUERIES), eval.split() + "/" + Tables.QUERIES);
+        files.put(work.embeddings(id, eval.dataset(), WorkDir.CORPUS, Tables.DOCUMENTS),
+            WorkDir.CORPUS + "/" + Tables.DOCUMENTS);
+      }
+      for (Map.Entry<String, String> f : files.entrySet()) {
+        if (!checked.add(f.getKey())) {
+          continue;
+        }
+        if (!fs.exists(f.getKey())) {
+          problems.add(f.getKey() + " is missing");
+          continue;
+        }
+        long expected = expectedRows(eval.dataset(), f.getValue());
+        long actual;
+        try {
+          actual = spark.read().parquet(f.getKey()).count();
+        } catch (RuntimeException e) {
+          problems.add(f.getKey() + " cannot be read (" + e.getMessage() + ")");
+          continue;
+        }
+        if (actual != expected) {
+          problems.add(f.getKey() + " has " + actual + " rows but " + eval.dataset() + "/" + f.getValue() + " has "
+              + expected);
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      return new RunStatus(spec, RunStatus.INCOMPLETE,
+          String.join("; ", problems) + "; delete " + work.run(id) + " and train the sweep again");
+    }
+    return new RunStatus(spec, RunStatus.COMPLETE, "");
+  }
+
+  /**
+   * Rows of a prepared table ({@code <split>/<table>}): the manifest's count where it has one, else the
+   * table's own.
+   */
+  private long expectedRows(String dataset, String table) {
+    return expectedRows.computeIfAbsent(dataset + "/" + table, key -> {
+      Long counted = manifest(dataset).tables().get(table);
+      if (counted != null) {
+        return counted;
+      }
+      String[] parts = table.split("/", 2);
+      String path = work.table(dataset, parts[0], parts[1]);
+      if (!fs.exists(path)) {
+        throw new JobError("evaluation set " + dataset + "/" + parts[0] + " has no " + parts[1] + ": " + path
+            + " is missing and " + work.manifest(dataset) + " does not count it; prepare dataset " + dataset + " again");
+      }
+      return spark.read().parquet(path).count();
+    });
+  }
+
+  private Manifest manifest(String dataset) {
+    return manifests.computeIfAbsent(dataset, d -> RunPlanner.manifest(work, fs, d));
+  }
+
+  // ---- retrieval ----
+
+  /**
+   * One retrieval set: the queries are brought to the driver once and broadcast once per scoring; the
+   * document-norm effect (relevant vs never-relevant) is computed once, the relevant vs retrieved
+   * non-relevant contrast once per scoring (what is retrieved depends on it).
+   */
+  private List<RunMetricsRow> evaluate(
+      JavaSparkContext jsc, RunSpec spec, EvalSet eval, AggregateSettings agg, Tables_ out) {
+    boolean inDomain = spec.inDomain(eval);
     Map<String, Map<String, Integer>> qrels = qrels(eval);
-    String queriesPath = work.embeddings(spec.id(), eval.dataset(), eval.split(), "queries");
-    String docsPath = work.embeddings(spec.id(), eval.dataset(), WorkDir.CORPUS, "documents");
+    String queriesPath = work.embeddings(spec.id(), eval.dataset(), eval.split(), Tables.QUERIES);
+    String docsPath = work.embeddings(spec.id(), eval.dataset(), WorkDir.CORPUS, Tables.DOCUMENTS);
     List<String> queryIds = new ArrayList<>();
     List<float[]> queryVectors = new ArrayList<>();
-    for (Row r : spark.read().parquet(queriesPath).select("id", "vector").collectAsList()) {
+    for (Row r : spark.read().parquet(queriesPath).select(Tables.ID, Tables.VECTOR).collectAsList()) {
       queryIds.add(r.getString(0));
       queryVectors.add(ExhaustiveScorer.floats(r.getList(1)));
     }
     Dataset<Row> docs = spark.read().parquet(docsPath);
-    QueryBlock block = QueryBlock.of(queryIds, queryVectors, spec.variant());
-    checkDimensions(docs, block, spec, docsPath);
-    Map<String, List<ScoredDoc>> top = ExhaustiveScorer.score(jsc, docs, block, agg.topK());
-    Map<String, List<String>> rankings = new HashMap<>();
-    top.forEach((q, list) -> rankings.put(q, list.stream().map(ScoredDoc::docId).toList()));
-    Evaluation evaluation = RetrievalMetrics.evaluate(rankings, qrels);
-    for (QueryMetrics m : evaluation.perQuery()) {
-      queryRows.add(RowFactory.create(
-          spec.id(), spec.variant().id(), eval.dataset(), eval.split(), m.queryId(),
-          m.ndcgAt10(), m.mrrAt10(), m.rr(), m.recallAt100(), m.recallAt10(), m.pAt10(), m.mapAt100()));
-    }
     Map<String, Set<String>> relevant = relevantByQuery(qrels);
-    DocNormEffect effect = docNormEffect(jsc, docs, relevant, agg, docsPath);
-    return new RunMetricsRow(
-        spec, eval.dataset(), eval.split(), evaluation.queries(), evaluation.queriesWithoutRelevant(), evaluation.mean(), effect);
+    Map<Scoring, Map<String, List<String>>> retrieved = new LinkedHashMap<>();
+    List<RunMetricsRow> rows = new ArrayList<>();
+    List<Evaluation> evaluations = new ArrayList<>();
+    List<Scoring> scorings = scorings(spec);
+    for (Scoring scoring : scorings) {
+      QueryBlock block = QueryBlock.of(queryIds, queryVectors, scoring);
+      if (scoring == scorings.get(0)) {
+        checkDimensions(docs, block, spec, docsPath);
+      }
+      Map<String, List<ScoredDoc>> top = ExhaustiveScorer.score(jsc, docs, block, agg.topK());
+      Map<String, List<String>> rankings = new HashMap<>();
+      Map<String, List<String>> topDepth = new HashMap<>();
+      top.forEach((q, list) -> {
+        List<String> ids = list.stream().map(ScoredDoc::docId).toList();
+        rankings.put(q, ids);
+        topDepth.put(q, ids.subList(0, Math.min(agg.retrievedDepth(), ids.size())));
+      });
+      retrieved.put(scoring, topDepth);
+      Evaluation evaluation = RetrievalMetrics.evaluate(rankings, qrels);
+      evaluations.add(evaluation);
+      for (QueryMetrics m : evaluation.perQuery()) {
+        out.queryRows.add(RowFactory.create(
+            spec.id(), spec.variant().id(), scoring.id(), eval.dataset(), eval.split(), inDomain, m.queryId(),
+            m.ndcgAt10(), m.mrrAt10(), m.rr(), m.recallAt100(), m.recallAt10(), m.pAt10(), m.mapAt100()));
+      }
+    }
+    Set<String> relevantIds = new HashSet<>();
+    relevant.values().forEach(relevantIds::addAll);
+    Set<String> retrievedIds = new HashSet<>();
+    retrieved.values().forEach(byQuery -> byQuery.values().forEach(retrievedIds::addAll));
+    Map<String, Double> norms = norms(jsc, docs, union(relevantIds, retrievedIds), docsPath);
+    DocNormEffect effect = docNormEffect(jsc, docs, relevantIds, norms, relevant, agg, docsPath);
+    out.effects.add(effectRow(spec, eval, inDomain, NEVER_RELEVANT, null, null, effect));
+    for (int i = 0; i < scorings.size(); i++) {
+      Scoring scoring = scorings.get(i);
+      Evaluation evaluation = evaluations.get(i);
+      rows.add(RunMetricsRow.ofRetrieval(spec, eval.dataset(), eval.split(), scoring, inDomain,
+          evaluation.queries(), evaluation.queriesWithoutRelevant(), evaluation.mean(), effect));
+      DocNormEffect vsRetrieved = DocNormEffect.relevantVsRetrieved(
+          norms, relevant, retrieved.get(scoring), agg.bootstrapSamples(), agg.bootstrapSeed(), agg.level());
+      out.effects.add(effectRow(spec, eval, inDomain, RETRIEVED, scoring, agg.retrievedDepth(), vsRetrieved));
+    }
+    // the labels of the kept norms follow the ranking the run was trained for
+    Set<String> retrievedOwn = new HashSet<>();
+    retrieved.get(own(spec)).values().forEach(retrievedOwn::addAll);
+    retrievedOwn.removeAll(relevantIds);
+    keepNorms(jsc, spec, eval, inDomain, docs, relevantIds, retrievedOwn, agg, out);
+    return rows;
+  }
+
+  /**
+   * The scorings a run is scored under: the four fixed normalizations, and for a learned run also its own
+   * learned one ("learned": each side divided by ‖x‖^α with the α the run ended with, from its
+   * normalization.json).
+   */
+  private List<Scoring> scorings(RunSpec spec) {
+    if (!spec.variant().isLearned()) {
+      return Scoring.FIXED;
+    }
+    List<Scoring> all = new ArrayList<>(Scoring.FIXED);
+    all.add(own(spec));
+    return all;
+  }
+
+  /** The scoring a run was trained for: the diagonal of the train-variant × scoring matrix. */
+  private Scoring own(RunSpec spec) {
+    if (!spec.variant().isLearned()) {
+      return Scoring.of(spec.variant());
+    }
+    return learnedScorings.computeIfAbsent(spec.id(), id -> {
+      String path = work.normalization(id);
+      if (!fs.exists(path)) {
+        throw new JobError("learned run " + id + " has no " + path + " (the α it ended with); train it again");
+      }
+      TrainedNormalization n = TrainedNormalization.fromJson(fs.readString(path));
+      return Scoring.learned(n.alphaQuery(), n.alphaDocument());
+    });
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> out = new HashSet<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  /** The norms of the given documents (relevant and retrieved ones: few), collected from the shards. */
+  private static Map<String, Double> norms(JavaSparkContext jsc, Dataset<Row> docs, Set<String> wanted, String docsPath) {
+    Broadcast<Set<String>> ids = jsc.broadcast(wanted);
+    try {
+      Map<String, Double> norms = new HashMap<>(docs.select(Tables.ID, Tables.NORM).javaRDD()
+          .filter(r -> ids.value().contains(r.getString(0)))
+          .mapToPair(r -> new Tuple2<>(r.getString(0), r.getDouble(1)))
+          .collectAsMap());
+      for (Double n : norms.values()) {
+        if (!Double.isFinite(n)) {
+          throw new JobError(docsPath + " holds non-finite document norms; the run diverged, retrain it");
+        }
+      }
+      return norms;
+    } finally {
+      ids.destroy();
+    }
+  }
+
+  /**
+   * The norms kept for plotting, each document with one label: {@code relevant} (to some query of the set),
+   * else {@code retrieved-non-relevant} (among the top {@code retrievedDepth} of some query under the run's
+   * own scoring), else {@code never-relevant}. One row per document when the corpus has at most
+   * {@code maxRawDocNorms} documents, else equal-width histograms per label over the run's norm range.
+   */
+  private void keepNorms(
+      JavaSparkContext jsc, RunSpec spec, EvalSet eval, boolean inDomain, Dataset<Row> docs, Set<String> relevantIds,
+      Set<String> retrievedOwn, AggregateSettings agg, Tables_ out) {
+    long corpus = expectedRows(eval.dataset(), WorkDir.CORPUS + "/" + Tables.DOCUMENTS);
+    Broadcast<Set<String>> rel = jsc.broadcast(relevantIds);
+    Broadcast<Set<String>> ret = jsc.broadcast(retrievedOwn);
+    try {
+      JavaRDD<Tuple2<Integer, Double>> labelled = docs.select(Tables.ID, Tables.NORM).javaRDD()
+          .map(r -> new Tuple2<>(label(r.getString(0), rel.value(), ret.value()), r.getDouble(1)));
+      if (corpus <= agg.maxRawDocNorms()) {
+        List<Row> raw = docs.select(Tables.ID, Tables.NORM).collectAsList();
+        List<Row> sorted = new ArrayList<>(raw);
+        sorted.sort(java.util.Comparator.comparing(r -> r.getString(0)));
+        for (Row r : sorted) {
+          out.docNorms.add(RowFactory.create(spec.id(), spec.variant().id(), spec.seed(), eval.dataset(), eval.split(),
+              inDomain, r.getString(0), r.getDouble(1), LABELS.get(label(r.getString(0), relevantIds, retrievedOwn))));
+        }
+        return;
+      }
+      double min = labelled.map(Tuple2::_2).reduce(Math::min);
+      double max = labelled.map(Tuple2::_2).reduce(Math::max);
+      int bins = agg.histogramBins();
+      double width = (max - min) / bins;
+      long[][] counts = labelled.aggregate(new long[LABELS.size()][bins],
+          (acc, t) -> {
+            acc[t._1()][bin(t._2(), min, width, bins)]++;
+            return acc;
+          },
+          (a, b) -> {
+            for (int l = 0; l < a.length; l++) {
+              for (int i = 0; i < bins; i++) {
+                a[l][i] += b[l][i];
+              }
+            }
+            return a;
+          });
+      for (int l = 0; l < LABELS.size(); l++) {
+        for (int i = 0; i < bins; i++) {
+          out.histograms.add(RowFactory.create(spec.id(), spec.variant().id(), spec.seed(), eval.dataset(),
+              eval.split(), inDomain, LABELS.get(l), i, min + i * width, i == bins - 1 ? max : min + (i + 1) * width,
+              counts[l][i]));
+        }
+      }
+    } finally {
+      rel.destroy();
+      ret.destroy();
+    }
+  }
+
+  /** Index into {@link #LABELS}. */
+  static int label(String docId, Set<String> relevant, Set<String> retrievedNonRelevant) {
+    return relevant.contains(docId) ? 0 : retrievedNonRelevant.contains(docId) ? 1 : 2;
+  }
+
+  /** Equal-width bin of {@code value}: [min + i·width, min + (i+1)·width), the last bin closed; width 0 → bin 0. */
+  static int bin(double value, double min, double width, int bins) {
+    if (!(width > 0)) {
+      return 0;
+    }
+    return (int) Math.max(0, Math.min(bins - 1, Math.floor((value - min) / width)));
+  }
+
+  private static Row effectRow(
+      RunSpec spec, EvalSet eval, boolean inDomain, String contrast, Scoring scoring, Integer depth, DocNormEffect e) {
+    return RowFactory.create(
+        spec.id(), spec.variant().id(), spec.seed(), eval.dataset(), eval.split(), inDomain, contrast,
+        scoring == null ? null : scoring.id(), depth,
+        (long) e.nQueries(), e.nRelevantPairs(), e.nNeverRelevant(),
+        finiteOrNull(e.meanRelevantNorm()), finiteOrNull(e.meanNeverRelevantNorm()),
+        finiteOrNull(e.d()), finiteOrNull(e.g()), finiteOrNull(e.ciLow()), finiteOrNull(e.ciHigh()), e.level(),
+        (long) e.skippedResamples());
   }
 
   /**
    * Scores every pair of an STS evaluation set on the driver (STS sets hold thousands of pairs, not
-   * millions): s(a, b) = ã · b̃ with ã, b̃ normalized as the run's variant says, in double precision.
+   * millions): s(a, b) = ã · b̃ with ã, b̃ normalized as each scoring says, in double precision.
    */
-  private RunMetricsRow evaluateSts(RunSpec spec, EvalSet eval) {
+  private List<RunMetricsRow> evaluateSts(RunSpec spec, EvalSet eval) {
     String pairsPath = work.table(eval.dataset(), eval.split(), Tables.PAIRS);
     if (!fs.exists(pairsPath)) {
       throw new JobError(
@@ -166,6 +499,17 @@ public final class AggregateJob {
     String docsPath = work.embeddings(spec.id(), eval.dataset(), eval.split(), Tables.DOCUMENTS);
     Map<String, float[]> first = vectors(queriesPath);
     Map<String, float[]> second = vectors(docsPath);
+    List<RunMetricsRow> rows = new ArrayList<>();
+    for (Scoring scoring : scorings(spec)) {
+      rows.add(RunMetricsRow.ofSts(spec, eval.dataset(), eval.split(), scoring, spec.inDomain(eval),
+          stsMetrics(spec, scoring, gold, first, second, pairsPath, queriesPath, docsPath)));
+    }
+    return rows;
+  }
+
+  private static StsMetrics stsMetrics(
+      RunSpec spec, Scoring scoring, Map<String, Double> gold, Map<String, float[]> first, Map<String, float[]> second,
+      String pairsPath, String queriesPath, String docsPath) {
     double[] scores = new double[gold.size()];
     double[] similarities = new double[gold.size()];
     int i = 0;
@@ -183,23 +527,23 @@ public final class AggregateJob {
       }
       scores[i] = pair.getValue();
       similarities[i] = Vectors.dot(
-          Vectors.toDouble(a, spec.variant().normalizesQuery()), Vectors.toDouble(b, spec.variant().normalizesDocument()));
+          Vectors.toDouble(a, scoring.queryExponent()), Vectors.toDouble(b, scoring.documentExponent()));
       if (!Double.isFinite(similarities[i])) {
         throw new JobError("run " + spec.id() + ": pair " + pair.getKey() + " has a non-finite similarity; "
             + "the run diverged, retrain it");
       }
       i++;
     }
-    return RunMetricsRow.ofSts(spec, eval.dataset(), eval.split(), StsMetrics.of(scores, similarities));
+    return StsMetrics.of(scores, similarities);
   }
 
   /**
    * Scores every caption against every image of an image-text evaluation set on the driver (eval splits
    * hold thousands of images, not millions): s(c, i) = c̃ · ĩ, the caption as the query side and the
-   * image as the document side, normalized as the run's variant says, in double precision. Captions and
+   * image as the document side, normalized as each scoring says, in double precision. Captions and
    * images are ordered by id, which is the tie rule of {@link ImageTextMetrics}.
    */
-  private RunMetricsRow evaluateImageText(RunSpec spec, EvalSet eval) {
+  private List<RunMetricsRow> evaluateImageText(RunSpec spec, EvalSet eval) {
     String captionsPath = work.table(eval.dataset(), eval.split(), Tables.CAPTIONS);
     if (!fs.exists(captionsPath)) {
       throw new JobError("evaluation set " + eval.dataset() + "/" + eval.split() + " has no captions: " + captionsPath
@@ -220,11 +564,22 @@ public final class AggregateJob {
     String docsPath = work.embeddings(spec.id(), eval.dataset(), eval.split(), Tables.DOCUMENTS);
     Map<String, float[]> captions = vectors(queriesPath);
     Map<String, float[]> images = new TreeMap<>(vectors(docsPath));
+    List<RunMetricsRow> rows = new ArrayList<>();
+    for (Scoring scoring : scorings(spec)) {
+      rows.add(RunMetricsRow.ofImageText(spec, eval.dataset(), eval.split(), scoring, spec.inDomain(eval),
+          imageTextMetrics(spec, scoring, imageOf, captions, images, captionsPath, queriesPath, docsPath)));
+    }
+    return rows;
+  }
+
+  private static ImageTextMetrics imageTextMetrics(
+      RunSpec spec, Scoring scoring, Map<String, String> imageOf, Map<String, float[]> captions,
+      Map<String, float[]> images, String captionsPath, String queriesPath, String docsPath) {
     Map<String, Integer> imageIndex = new HashMap<>();
     List<double[]> imageVectors = new ArrayList<>();
     images.forEach((id, v) -> {
       imageIndex.put(id, imageIndex.size());
-      imageVectors.add(Vectors.toDouble(v, spec.variant().normalizesDocument()));
+      imageVectors.add(Vectors.toDouble(v, scoring.documentExponent()));
     });
     double[][] scores = new double[imageOf.size()][];
     int[] imageOfCaption = new int[imageOf.size()];
@@ -237,7 +592,7 @@ public final class AggregateJob {
             + (vector == null ? "embedding in " + queriesPath : "embedding of its image " + caption.getValue() + " in "
             + docsPath) + "; the run's embeddings are incomplete, delete the run folder to retrain it");
       }
-      double[] q = Vectors.toDouble(vector, spec.variant().normalizesQuery());
+      double[] q = Vectors.toDouble(vector, scoring.queryExponent());
       scores[c] = new double[imageVectors.size()];
       for (int i = 0; i < imageVectors.size(); i++) {
         double[] d = imageVectors.get(i);
@@ -253,7 +608,7 @@ public final class AggregateJob {
       }
       imageOfCaption[c++] = image;
     }
-    return RunMetricsRow.ofImageText(spec, eval.dataset(), eval.split(), ImageTextMetrics.of(scores, imageOfCaption));
+    return ImageTextMetrics.of(scores, imageOfCaption);
   }
 
   private Map<String, float[]> vectors(String path) {
@@ -268,28 +623,23 @@ public final class AggregateJob {
   }
 
   /**
-   * The document-norm effect without bringing the corpus to the driver: the norms of relevant
-   * documents are collected (they are few), the never-relevant group is summed per shard as moments.
+   * The document-norm effect, relevant vs never-relevant, without bringing the corpus to the driver: the
+   * norms of relevant documents are given (they are few), the never-relevant group is summed per shard as
+   * moments.
    */
   private static DocNormEffect docNormEffect(
-      JavaSparkContext jsc, Dataset<Row> docs, Map<String, Set<String>> relevant, AggregateSettings agg, String docsPath) {
-    Set<String> relevantIds = new HashSet<>();
-    relevant.values().forEach(relevantIds::addAll);
+      JavaSparkContext jsc, Dataset<Row> docs, Set<String> relevantIds, Map<String, Double> norms,
+      Map<String, Set<String>> relevant, AggregateSettings agg, String docsPath) {
     Broadcast<Set<String>> ids = jsc.broadcast(relevantIds);
     try {
-      JavaRDD<Row> norms = docs.select("id", "norm").javaRDD();
-      Map<String, Double> relevantNorms = new HashMap<>(
-          norms.filter(r -> ids.value().contains(r.getString(0)))
-              .mapToPair(r -> new Tuple2<>(r.getString(0), r.getDouble(1)))
-              .collectAsMap());
-      Moments never = norms.filter(r -> !ids.value().contains(r.getString(0)))
+      Moments never = docs.select(Tables.ID, Tables.NORM).javaRDD()
+          .filter(r -> !ids.value().contains(r.getString(0)))
           .map(r -> r.getDouble(1))
           .aggregate(Moments.EMPTY, Moments::add, Moments::combine);
       if (never.count() > 0 && !Double.isFinite(never.mean())) {
         throw new JobError(docsPath + " holds non-finite document norms; the run diverged, retrain it");
       }
-      return DocNormEffect.compute(
-          relevantNorms, relevant, never, agg.bootstrapSamples(), agg.bootstrapSeed(), agg.level());
+      return DocNormEffect.compute(norms, relevant, never, agg.bootstrapSamples(), agg.bootstrapSeed(), agg.level());
     } finally {
       ids.destroy();
     }
@@ -310,6 +660,10 @@ public final class AggregateJob {
   }
 
   private Map<String, Map<String, Integer>> qrels(EvalSet eval) {
+    return qrelsCache.computeIfAbsent(new EvalSet(eval.dataset(), eval.split()), this::readQrels);
+  }
+
+  private Map<String, Map<String, Integer>> readQrels(EvalSet eval) {
     String path = work.table(eval.dataset(), eval.split(), Tables.QRELS);
     if (!fs.exists(path)) {
       throw new JobError(
@@ -340,7 +694,7 @@ public final class AggregateJob {
         // retrieval columns null; an undefined correlation (NaN) is null too
         StsMetrics s = r.sts();
         out.add(RowFactory.create(
-            r.spec().id(), r.spec().variant().id(), r.spec().seed(), r.dataset(), r.split(),
+            r.spec().id(), r.spec().variant().id(), r.scoring().id(), r.spec().seed(), r.dataset(), r.split(), r.inDomain(),
             null, null, null, null, null, null, null, null, null, null, null, null, null,
             (long) s.pairs(), finiteOrNull(s.spearman()), finiteOrNull(s.pearson()),
             null, null, null, null, null, null, null, null, null, null, null, null));
@@ -350,7 +704,7 @@ public final class AggregateJob {
         // retrieval, document-norm and STS columns null
         ImageTextMetrics t = r.imageText();
         out.add(RowFactory.create(
-            r.spec().id(), r.spec().variant().id(), r.spec().seed(), r.dataset(), r.split(),
+            r.spec().id(), r.spec().variant().id(), r.scoring().id(), r.spec().seed(), r.dataset(), r.split(), r.inDomain(),
             null, null, null, null, null, null, null, null, null, null, null, null, null,
             null, null, null,
             (long) t.captions(), (long) t.images(),
@@ -362,7 +716,7 @@ public final class AggregateJob {
       QueryMetrics m = r.mean();
       DocNormEffect e = r.effect();
       out.add(RowFactory.create(
-          r.spec().id(), r.spec().variant().id(), r.spec().seed(), r.dataset(), r.split(),
+          r.spec().id(), r.spec().variant().id(), r.scoring().id(), r.spec().seed(), r.dataset(), r.split(), r.inDomain(),
           (long) r.queries(), (long) r.queriesWithoutRelevant(),
           m.ndcgAt10(), m.mrrAt10(), m.rr(), m.recallAt100(), m.recallAt10(), m.pAt10(), m.mapAt100(),
           e.d(), e.g(), e.ciLow(), e.ciHigh(),
@@ -372,11 +726,25 @@ public final class AggregateJob {
     return out;
   }
 
+  private static List<Row> runsTable(List<RunStatus> statuses) {
+    List<Row> out = new ArrayList<>();
+    for (RunStatus s : statuses) {
+      RunSpec spec = s.spec();
+      out.add(RowFactory.create(spec.id(), spec.dataset(), spec.variant().id(), spec.seed(), s.status(),
+          s.reason().isEmpty() ? null : s.reason(),
+          String.join(" ", spec.eval().stream().map(e -> e.dataset() + "/" + e.split()).toList())));
+    }
+    return out;
+  }
+
   private static Double finiteOrNull(double v) {
     return Double.isFinite(v) ? v : null;
   }
 
-  private void write(List<Row> rows, String path, StructType schema) {
-    spark.createDataFrame(rows, schema).coalesce(1).write().mode("overwrite").parquet(path);
+  /** A table as Parquet ({@code <dir>/<table>/}) following its .avsc, and the same rows as {@code <dir>/<table>.csv}. */
+  private void write(List<Row> rows, String dir, String table) {
+    StructType schema = AvroSparkSchemas.of(table);
+    spark.createDataFrame(rows, schema).coalesce(1).write().mode("overwrite").parquet(dir + "/" + table);
+    fs.writeAtomically(dir + "/" + table + ".csv", Csv.of(schema, rows));
   }
 }

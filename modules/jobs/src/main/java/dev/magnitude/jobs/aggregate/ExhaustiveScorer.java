@@ -25,8 +25,8 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * Exhaustive scoring: every query against every document, under one scoring (which sides are
- * normalized). Document shards × broadcast queries: each partition of the documents (the embeddings'
+ * Exhaustive scoring: every query against every document, under one {@link Scoring} (how far each side
+ * is normalized). Document shards × broadcast queries: each partition of the documents (the embeddings'
  * Parquet parts, as Spark reads them) keeps a top-k per query, then the partitions' top-k lists are
  * merged (Lucene's collect-per-segment, then TopDocs.merge). Nothing but the k best per query and
  * shard reaches the driver. Scores are double precision; ties are broken by document id descending
@@ -88,10 +88,10 @@ public final class ExhaustiveScorer {
     Dataset<Row> selected = documents.select("id", "vector");
     boolean nullableElements = ((ArrayType) selected.schema().apply("vector").dataType()).containsNull();
     Broadcast<QueryBlock> block = jsc.broadcast(queries);
-    boolean normalizeDocs = queries.scoring().normalizesDocument();
+    double documentExponent = queries.scoring().documentExponent();
     FlatMapFunction<Iterator<InternalRow>, TopK[]> perShard =
         rows -> {
-          Shard shard = new Shard(block.value(), normalizeDocs, k, blockSize, nullableElements);
+          Shard shard = new Shard(block.value(), documentExponent, k, blockSize, nullableElements);
           TopK[] top = shard.score(rows);
           if (counters != null) {
             counters.rescored().add(shard.rescored);
@@ -226,7 +226,9 @@ public final class ExhaustiveScorer {
   /** One task's scoring: its documents in blocks, a top-k per query. */
   static final class Shard {
     private final QueryBlock queries;
-    private final boolean normalizeDocs;
+    private final double documentExponent;
+    /** Whether documents are scaled (exponent > 0): then the float products take the scaled copy. */
+    private final boolean scaleDocs;
     private final int blockSize;
     private final boolean nullableElements;
     private final int dim;
@@ -237,9 +239,10 @@ public final class ExhaustiveScorer {
     private long gemmNanos;
     private long selectNanos;
 
-    Shard(QueryBlock queries, boolean normalizeDocs, int k, int blockSize, boolean nullableElements) {
+    Shard(QueryBlock queries, double documentExponent, int k, int blockSize, boolean nullableElements) {
       this.queries = queries;
-      this.normalizeDocs = normalizeDocs;
+      this.documentExponent = documentExponent;
+      this.scaleDocs = documentExponent != 0;
       this.blockSize = blockSize;
       this.nullableElements = nullableElements;
       this.dim = queries.dimension();
@@ -272,7 +275,7 @@ public final class ExhaustiveScorer {
       }
       String[] ids = new String[blockSize];
       float[] raw = new float[blockSize * dim];
-      float[] gemmInput = normalizeDocs ? new float[blockSize * dim] : raw;
+      float[] gemmInput = scaleDocs ? new float[blockSize * dim] : raw;
       double[] scales = new double[blockSize];
       double[] norms = new double[blockSize];
       try (FloatGemm gemm = new FloatGemm(queryRows, queries.size(), dim)) {
@@ -305,13 +308,13 @@ public final class ExhaustiveScorer {
           float[] v = vector.toFloatArray();
           int offset = n * dim;
           System.arraycopy(v, 0, raw, offset, dim);
-          double scale = Vectors.scale(raw, offset, dim, normalizeDocs);
+          double scale = Vectors.scale(raw, offset, dim, documentExponent);
           scales[n] = scale;
           double sum = 0;
           for (int i = 0; i < dim; i++) {
             double x = raw[offset + i] * scale;
             sum += x * x;
-            if (normalizeDocs) {
+            if (scaleDocs) {
               gemmInput[offset + i] = (float) x;
             }
           }

@@ -1,19 +1,18 @@
 package dev.magnitude.jobs.aggregate;
 
-import dev.magnitude.core.run.Variant;
 import java.io.Serializable;
 import java.util.List;
 
 /**
  * The queries of one evaluation set under one scoring, broadcast to every document shard: ids and
- * vectors (Q, E), the vectors already normalized when the scoring normalizes the query side.
+ * vectors (Q, E), the vectors already divided by ‖q‖^a, a the scoring's query exponent.
  */
-public record QueryBlock(String[] ids, double[][] vectors, Variant scoring) implements Serializable {
+public record QueryBlock(String[] ids, double[][] vectors, Scoring scoring) implements Serializable {
   /** @param vectors the raw query embeddings, in the order of {@code ids} */
-  public static QueryBlock of(List<String> ids, List<float[]> vectors, Variant scoring) {
+  public static QueryBlock of(List<String> ids, List<float[]> vectors, Scoring scoring) {
     double[][] v = new double[vectors.size()][];
     for (int i = 0; i < v.length; i++) {
-      v[i] = Vectors.toDouble(vectors.get(i), scoring.normalizesQuery());
+      v[i] = Vectors.toDouble(vectors.get(i), scoring.queryExponent());
     }
     return new QueryBlock(ids.toArray(String[]::new), v, scoring);
   }

@@ -13,16 +13,16 @@ final class Vectors {
   }
 
   /**
-   * The factor {@link #toDouble} multiplies a vector by: 1 without normalization, 1/‖v‖ with it, 0 for a
-   * zero vector under normalization.
+   * The factor {@link #toDouble} multiplies a vector by: 1 / ‖v‖^{@code exponent}; 1 for exponent 0, and
+   * 0 for a zero vector under any exponent > 0.
    */
-  static double scale(float[] v, boolean normalize) {
-    return scale(v, 0, v.length, normalize);
+  static double scale(float[] v, double exponent) {
+    return scale(v, 0, v.length, exponent);
   }
 
-  /** {@link #scale(float[], boolean)} of {@code v[offset .. offset + length)}. */
-  static double scale(float[] v, int offset, int length, boolean normalize) {
-    if (!normalize) {
+  /** {@link #scale(float[], double)} of {@code v[offset .. offset + length)}. */
+  static double scale(float[] v, int offset, int length, double exponent) {
+    if (exponent == 0) {
       return 1;
     }
     double s = 0;
@@ -30,15 +30,16 @@ final class Vectors {
       s += (double) v[i] * v[i];
     }
     double n = Math.sqrt(s);
-    return n > 0 ? 1 / n : 0;
+    return n > 0 ? 1 / (exponent == 1 ? n : Math.pow(n, exponent)) : 0;
   }
 
   /**
-   * The vector in double precision, divided by its L2 norm when {@code normalize}. A zero vector stays
-   * zero (its cosine with anything is taken as 0, not NaN).
+   * The vector in double precision divided by ‖v‖^{@code exponent}: exponent 1 L2-normalizes it, 0 leaves it
+   * as it is, values in between shrink large norms partly (a learned normalization). A zero vector stays zero
+   * for any exponent > 0 (its cosine with anything is taken as 0, not NaN).
    */
-  static double[] toDouble(float[] v, boolean normalize) {
-    double scale = scale(v, normalize);
+  static double[] toDouble(float[] v, double exponent) {
+    double scale = scale(v, exponent);
     double[] out = new double[v.length];
     for (int i = 0; i < v.length; i++) {
       out[i] = v[i] * scale;

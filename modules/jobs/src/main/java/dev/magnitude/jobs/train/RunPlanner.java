@@ -1,10 +1,12 @@
 package dev.magnitude.jobs.train;
 
+import dev.magnitude.core.config.DatasetSpec;
 import dev.magnitude.core.config.Settings;
 import dev.magnitude.core.config.SweepSpec;
 import dev.magnitude.core.config.TrainSettings;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
 import dev.magnitude.ingest.io.HadoopFiles;
@@ -15,10 +17,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Expands a sweep into its run specs: every dataset × variant × seed, in that order. Each spec carries
- * the content hash and tokenizer of the prepared dataset, so re-prepared data means new runs.
+ * the content hash and tokenizer of the prepared dataset, so re-prepared data means new runs, and its
+ * evaluation sets: its own dataset's eval split, then that of every dataset {@code magnitude.sweep.evaluate-on}
+ * lists for it (out of domain, each with its own content hash).
  */
 public final class RunPlanner {
   private RunPlanner() {}
@@ -28,20 +33,68 @@ public final class RunPlanner {
    *     a tokenizer.json that cannot be read
    */
   public static List<RunSpec> plan(Settings settings, WorkDir work, HadoopFiles fs) {
+    return plan(settings, work, fs, dataset -> true);
+  }
+
+  /** The runs of the sweep's datasets that {@code include} accepts (status lists unprepared ones apart). */
+  public static List<RunSpec> plan(Settings settings, WorkDir work, HadoopFiles fs, Predicate<String> include) {
     SweepSpec sweep = settings.sweep();
     TrainSettings train = settings.train();
     List<RunSpec> runs = new ArrayList<>();
     Map<String, byte[]> read = new HashMap<>();
     Function<String, byte[]> files = path -> read.computeIfAbsent(path, p -> tokenizerJson(p, fs));
     for (String dataset : sweep.datasets()) {
+      if (!include.test(dataset)) {
+        continue;
+      }
       Manifest manifest = manifest(work, fs, dataset);
+      List<Manifest> others = new ArrayList<>();
+      for (String other : sweep.outOfDomain(dataset)) {
+        others.add(manifest(work, fs, other));
+      }
       for (Variant variant : sweep.variants()) {
         for (long seed : sweep.seeds()) {
-          runs.add(train.runSpec(manifest, variant, seed, sweep.evalSplit(), files));
+          RunSpec spec = train.runSpec(manifest, variant, seed, sweep.evalSplit(), files);
+          runs.add(others.isEmpty() ? spec : withOutOfDomain(spec, manifest, others, sweep.evalSplit()));
         }
       }
     }
     return runs;
+  }
+
+  /**
+   * The run also scored on the eval split of each other dataset ({@code magnitude.sweep.evaluate-on}). Its
+   * encoder can embed another dataset's texts only if they were tokenized the same way: the token ids of two
+   * datasets prepared with the built-in tokenizer mean different words (it fits its vocabulary per dataset),
+   * so the tokenizer ids of the manifests must be equal, which a shared HuggingFace tokenizer.json gives.
+   *
+   * @throws JobError naming both datasets, both tokenizer ids and how to prepare them alike
+   */
+  static RunSpec withOutOfDomain(RunSpec spec, Manifest own, List<Manifest> others, String evalSplit) {
+    List<EvalSet> eval = new ArrayList<>(spec.eval());
+    String expected = spec.encoder().tokenizerId();
+    for (Manifest other : others) {
+      String actual = other.tokenizer() == null ? null : other.tokenizer().id();
+      if (actual == null || !actual.equals(expected)) {
+        throw new JobError("magnitude.sweep.evaluate-on." + own.dataset() + ": runs on dataset " + own.dataset()
+            + " embed with tokenizer " + expected + " but dataset " + other.dataset() + " was prepared with tokenizer "
+            + actual + ", so its token ids mean other words to the encoder; prepare both datasets with the same "
+            + "HuggingFace tokenizer.json (magnitude.prepare.tokenizer { kind = huggingface, path = ... }, the same "
+            + "max-length and padding; the built-in tokenizer fits its vocabulary per dataset) or remove "
+            + other.dataset() + " from magnitude.sweep.evaluate-on." + own.dataset());
+      }
+      if (!own.task().equals(other.task()) && !(isRanked(own.task()) && isRanked(other.task()))) {
+        throw new JobError("magnitude.sweep.evaluate-on." + own.dataset() + ": dataset " + other.dataset()
+            + " was prepared as task " + other.task() + " but runs on " + own.dataset() + " have task " + own.task()
+            + "; a run is scored on datasets of its own task only");
+      }
+      eval.add(new EvalSet(other.dataset(), evalSplit, other.contentHash()));
+    }
+    return spec.withEval(eval);
+  }
+
+  private static boolean isRanked(String task) {
+    return DatasetSpec.Task.RETRIEVAL.id().equals(task) || DatasetSpec.Task.QA.id().equals(task);
   }
 
   private static byte[] tokenizerJson(String path, HadoopFiles fs) {

@@ -8,10 +8,12 @@ import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.jobs.support.JobContext;
 import java.io.PrintStream;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkContext;
@@ -25,8 +27,11 @@ import org.apache.spark.sql.SparkSession;
  * ({@link WorkerLauncher}). Failed runs get a {@code failure.json} with the worker's last lines.
  */
 public final class TrainJob {
-  /** What the job did: every planned run's outcome, in plan order. */
-  public record Result(List<RunSpec> planned, List<RunOutcome> outcomes) {
+  /**
+   * What the job did: the outcome of every planned run it trained or found finished, in plan order, and
+   * the runs it left to another sweep that holds their locks (run id → lock owner).
+   */
+  public record Result(List<RunSpec> planned, List<RunOutcome> outcomes, Map<String, String> heldElsewhere) {
     public List<RunOutcome> failed() {
       return outcomes.stream().filter(o -> !o.succeeded()).toList();
     }
@@ -75,14 +80,36 @@ public final class TrainJob {
         "train: %d runs planned, %d already finished, %d to train%n", planned.size(), outcomes.size(), pending.size());
     if (pending.isEmpty()) {
       log.println("train: every run is finished; nothing to train");
-      return new Result(planned, List.copyOf(outcomes.values()));
+      return new Result(planned, List.copyOf(outcomes.values()), Map.of());
     }
-    for (RunOutcome o : launch(pending)) {
-      outcomes.put(o.runId(), o);
-      recordFailure(o);
+    Map<String, String> heldElsewhere = new LinkedHashMap<>();
+    try (RunLocks locks = new RunLocks(
+        work, fs.conf(), settings.sweep().id(), settings.lockStaleAfter(), Clock.systemUTC(), log)) {
+      List<PlannedRun> mine = new ArrayList<>();
+      for (PlannedRun run : pending) {
+        Optional<RunLocks.Holder> holder = locks.tryAcquire(run.runId());
+        if (holder.isPresent()) {
+          heldElsewhere.put(run.runId(), holder.get().owner());
+          log.printf("train: run %s is being trained by %s (lock %s); left to it%n",
+              run.runId(), holder.get().owner(), locks.path(run.runId()));
+        } else if (fs.exists(work.runSuccess(run.runId()))) {
+          locks.release(run.runId()); // finished by another sweep after we listed it
+          outcomes.put(run.runId(), new RunOutcome(run.runId(), true, true, 0, List.of(), 0));
+        } else {
+          mine.add(run);
+        }
+      }
+      if (!mine.isEmpty()) {
+        locks.startHeartbeats();
+        for (RunOutcome o : launch(mine)) {
+          outcomes.put(o.runId(), o);
+          recordFailure(o);
+        }
+      }
     }
-    List<RunOutcome> ordered = planned.stream().map(s -> outcomes.get(s.id())).toList();
-    return new Result(planned, ordered);
+    List<RunOutcome> ordered =
+        planned.stream().map(s -> outcomes.get(s.id())).filter(java.util.Objects::nonNull).toList();
+    return new Result(planned, ordered, heldElsewhere);
   }
 
   private List<RunOutcome> launch(List<PlannedRun> pending) {

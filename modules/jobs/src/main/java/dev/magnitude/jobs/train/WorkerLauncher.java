@@ -99,6 +99,8 @@ public final class WorkerLauncher implements Serializable {
     } catch (IOException e) {
       return new RunOutcome(runId, false, false, -1, List.of("cannot start worker: " + e.getMessage()), 0);
     }
+    log.accept("[" + runId + "] worker process " + process.pid() + " started; " + mainClass + " from "
+        + codeSource(mainClass));
     Thread killer = new Thread(process::destroyForcibly, "kill-worker-" + runId);
     Runtime.getRuntime().addShutdownHook(killer);
     Thread watcher = watch(process, cancelled, runId);
@@ -192,6 +194,20 @@ public final class WorkerLauncher implements Serializable {
     return threads;
   }
 
+  /**
+   * Where the executor's class loader finds a class: on a cluster the application jar Spark fetched into
+   * the executor's folder, the first entry of the worker's classpath.
+   */
+  static String codeSource(String className) {
+    try {
+      var source = Class.forName(className, false, Thread.currentThread().getContextClassLoader())
+          .getProtectionDomain().getCodeSource();
+      return source == null ? "(unknown)" : String.valueOf(source.getLocation());
+    } catch (ClassNotFoundException | LinkageError e) {
+      return "(not on the executor's class path: " + e + ")";
+    }
+  }
+
   /** The context class loader's URLs (application jars on a cluster), then java.class.path. */
   static List<String> classpath() {
     Set<String> entries = new LinkedHashSet<>();
@@ -238,7 +254,9 @@ public final class WorkerLauncher implements Serializable {
             e.path("loss").asDouble(),
             e.path("pairsPerSecond").asDouble());
         case "start" -> "started on " + e.path("device").asText() + " with " + e.path("threads").asInt() + " thread(s), "
-            + e.path("steps").asInt() + " steps";
+            + e.path("steps").asInt() + " steps"
+            + (e.path("firstStep").asInt(1) > 1
+                ? ", resuming from the checkpoint of step " + (e.path("firstStep").asInt() - 1) : "");
         case "checkpoint" -> "checkpoint at step " + e.path("step").asInt();
         case "done" -> String.format(Locale.ROOT, "done in %.1f s", e.path("seconds").asDouble());
         case "failed" -> "FAILED: " + e.path("reason").asText();

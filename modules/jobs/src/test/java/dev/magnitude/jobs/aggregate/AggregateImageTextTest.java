@@ -47,6 +47,10 @@ import org.junit.jupiter.api.io.TempDir;
  * has c4 above (2); B's c2 ties c1, which has the smaller id (2); C's c3 ties c1 (2): ranks 2 2 2 (R@1 0).
  * Cosine: T→I ranks 1 2 1 1 2 (R@1 0.6, mean 1.4, median 1); I→T: A's c0 tops its column (1), B's c2 (1),
  * C's c3 ties c1 (2): ranks 1 1 2 (R@1 2/3, mean 4/3).
+ *
+ * <p>Query-norm (captions normalized, images raw): scaling a caption does not reorder its row, so T→I is
+ * dot's; the columns change: A: c0 1, c1 .71, c4 .89 → c0 first (1); B: c2 2 above c1 and c3 1.41 (1); C: c1
+ * and c3 tie at 2.83, c1 first (2): I→T ranks 1 1 2 as under cosine. Doc-norm likewise has cosine's T→I.
  */
 class AggregateImageTextTest {
   private static final StructType EMBEDDINGS =
@@ -66,7 +70,7 @@ class AggregateImageTextTest {
   }
 
   @Test
-  void scoresCaptionsAgainstImagesUnderTheRunsVariantInBothDirections() throws IOException {
+  void scoresCaptionsAgainstImagesUnderEveryScoringInBothDirections() throws IOException {
     WorkDir work = new WorkDir(dir.resolve("work").toUri().toString());
     prepare(work);
     Settings settings = settings(work);
@@ -81,8 +85,9 @@ class AggregateImageTextTest {
 
     AggregateJob.Result result = new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run();
 
-    assertThat(result.rows()).hasSize(2).allSatisfy(r -> assertThat(r.isImageText()).isTrue());
-    ImageTextMetrics dot = result.rows().get(0).imageText();
+    assertThat(result.rows()).hasSize(8).allSatisfy(r -> assertThat(r.isImageText()).isTrue());
+    assertThat(result.rows().subList(0, 4)).extracting(RunMetricsRow::scoring).containsExactlyElementsOf(Scoring.FIXED);
+    ImageTextMetrics dot = result.rows().get(3).imageText();
     assertThat(dot.captions()).isEqualTo(5);
     assertThat(dot.images()).isEqualTo(3);
     assertThat(dot.textToImageR1()).isCloseTo(0.4, within(1e-12));
@@ -91,7 +96,15 @@ class AggregateImageTextTest {
     assertThat(dot.imageToTextR1()).isZero();
     assertThat(dot.imageToTextR5()).isEqualTo(1.0);
     assertThat(dot.imageToTextMeanRank()).isEqualTo(2.0);
-    ImageTextMetrics cosine = result.rows().get(1).imageText();
+    ImageTextMetrics queryNorm = result.rows().get(1).imageText();
+    assertThat(queryNorm.textToImageR1()).isCloseTo(0.4, within(1e-12));
+    assertThat(queryNorm.textToImageMeanRank()).isCloseTo(1.8, within(1e-12));
+    assertThat(queryNorm.imageToTextR1()).isCloseTo(2 / 3.0, within(1e-12));
+    assertThat(queryNorm.imageToTextMeanRank()).isCloseTo(4 / 3.0, within(1e-12));
+    assertThat(result.rows().get(2).imageText().textToImageR1()).isCloseTo(0.6, within(1e-12));
+    // the dot run scored under cosine has the cosine run's numbers: both have the same embeddings
+    assertThat(result.rows().get(0).imageText()).isEqualTo(result.rows().get(4).imageText());
+    ImageTextMetrics cosine = result.rows().get(4).imageText();
     assertThat(cosine.textToImageR1()).isCloseTo(0.6, within(1e-12));
     assertThat(cosine.textToImageMeanRank()).isCloseTo(1.4, within(1e-12));
     assertThat(cosine.textToImageMedianRank()).isEqualTo(1.0);
@@ -100,6 +113,7 @@ class AggregateImageTextTest {
 
     String results = work.results("toy");
     Map<String, Row> written = spark().read().parquet(results + "/" + Tables.RUN_METRICS).collectAsList().stream()
+        .filter(r -> r.<String>getAs("variant").equals(r.<String>getAs("scoring")))
         .collect(Collectors.toMap(r -> r.<String>getAs("variant"), r -> r));
     Row d = written.get("dot");
     assertThat(d.<Long>getAs("captions")).isEqualTo(5L);
@@ -118,7 +132,9 @@ class AggregateImageTextTest {
         .contains("| dot | 1 | pics/test | 5 | 3 | 0.4000 | 1.0000 | 1.0000 | 1.8 / 2.0 | 0.0000 | 1.0000 | 1.0000 "
             + "| 2.0 / 2.0 | " + runs.get(0).id() + " |")
         .contains("| cosine | 1 | pics/test | 5 | 3 | 0.6000 |")
-        .contains("The document-norm effect is not computed for image-text sets");
+        .contains("The document-norm effect is not computed for image-text sets")
+        .contains("### image-text: pics/test, trained on pics (in domain): text→image R@1")
+        .contains("| dot | 0.6000 | 0.4000 | 0.6000 | **0.4000** |");
   }
 
   private Settings settings(WorkDir work) throws IOException {
@@ -133,7 +149,8 @@ class AggregateImageTextTest {
 
   private void prepare(WorkDir work) {
     Manifest manifest = new Manifest("pics", "captions-jsonl", Tables.SCHEMA_VERSION,
-        new TokenizerInfo("builtin", "builtin-toy", 50, 16), List.of("train", "test"), Map.of(), Map.of(), "toy-hash");
+        new TokenizerInfo("builtin", "builtin-toy", 50, 16), List.of("train", "test"), Map.of(),
+        Map.of("test/" + Tables.CAPTIONS, 5L, "test/" + Tables.IMAGES, 3L), "toy-hash");
     fs().writeAtomically(work.manifest("pics"), manifest.toJson());
     List<Row> captions = List.of(
         caption("c0", "A"), caption("c1", "A"), caption("c2", "B"), caption("c3", "C"), caption("c4", "C"));

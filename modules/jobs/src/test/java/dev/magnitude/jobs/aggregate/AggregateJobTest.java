@@ -109,9 +109,14 @@ class AggregateJobTest {
 
     AggregateJob.Result result = new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run();
 
-    assertThat(result.leftOut()).containsExactly(Map.entry(cosine.id(), "not trained"));
-    assertThat(result.rows()).hasSize(1);
-    RunMetricsRow row = result.rows().get(0);
+    assertThat(result.leftOut()).containsOnlyKeys(cosine.id());
+    assertThat(result.leftOut().get(cosine.id())).startsWith("incomplete (no _SUCCESS");
+    // the dot run under each of the four scorings, in the fixed order
+    assertThat(result.rows()).extracting(x -> x.scoring().id()).containsExactly("cosine", "query-norm", "doc-norm", "dot");
+    assertThat(result.rows()).allSatisfy(x -> assertThat(x.spec().id()).isEqualTo(dot.id()))
+        .allSatisfy(x -> assertThat(x.inDomain()).isTrue());
+    RunMetricsRow row = result.rows().get(3);
+    assertThat(row.ownScoring()).isTrue();
     assertThat(row.spec().id()).isEqualTo(dot.id());
     assertThat(row.dataset()).isEqualTo("toy");
     assertThat(row.split()).isEqualTo("test");
@@ -145,12 +150,32 @@ class AggregateJobTest {
     assertThat(effect.nRelevantPairs()).isEqualTo(5);
     assertThat(effect.nNeverRelevant()).isEqualTo(2);
 
+    // The same run scored under cosine: unit documents d1 = d4 = (1, 0), d2 = d5 = (0, 1), d3 = (0.6, 0.8).
+    // q1 ranks d4, d1 (tie at 1, ids descending), d3 (0.6): DCG = 1 + 2/log2(4) = 2, nDCG = 2 / (2 + 1/log2 3)
+    // ≈ 0.7602, RR 1. q2 ranks d5, d2 (tie at 1), d3 (0.8): DCG = 1 + 1/log2(3), IDCG = that + 1/2, nDCG
+    // ≈ 0.7654, RR 1. Recall@100 as under dot (q1 2/2, q2 2/3).
+    RunMetricsRow cos = result.rows().get(0);
+    assertThat(cos.ownScoring()).isFalse();
+    assertThat(cos.mean().ndcgAt10()).isCloseTo(COSINE_NDCG_10, within(1e-12));
+    assertThat(cos.mean().mrrAt10()).isCloseTo(1.0, within(1e-12));
+    assertThat(cos.mean().recallAt100()).isCloseTo(5.0 / 6, within(1e-12));
+    // q1 and q2 are unit vectors, so normalizing the query side changes nothing: query-norm ranks as dot,
+    // doc-norm as cosine
+    assertThat(result.rows().get(1).mean()).isEqualTo(row.mean());
+    assertThat(result.rows().get(2).mean()).isEqualTo(cos.mean());
+    // the relevant vs never-relevant effect depends on the norms only: the same under every scoring
+    assertThat(result.rows()).allSatisfy(x -> assertThat(x.effect()).isEqualTo(effect));
+
     // the written results
     String results = work.results("toy");
     assertThat(result.resultsDir()).isEqualTo(results);
     assertThat(fs().exists(results + "/" + WorkDir.SUCCESS)).isTrue();
     assertThat(parquetParts(results + "/" + Tables.RUN_METRICS)).isNotEmpty();
     assertThat(parquetParts(results + "/" + Tables.QUERY_METRICS)).isNotEmpty();
+    for (String table : List.of(Tables.RUN_METRICS, Tables.QUERY_METRICS, Tables.RUNS, Tables.DOC_NORMS,
+        Tables.DOC_NORM_HISTOGRAMS, Tables.DOC_NORM_EFFECTS)) {
+      assertThat(fs().exists(results + "/" + table + ".csv")).as(table + ".csv").isTrue();
+    }
     // no temporary folder is left next to the results
     try (Stream<Path> siblings = Files.list(Path.of(URI.create(work.root() + "/results")))) {
       assertThat(siblings.map(p -> p.getFileName().toString())).containsExactly("toy");
@@ -160,13 +185,22 @@ class AggregateJobTest {
     assertThat(summary).isEqualTo(result.summary());
     // 0.6002 = mean nDCG@10, 0.5000 = MRR@10, 0.8333 = 5/6, d ≈ 0.4650 with CI [0.3015, 0.5774]
     assertThat(summary).contains("| dot | 1 | toy/test | 2 | 0.6002 | 0.5000 | 0.8333 | 0.46 [0.30, 0.58] | " + dot.id() + " |");
-    assertThat(summary).contains("## Runs left out").contains("- " + cosine.id() + ": not trained");
+    assertThat(summary).contains("1 of 2 planned runs are complete and scored.")
+        .contains("## Runs left out").contains("- " + cosine.id() + ": incomplete (no _SUCCESS");
+    // the train × scoring matrix: the dot run's row, its own scoring in bold (0.7628 = cosine's mean nDCG@10)
+    assertThat(summary).contains("### retrieval: toy/test, trained on toy (in domain): nDCG@10")
+        .contains("| train \\ scoring | cosine | query-norm | doc-norm | dot |")
+        .contains("| dot | 0.7628 | 0.6002 | 0.7628 | **0.6002** |");
     assertThat(summary).contains("Queries of toy/test without any relevant document are excluded: 1.");
 
     // the run_metrics table holds the same numbers as the returned row
     List<Row> runMetrics = spark().read().parquet(results + "/" + Tables.RUN_METRICS).collectAsList();
-    assertThat(runMetrics).hasSize(1);
-    Row r = runMetrics.get(0);
+    assertThat(runMetrics).hasSize(4);
+    Row r = runMetrics.stream().filter(x -> "dot".equals(x.getAs("scoring"))).findFirst().orElseThrow();
+    Row rc = runMetrics.stream().filter(x -> "cosine".equals(x.getAs("scoring"))).findFirst().orElseThrow();
+    assertThat(rc.<Double>getAs("ndcg_at_10")).isCloseTo(COSINE_NDCG_10, within(1e-12));
+    assertThat(rc.<String>getAs("variant")).isEqualTo("dot");
+    assertThat(r.<Boolean>getAs("in_domain")).isTrue();
     assertThat(r.<String>getAs("run_id")).isEqualTo(dot.id());
     assertThat(r.<String>getAs("variant")).isEqualTo("dot");
     assertThat(r.<Long>getAs("seed")).isEqualTo(1L);
@@ -181,9 +215,14 @@ class AggregateJobTest {
     assertThat(r.<Double>getAs("doc_norm_d")).isCloseTo(DOC_NORM_D, within(1e-12));
 
     // query_metrics: one row per evaluated query, with that query's own values
-    Map<String, Row> perQuery =
-        spark().read().parquet(results + "/" + Tables.QUERY_METRICS).collectAsList().stream()
-            .collect(Collectors.toMap(x -> x.<String>getAs("query_id"), x -> x));
+    List<Row> allQueries = spark().read().parquet(results + "/" + Tables.QUERY_METRICS).collectAsList();
+    assertThat(allQueries).hasSize(8);
+    Map<String, Row> perQuery = allQueries.stream().filter(x -> "dot".equals(x.getAs("scoring")))
+        .collect(Collectors.toMap(x -> x.<String>getAs("query_id"), x -> x));
+    Map<String, Row> perQueryCosine = allQueries.stream().filter(x -> "cosine".equals(x.getAs("scoring")))
+        .collect(Collectors.toMap(x -> x.<String>getAs("query_id"), x -> x));
+    assertThat(perQueryCosine.get("q1").<Double>getAs("ndcg_at_10")).isCloseTo(COSINE_NDCG_Q1, within(1e-12));
+    assertThat(perQueryCosine.get("q2").<Double>getAs("rr")).isEqualTo(1.0);
     assertThat(perQuery).containsOnlyKeys("q1", "q2");
     assertThat(perQuery.get("q1").<Double>getAs("ndcg_at_10")).isCloseTo(NDCG_Q1, within(1e-12));
     assertThat(perQuery.get("q2").<Double>getAs("ndcg_at_10")).isCloseTo(NDCG_Q2, within(1e-12));
@@ -197,6 +236,135 @@ class AggregateJobTest {
     // the Parquet files follow their Avro schemas
     assertSchemaMatches(results + "/" + Tables.RUN_METRICS, "run_metrics");
     assertSchemaMatches(results + "/" + Tables.QUERY_METRICS, "query_metrics");
+    assertSchemaMatches(results + "/" + Tables.RUNS, "runs");
+    assertSchemaMatches(results + "/" + Tables.DOC_NORMS, "doc_norms");
+    assertSchemaMatches(results + "/" + Tables.DOC_NORM_EFFECTS, "doc_norm_effects");
+
+    // runs: both planned runs with their status
+    Map<String, Row> statuses = spark().read().parquet(results + "/" + Tables.RUNS).collectAsList().stream()
+        .collect(Collectors.toMap(x -> x.<String>getAs("run_id"), x -> x));
+    assertThat(statuses.get(dot.id()).<String>getAs("status")).isEqualTo("complete");
+    assertThat(statuses.get(dot.id()).isNullAt(statuses.get(dot.id()).fieldIndex("reason"))).isTrue();
+    assertThat(statuses.get(cosine.id()).<String>getAs("status")).isEqualTo("incomplete");
+    assertThat(statuses.get(cosine.id()).<String>getAs("eval_sets")).isEqualTo("toy/test");
+
+    // doc_norms: the toy corpus (7 ≤ 100000 documents) row by row; relevant to some query: d1…d5; nothing
+    // retrieved by dot in the top 3 is relevant to no query, so d6 and d7 are never-relevant
+    Map<String, Row> norms = spark().read().parquet(results + "/" + Tables.DOC_NORMS).collectAsList().stream()
+        .collect(Collectors.toMap(x -> x.<String>getAs("doc_id"), x -> x));
+    assertThat(norms).hasSize(7);
+    assertThat(norms.get("d3").<Double>getAs("norm")).isEqualTo(2.5);
+    assertThat(norms.get("d3").<String>getAs("label")).isEqualTo("relevant");
+    assertThat(norms.get("d7").<String>getAs("label")).isEqualTo("never-relevant");
+    assertThat(norms.get("d6").<String>getAs("label")).isEqualTo("never-relevant");
+    assertThat(spark().read().parquet(results + "/" + Tables.DOC_NORM_HISTOGRAMS).count()).isZero();
+
+    // doc_norm_effects: the never-relevant contrast once, the retrieved contrast under each scoring
+    List<Row> effects = spark().read().parquet(results + "/" + Tables.DOC_NORM_EFFECTS).collectAsList();
+    assertThat(effects).hasSize(5);
+    Row never = effects.stream().filter(x -> "relevant-vs-never-relevant".equals(x.getAs("contrast"))).findFirst()
+        .orElseThrow();
+    assertThat(never.isNullAt(never.fieldIndex("scoring"))).isTrue();
+    assertThat(never.<Double>getAs("d")).isCloseTo(DOC_NORM_D, within(1e-12));
+    assertThat(never.<Double>getAs("ci_low")).isCloseTo(0.25 / Math.sqrt(0.6875), within(1e-12));
+    // Retrieved non-relevant in the top 3: under dot q1 retrieves d1 (not relevant to q1, norm 3), q2 d3
+    // (2.5); under cosine q1's d1 and q2's d3 again. Relevant [2.5, 1, 3, 2, 1] (mean 1.9, M2 3.2) vs [3, 2.5]
+    // (mean 2.75, M2 0.125): pooled variance 3.325 / 5 = 0.665, d = −0.85 / √0.665 ≈ −1.0423. Resamples
+    // {q1, q1}: [2.5, 1, 2.5, 1] vs [3, 3] → −1.25 / √(2.25 / 4) = −5/3; {q2, q2}: [3, 2, 1, 3, 2, 1] vs
+    // [2.5, 2.5] → −0.5 / √(4 / 6) ≈ −0.6124: the 95% interval.
+    for (String scoring : List.of("dot", "cosine")) {
+      Row e = effects.stream().filter(x -> scoring.equals(x.getAs("scoring"))).findFirst().orElseThrow();
+      assertThat(e.<String>getAs("contrast")).isEqualTo("relevant-vs-retrieved-non-relevant");
+      assertThat(e.<Integer>getAs("retrieved_depth")).isEqualTo(3);
+      assertThat(e.<Long>getAs("relevant_pairs")).isEqualTo(5L);
+      assertThat(e.<Long>getAs("other_count")).isEqualTo(2L);
+      assertThat(e.<Double>getAs("mean_other_norm")).isCloseTo(2.75, within(1e-12));
+      assertThat(e.<Double>getAs("d")).as(scoring).isCloseTo(-0.85 / Math.sqrt(0.665), within(1e-12));
+      assertThat(e.<Double>getAs("ci_low")).isCloseTo(-5.0 / 3, within(1e-12));
+      assertThat(e.<Double>getAs("ci_high")).isCloseTo(-0.5 / Math.sqrt(4.0 / 6), within(1e-12));
+    }
+
+    // the CSV next to run_metrics: the header is the schema's columns, one line per row
+    List<String> csv = Files.readAllLines(Path.of(URI.create(results + "/" + Tables.RUN_METRICS + ".csv")));
+    assertThat(csv).hasSize(5);
+    assertThat(csv.get(0)).startsWith("run_id,variant,scoring,seed,dataset,split,in_domain,queries,");
+    assertThat(csv.get(4)).startsWith(dot.id() + ",dot,dot,1,toy,test,true,2,1,");
+  }
+
+  /** Above max-raw-rows the norms go into equal-width histograms per label, worked out by hand below. */
+  @Test
+  void largeCorporaKeepTheirNormsAsHistograms() throws IOException {
+    WorkDir work = new WorkDir(dir.resolve("work").toUri().toString());
+    prepareToyDataset(work, TOY_QRELS);
+    Settings settings = settings(work, 3, "max-raw-rows = 6, histogram-bins = 4");
+    RunSpec dot = run(RunPlanner.plan(settings, work, fs()), Variant.DOT);
+    writeEmbeddings(work, dot, TOY_QUERIES, TOY_DOCUMENTS);
+    touch(work.runSuccess(dot.id()));
+
+    new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run();
+
+    String results = work.results("toy");
+    assertThat(spark().read().parquet(results + "/" + Tables.DOC_NORMS).count()).isZero();
+    assertSchemaMatches(results + "/" + Tables.DOC_NORM_HISTOGRAMS, "doc_norm_histograms");
+    // norms 1 … 3 in 4 bins of width 0.5: [1, 1.5) d4 d5 (relevant) d6 (never); [1.5, 2) none; [2, 2.5) d2
+    // (relevant) d7 (never); [2.5, 3] d1 d3 (relevant). No retrieved-non-relevant documents (see above).
+    Map<String, Long> counts = new TreeMap<>();
+    for (Row r : spark().read().parquet(results + "/" + Tables.DOC_NORM_HISTOGRAMS).collectAsList()) {
+      counts.put(r.<String>getAs("label") + "#" + r.<Integer>getAs("bin"), r.<Long>getAs("count"));
+      if (r.<Integer>getAs("bin") == 2) {
+        assertThat(r.<Double>getAs("bin_low")).isEqualTo(2.0);
+        assertThat(r.<Double>getAs("bin_high")).isEqualTo(2.5);
+      }
+    }
+    assertThat(counts).hasSize(12);
+    assertThat(counts).containsEntry("relevant#0", 2L).containsEntry("relevant#1", 0L)
+        .containsEntry("relevant#2", 1L).containsEntry("relevant#3", 2L)
+        .containsEntry("never-relevant#0", 1L).containsEntry("never-relevant#2", 1L)
+        .containsEntry("never-relevant#3", 0L).containsEntry("retrieved-non-relevant#0", 0L);
+  }
+
+  /**
+   * A run with _SUCCESS whose embeddings do not match its eval set (a document missing) is reported as
+   * incomplete and scored nowhere; the complete run is scored.
+   */
+  @Test
+  void aRunWithPartialEmbeddingsIsReportedAndLeftOut() throws IOException {
+    WorkDir work = new WorkDir(dir.resolve("work").toUri().toString());
+    prepareToyDataset(work, TOY_QRELS);
+    Settings settings = settings(work, 3);
+    List<RunSpec> runs = RunPlanner.plan(settings, work, fs());
+    RunSpec dot = run(runs, Variant.DOT);
+    RunSpec cosine = run(runs, Variant.COSINE);
+    writeEmbeddings(work, dot, TOY_QUERIES, TOY_DOCUMENTS.subList(0, 6));
+    touch(work.runSuccess(dot.id()));
+    writeEmbeddings(work, cosine, TOY_QUERIES, TOY_DOCUMENTS);
+    touch(work.runSuccess(cosine.id()));
+
+    AggregateJob.Result result = new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run();
+
+    String docs = work.embeddings(dot.id(), "toy", WorkDir.CORPUS, "documents");
+    assertThat(result.leftOut()).containsOnlyKeys(dot.id());
+    assertThat(result.leftOut().get(dot.id())).startsWith("incomplete (")
+        .contains(docs + " has 6 rows but toy/corpus/documents has 7");
+    assertThat(result.rows()).hasSize(4).allSatisfy(r -> assertThat(r.spec().id()).isEqualTo(cosine.id()));
+    String results = work.results("toy");
+    assertThat(spark().read().parquet(results + "/" + Tables.QUERY_METRICS).collectAsList())
+        .allSatisfy(r -> assertThat(r.<String>getAs("run_id")).isEqualTo(cosine.id()));
+    assertThat(spark().read().parquet(results + "/" + Tables.DOC_NORMS).collectAsList())
+        .allSatisfy(r -> assertThat(r.<String>getAs("run_id")).isEqualTo(cosine.id()));
+    Row status = spark().read().parquet(results + "/" + Tables.RUNS).collectAsList().stream()
+        .filter(r -> dot.id().equals(r.getAs("run_id"))).findFirst().orElseThrow();
+    assertThat(status.<String>getAs("status")).isEqualTo("incomplete");
+    assertThat(status.<String>getAs("reason")).contains("has 6 rows");
+    assertThat(result.summary()).contains("1 of 2 planned runs are complete and scored.")
+        .contains("- " + dot.id() + ": incomplete (" + docs + " has 6 rows");
+
+    // a missing file of an eval set: the queries of toy/test
+    fs().delete(work.embeddings(cosine.id(), "toy", "test", "queries"));
+    AggregateJob.Result again = new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run();
+    assertThat(again.rows()).isEmpty();
+    assertThat(again.leftOut().get(cosine.id()))
+        .contains(work.embeddings(cosine.id(), "toy", "test", "queries") + " is missing");
   }
 
   @Test
@@ -234,7 +402,7 @@ class AggregateJobTest {
         RowFactory.create("q1", "d12", 1),
         RowFactory.create("q2", "d11", 1),
         RowFactory.create("q2", "d12", 2));
-    prepareToyDataset(work, qrels);
+    prepareToyDataset(work, qrels, 2, 12);
     Settings settings = settings(work, 100);
     RunSpec dot = run(RunPlanner.plan(settings, work, fs()), Variant.DOT);
     List<Row> documents = new ArrayList<>();
@@ -273,8 +441,10 @@ class AggregateJobTest {
     String results = work.results("toy");
     Map<String, Row> perQuery =
         spark().read().parquet(results + "/" + Tables.QUERY_METRICS).collectAsList().stream()
+            .filter(x -> "dot".equals(x.getAs("scoring")))
             .collect(Collectors.toMap(x -> x.<String>getAs("query_id"), x -> x));
-    Row run = spark().read().parquet(results + "/" + Tables.RUN_METRICS).collectAsList().get(0);
+    Row run = spark().read().parquet(results + "/" + Tables.RUN_METRICS).collectAsList().stream()
+        .filter(x -> "dot".equals(x.getAs("scoring"))).findFirst().orElseThrow();
     for (String metric : metrics) {
       assertThat(perQuery.get("q1").<Double>getAs(metric)).as("q1 %s", metric).isEqualTo(expected.get(metric).get(0));
       assertThat(perQuery.get("q2").<Double>getAs(metric)).as("q2 %s", metric).isEqualTo(expected.get(metric).get(1));
@@ -291,9 +461,13 @@ class AggregateJobTest {
     assertThat(effect.d()).isNotEqualTo(effect.g());
     assertThat(effect.ciLow()).isLessThan(effect.ciHigh());
     // close, not equal: the never-relevant moments are summed in map order (DocNormEffect's contract)
-    DocNormEffect written = result.rows().get(0).effect();
+    DocNormEffect written = result.rows().get(3).effect();
     assertThat(written.nRelevantPairs()).isEqualTo(5);
     assertThat(written.nNeverRelevant()).isEqualTo(8);
+    // labels: d02 d05 d11 d12 relevant; d01 d03 d04 d06…d10 in dot's top 10 and relevant to no query
+    Map<String, Long> labels = spark().read().parquet(results + "/" + Tables.DOC_NORMS).collectAsList().stream()
+        .collect(Collectors.groupingBy(x -> x.<String>getAs("label"), Collectors.counting()));
+    assertThat(labels).containsOnly(Map.entry("relevant", 4L), Map.entry("retrieved-non-relevant", 8L));
     assertThat(run.<Double>getAs("doc_norm_d")).isCloseTo(effect.d(), within(1e-12)).isEqualTo(written.d());
     assertThat(run.<Double>getAs("doc_norm_g")).isCloseTo(effect.g(), within(1e-12)).isEqualTo(written.g());
     assertThat(run.<Double>getAs("doc_norm_d_ci_low")).isCloseTo(effect.ciLow(), within(1e-12)).isEqualTo(written.ciLow());
@@ -317,6 +491,14 @@ class AggregateJobTest {
 
   private static final double MEAN_NDCG_10 = (NDCG_Q1 + NDCG_Q2) / 2; // ≈ 0.6002
 
+  /** The dot run scored under cosine, q1: d4 (rel 1), d1, d3 (rel 2): DCG 1 + 2/log2(4) = 2. */
+  private static final double COSINE_NDCG_Q1 = 2 / (2 + 1 / LOG2_3);
+
+  /** q2 under cosine: d5, d2 (rel 1 each), d3 (unjudged); ideal counts d1 too. */
+  private static final double COSINE_NDCG_Q2 = (1 + 1 / LOG2_3) / (1 + 1 / LOG2_3 + 0.5);
+
+  private static final double COSINE_NDCG_10 = (COSINE_NDCG_Q1 + COSINE_NDCG_Q2) / 2; // ≈ 0.7628
+
   /**
    * Relevant group, one norm per (query, relevant document) pair: q1 → d3 (2.5), d4 (1); q2 → d1 (3),
    * d2 (2), d5 (1): [2.5, 1, 3, 2, 1], mean 1.9, M2 = 0.36 + 0.81 + 1.21 + 0.01 + 0.81 = 3.2.
@@ -329,6 +511,11 @@ class AggregateJobTest {
   // ---- the toy work directory ----
 
   private Settings settings(WorkDir work, int topK) throws IOException {
+    return settings(work, topK, "");
+  }
+
+  /** @param docNorms the body of magnitude.aggregate.doc-norms, e.g. "max-raw-rows = 5" */
+  private Settings settings(WorkDir work, int topK, String docNorms) throws IOException {
     // lists cannot be given as -D overrides, so the sweep comes as a --conf file, as a user would write it
     Path conf = dir.resolve("toy.conf");
     Files.writeString(conf, String.join("\n",
@@ -339,19 +526,29 @@ class AggregateJobTest {
         "}",
         "magnitude.sweep { id = toy, datasets = [toy], variants = [dot, cosine], seeds = [1], eval-split = test }",
         "magnitude.aggregate { top-k = " + topK + ", bootstrap { samples = 200, seed = 7, level = 0.95 } }",
+        "magnitude.aggregate.doc-norms { " + docNorms + " }",
         ""));
     return new Settings(
         ConfigLoader.fromClasspath().load(List.of(conf), Map.of("magnitude.work-dir", work.root())))
         .validate();
   }
 
-  /** Writes the manifest, the test split's qrels unless {@code qrels} is null, and _SUCCESS last. */
+  /**
+   * Writes the manifest (counting 3 test queries and 7 documents, as the toy embeddings have), the test
+   * split's qrels unless {@code qrels} is null, and _SUCCESS last.
+   */
   private void prepareToyDataset(WorkDir work, List<Row> qrels) {
+    prepareToyDataset(work, qrels, 3, 7);
+  }
+
+  private void prepareToyDataset(WorkDir work, List<Row> qrels, long queries, long documents) {
     Manifest manifest =
         new Manifest(
             "toy", "synthetic", Tables.SCHEMA_VERSION,
             new TokenizerInfo("builtin", "builtin-toy", 50, 16),
-            List.of("train", "test"), Map.of(), Map.of(), "toy-content-hash");
+            List.of("train", "test"), Map.of(),
+            Map.of("test/" + Tables.QUERIES, queries, WorkDir.CORPUS + "/" + Tables.DOCUMENTS, documents),
+            "toy-content-hash");
     fs().writeAtomically(work.manifest("toy"), manifest.toJson());
     if (qrels != null) {
       spark().createDataFrame(qrels, QRELS).write().parquet(work.table("toy", "test", Tables.QRELS));

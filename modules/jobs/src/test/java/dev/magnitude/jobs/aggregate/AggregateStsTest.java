@@ -70,7 +70,7 @@ class AggregateStsTest {
   }
 
   @Test
-  void scoresEachPairUnderTheRunsVariantAndCorrelatesWithTheGoldScores() throws IOException {
+  void scoresEachPairUnderEveryScoringAndCorrelatesWithTheGoldScores() throws IOException {
     WorkDir work = new WorkDir(dir.resolve("work").toUri().toString());
     prepare(work);
     Settings settings = settings(work);
@@ -85,18 +85,43 @@ class AggregateStsTest {
 
     AggregateJob.Result result = new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run();
 
-    assertThat(result.rows()).hasSize(2).allSatisfy(r -> assertThat(r.isSts()).isTrue());
-    RunMetricsRow dot = result.rows().get(0);
+    // each run under the four scorings (cosine, query-norm, doc-norm, dot)
+    assertThat(result.rows()).hasSize(8).allSatisfy(r -> assertThat(r.isSts()).isTrue());
+    RunMetricsRow dot = result.rows().get(3);
+    assertThat(dot.spec().variant()).isEqualTo(Variant.DOT);
+    assertThat(dot.scoring()).isEqualTo(Scoring.DOT);
     assertThat(dot.sts().pairs()).isEqualTo(4);
     assertThat(dot.sts().spearman()).isCloseTo(DOT_SPEARMAN, within(1e-12));
     assertThat(dot.sts().pearson()).isCloseTo(DOT_PEARSON, within(1e-12));
-    RunMetricsRow cosine = result.rows().get(1);
+    RunMetricsRow cosine = result.rows().get(4);
+    assertThat(cosine.spec().variant()).isEqualTo(Variant.COSINE);
+    assertThat(cosine.scoring()).isEqualTo(Scoring.COSINE);
     assertThat(cosine.sts().spearman()).isCloseTo(COSINE_SPEARMAN, within(1e-12));
     assertThat(cosine.sts().pearson()).isCloseTo(COSINE_PEARSON, within(1e-9));
+    // Both runs have the same embeddings, so a run's numbers follow the scoring, not the training variant:
+    // the dot run scored under cosine has cosine's column of the table above, the cosine run under dot
+    // dot's. Every first sentence is a unit vector, so query-norm scores as dot and doc-norm as cosine.
+    for (int run = 0; run < 2; run++) {
+      List<RunMetricsRow> scored = result.rows().subList(4 * run, 4 * run + 4);
+      assertThat(scored).extracting(RunMetricsRow::scoring).containsExactlyElementsOf(Scoring.FIXED);
+      assertThat(scored.get(0).sts().spearman()).isCloseTo(COSINE_SPEARMAN, within(1e-12));
+      assertThat(scored.get(0).sts().pearson()).isCloseTo(COSINE_PEARSON, within(1e-9));
+      assertThat(scored.get(1).sts().pearson()).isCloseTo(DOT_PEARSON, within(1e-12));
+      assertThat(scored.get(2).sts().pearson()).isCloseTo(COSINE_PEARSON, within(1e-9));
+      assertThat(scored.get(3).sts().spearman()).isCloseTo(DOT_SPEARMAN, within(1e-12));
+      assertThat(scored.get(3).sts().pearson()).isCloseTo(DOT_PEARSON, within(1e-12));
+    }
 
     String results = work.results("toy");
     Map<String, Row> written = spark().read().parquet(results + "/" + Tables.RUN_METRICS).collectAsList().stream()
-        .collect(Collectors.toMap(r -> r.<String>getAs("variant"), r -> r));
+        .collect(Collectors.toMap(r -> r.<String>getAs("variant") + " scored " + r.<String>getAs("scoring"), r -> r));
+    assertThat(written).hasSize(8);
+    Row dotAsCosine = written.get("dot scored cosine");
+    assertThat(dotAsCosine.<Double>getAs("spearman")).isCloseTo(COSINE_SPEARMAN, within(1e-12));
+    assertThat(dotAsCosine.<Boolean>getAs("in_domain")).isTrue();
+    assertThat(written.get("cosine scored dot").<Double>getAs("pearson")).isCloseTo(DOT_PEARSON, within(1e-12));
+    written.put("dot", written.get("dot scored dot"));
+    written.put("cosine", written.get("cosine scored cosine"));
     Row d = written.get("dot");
     assertThat(d.<Long>getAs("pairs")).isEqualTo(4L);
     assertThat(d.<Double>getAs("spearman")).isCloseTo(DOT_SPEARMAN, within(1e-12));
@@ -116,7 +141,13 @@ class AggregateStsTest {
             DOT_SPEARMAN, DOT_PEARSON, runs.get(0).id()))
         .contains(String.format(Locale.ROOT, "| cosine | 1 | toys/test | 4 | %.4f | %.4f | %s |",
             COSINE_SPEARMAN, COSINE_PEARSON, runs.get(1).id()))
-        .contains("The document-norm effect is not defined for STS");
+        .contains("The document-norm effect is not defined for STS")
+        .contains("### sts: toys/test, trained on toys (in domain): Spearman")
+        .contains("| dot | 0.8333 | 0.3333 | 0.8333 | **0.3333** |")
+        .contains("| cosine | **0.8333** | 0.3333 | 0.8333 | 0.3333 |");
+    // no document norms for STS sets
+    assertThat(spark().read().parquet(results + "/" + Tables.DOC_NORM_EFFECTS).count()).isZero();
+    assertThat(fs().readString(results + "/" + Tables.RUN_METRICS + ".csv")).startsWith("run_id,variant,scoring,");
   }
 
   private Settings settings(WorkDir work) throws IOException {

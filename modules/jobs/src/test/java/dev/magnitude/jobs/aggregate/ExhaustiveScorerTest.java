@@ -154,7 +154,7 @@ class ExhaustiveScorerTest {
     }
     Dataset<Row> docs = documents(docIds, docVectors, partitions);
 
-    for (Variant variant : Variant.values()) {
+    for (Variant variant : Variant.scorings()) {
       Map<String, List<ScoredDoc>> distributed = score(docs, queryIds, queryVectors, variant, k);
       Map<String, List<ScoredDoc>> expected =
           singleThread(queryIds, queryVectors, docIds, docVectors, variant, k);
@@ -246,10 +246,10 @@ class ExhaustiveScorerTest {
       assertThat(ExhaustiveScorer.columnarScan(docs.select("id", "vector")))
           .as("the Parquet documents are read through the columnar scan").isNotNull();
       int k = 25;
-      for (Variant variant : Variant.values()) {
+      for (Variant variant : Variant.scorings()) {
         ExhaustiveScorer.Counters counters = ExhaustiveScorer.Counters.register(jsc());
         Map<String, List<ScoredDoc>> distributed =
-            ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, variant), k, 64, counters);
+            ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, Scoring.of(variant)), k, 64, counters);
         Map<String, List<ScoredDoc>> expected = singleThread(queryIds, queryVectors, docIds, docVectors, variant, k);
         assertThat(distributed.keySet()).containsExactlyElementsOf(queryIds);
         for (String q : queryIds) {
@@ -259,7 +259,7 @@ class ExhaustiveScorerTest {
         // the float pre-pass really skipped pairs, and really sent pairs to the exact route
         assertThat(counters.rescored().value()).as("%s rescored pairs", variant).isPositive().isLessThan(pairs / 2);
         // the default block size (one block per shard here) gives the same result
-        assertThat(ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, variant), k))
+        assertThat(ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, Scoring.of(variant)), k))
             .isEqualTo(distributed);
       }
       // the fixture exercises what it claims to, under dot: exact ties inside a top k; a twin pair whose
@@ -379,7 +379,7 @@ class ExhaustiveScorerTest {
 
   private static Map<String, List<ScoredDoc>> score(
       Dataset<Row> docs, List<String> queryIds, List<float[]> queryVectors, Variant variant, int k) {
-    QueryBlock block = QueryBlock.of(queryIds, queryVectors, variant);
+    QueryBlock block = QueryBlock.of(queryIds, queryVectors, Scoring.of(variant));
     return ExhaustiveScorer.score(jsc(), docs, block, k);
   }
 

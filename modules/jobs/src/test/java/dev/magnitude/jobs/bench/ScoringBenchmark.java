@@ -8,6 +8,7 @@ import dev.magnitude.core.metrics.ScoredDoc;
 import dev.magnitude.core.run.Variant;
 import dev.magnitude.jobs.aggregate.ExhaustiveScorer;
 import dev.magnitude.jobs.aggregate.QueryBlock;
+import dev.magnitude.jobs.aggregate.Scoring;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -121,7 +122,7 @@ public final class ScoringBenchmark {
         queryIds.add("q" + q);
         queryVectors.add(gaussian(random, dim, 1));
       }
-      QueryBlock qb = QueryBlock.of(queryIds, queryVectors, variant);
+      QueryBlock qb = QueryBlock.of(queryIds, queryVectors, Scoring.of(variant));
       Dataset<Row> documents = spark.read().parquet(path);
       System.out.println("document partitions: " + documents.rdd().getNumPartitions());
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.magnitude.core.config.ConfigLoader;
 import dev.magnitude.core.config.DatasetSpec;
 import dev.magnitude.core.config.Settings;
+import dev.magnitude.core.run.Variant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,6 +24,9 @@ class ShippedConfTest {
     Settings settings = load("conf/local.conf", "conf/samples.conf", "conf/sweeps/demo.conf");
 
     assertThat(settings.sweep().datasets()).containsExactly("synthetic", "wordnet-similarity", "synthetic-images");
+    // the four fixed variants and the learned one
+    assertThat(settings.sweep().variants()).containsExactly(
+        Variant.COSINE, Variant.QUERY_NORM, Variant.DOC_NORM, Variant.DOT, Variant.LEARNED);
     Map<String, String> formats = Map.of("wordnet-retrieval", "beir", "wordnet-similarity", "sts",
         "synthetic-sts", "sts", "synthetic-images", "coco");
     formats.forEach((name, format) -> {
@@ -46,6 +50,37 @@ class ShippedConfTest {
         assertThat(settings.datasets().keySet()).as(sweep.toString()).containsAll(settings.sweep().datasets());
       }
     }
+  }
+
+  @Test
+  void theClusterProfilesBindUnderEverySweepAndGiveEachRunOneGpuAndAWholeExecutor() throws Exception {
+    List<String> sweeps;
+    try (var files = Files.list(ROOT.resolve("conf/sweeps"))) {
+      sweeps = files.filter(p -> p.toString().endsWith(".conf")).sorted().map(p -> ROOT.relativize(p).toString()).toList();
+    }
+    for (String profile : List.of("conf/yarn.conf", "conf/k8s.conf")) {
+      for (String sweep : sweeps) {
+        Settings settings = load(profile, "conf/samples.conf", sweep);
+        assertThat(settings.train().gpusPerRun()).as(profile).isEqualTo(1);
+        Map<String, String> spark = settings.spark().conf();
+        assertThat(spark.keySet()).as(profile).allMatch(k -> k.startsWith("spark."));
+        // the train stage's profile asks for worker.threads CPUs: more than an executor has never starts
+        assertThat(settings.train().threads()).as(profile)
+            .isEqualTo(Integer.parseInt(spark.get("spark.executor.cores")));
+        assertThat(Double.parseDouble(spark.get("spark.executor.resource.gpu.amount"))).as(profile)
+            .isEqualTo(settings.train().gpusPerRun());
+        // the resource-profile route: prepare and aggregate tasks hold no GPU
+        assertThat(spark).as(profile).doesNotContainKey("spark.task.resource.gpu.amount")
+            .containsEntry("spark.dynamicAllocation.enabled", "false")
+            .containsEntry("spark.executorEnv.DJL_OFFLINE", "true")
+            .containsEntry("spark.executorEnv.PYTORCH_VERSION", "2.7.1")
+            .containsEntry("spark.executorEnv.PYTORCH_FLAVOR", "cu128");
+        assertThat(spark.get("spark.executor.resource.gpu.discoveryScript")).as(profile)
+            .isEqualTo("/opt/magnitude/deploy/gpu/getGpusResources.sh");
+      }
+    }
+    assertThat(Files.isExecutable(ROOT.resolve("deploy/gpu/getGpusResources.sh"))).isTrue();
+    assertThat(load("conf/k8s.conf").spark().conf()).containsEntry("spark.executor.resource.gpu.vendor", "nvidia.com");
   }
 
   private static Settings load(String... files) {

@@ -84,7 +84,9 @@ class ImageTextSweepEndToEndTest {
       assertThat(code).as(command + ": " + e).isZero();
     }
 
-    List<Row> metrics = spark.read().parquet(work.resolve("results/images-e2e/run_metrics").toString()).collectAsList();
+    List<Row> all = spark.read().parquet(work.resolve("results/images-e2e/run_metrics").toString()).collectAsList();
+    assertThat(all).hasSize(8); // two runs under four scorings
+    List<Row> metrics = all.stream().filter(r -> r.getAs("variant").equals(r.getAs("scoring"))).toList();
     Map<String, Row> byVariant = metrics.stream().collect(Collectors.toMap(r -> r.<String>getAs("variant"), r -> r));
     assertThat(byVariant).containsOnlyKeys("cosine", "dot");
     for (Row r : metrics) {

@@ -78,7 +78,9 @@ class StsSweepEndToEndTest {
     assertThat(code).as(e).isZero();
 
     SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
-    List<Row> metrics = spark.read().parquet(work.resolve("results/sts-e2e/run_metrics").toString()).collectAsList();
+    List<Row> all = spark.read().parquet(work.resolve("results/sts-e2e/run_metrics").toString()).collectAsList();
+    assertThat(all).hasSize(8); // two runs under four scorings
+    List<Row> metrics = all.stream().filter(r -> r.getAs("variant").equals(r.getAs("scoring"))).toList();
     Map<String, Row> byVariant = metrics.stream().collect(Collectors.toMap(r -> r.<String>getAs("variant"), r -> r));
     assertThat(byVariant).containsOnlyKeys("dot", "cosine");
     double randomBound = 0.3;

@@ -11,6 +11,7 @@ import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
 import dev.magnitude.jobs.Cli;
 import dev.magnitude.ingest.io.HadoopFiles;
+import dev.magnitude.jobs.train.RunLocks;
 import dev.magnitude.jobs.train.RunPlanner;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -108,7 +111,10 @@ class SweepEndToEndTest {
       assertThat(work.resolve("runs/" + run.id() + "/_SUCCESS")).exists();
     }
     SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
-    List<Row> metrics = spark.read().parquet(work.resolve("results/e2e/run_metrics").toString()).collectAsList();
+    List<Row> all = spark.read().parquet(work.resolve("results/e2e/run_metrics").toString()).collectAsList();
+    // every run under the four scorings; each run under its own must beat random
+    assertThat(all).hasSize(16);
+    List<Row> metrics = all.stream().filter(r -> r.getAs("variant").equals(r.getAs("scoring"))).toList();
     assertThat(metrics).hasSize(4);
     double[] random = randomBaseline(spark);
     for (Row r : metrics) {
@@ -195,5 +201,38 @@ class SweepEndToEndTest {
     }
     // the aggregate leaves the failed run out, and says so
     assertThat(o.out()).contains("## Runs left out").contains(dot.id() + ": failed");
+  }
+
+  @Test
+  @Order(4)
+  void aRunLockedByAnotherSweepIsLeftToItAndTrainedOnceReleased() {
+    String[] seed8 = {"-Dmagnitude.sweep.seeds=[8]", "-Dmagnitude.train.steps=10", "-Dmagnitude.sweep.variants=[cosine,dot]"};
+    HadoopFiles fs = new HadoopFiles(new Configuration());
+    List<RunSpec> runs = RunPlanner.plan(settings("locked", seed8), workDir(), fs);
+    String cosine = runs.get(0).id();
+    String dot = runs.get(1).id();
+    RunLocks nightly = new RunLocks(workDir(), fs.conf(), "nightly", Duration.ofMinutes(10), Clock.systemUTC(), System.err);
+    assertThat(nightly.tryAcquire(cosine)).isEmpty();
+
+    Outcome o = cli(args("train", "locked", seed8));
+    assertThat(o.code()).as(o.err()).isZero();
+    assertThat(o.err()).contains("train: run " + cosine + " is being trained by " + nightly.owner())
+        .contains("train: 1 trained, 0 skipped (already finished), 0 failed, 1 left to another sweep");
+    assertThat(work.resolve("runs/" + cosine + "/_SUCCESS")).doesNotExist();
+    assertThat(work.resolve("runs/" + dot + "/_SUCCESS")).exists();
+    assertThat(work.resolve("runs/" + dot + "/_LOCK")).doesNotExist(); // released after training
+    assertThat(nightly.read(cosine).orElseThrow().owner()).isEqualTo(nightly.owner());
+
+    Outcome status = cli(args("status", "locked", seed8));
+    assertThat(status.code()).isZero();
+    assertThat(status.out()).contains("sweep locked: 2 runs: 1 done, 1 running, 0 failed, 0 pending")
+        .contains("running  " + cosine).contains("done     " + dot);
+
+    nightly.close();
+    Outcome again = cli(args("train", "locked", seed8));
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(again.err()).contains("train: 1 trained, 1 skipped (already finished), 0 failed, 0 left to another sweep");
+    assertThat(work.resolve("runs/" + cosine + "/_SUCCESS")).exists();
+    assertThat(work.resolve("runs/" + cosine + "/_LOCK")).doesNotExist();
   }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.training.loss.Loss;
 import dev.magnitude.core.run.Variant;
 import java.util.Objects;
@@ -12,13 +13,20 @@ import java.util.Objects;
  * InfoNCE over in-batch negatives: query i's positive is document i; every other document of the batch
  * is a negative unless it is excluded.
  *
- * <p>A pure function of the two embedding batches (no model): with q̃ = q/‖q‖ if the variant normalizes
- * the query side and q̃ = q otherwise (the same for d on the document side),
+ * <p>A pure function of the two embedding batches and the trainable loss scalars ({@link Scalars}; no
+ * model): with q̃ = q/‖q‖ if the variant normalizes the query side and q̃ = q otherwise (the same for d on
+ * the document side),
  *
  * <pre>
  *   logits[i][j] = q̃_i · d̃_j / τ          (excluded[i][j] adds {@link #EXCLUDED_LOGIT})
  *   loss         = mean_i ( −log softmax(logits[i])[i] )
  * </pre>
+ *
+ * <p>Variant {@code learned}: q̃ = q / max(‖q‖, {@link #NORM_FLOOR})^α_q with α_q = sigmoid(θ_q), and d̃ the
+ * same with α_d = sigmoid(θ_d); θ_q and θ_d are inputs (trainable scalars, see {@link LossScalars}), so α stays
+ * in (0, 1) and the loss is differentiable in both. α = 1 is the L2 normalization of cosine (up to the float
+ * rounding of the power), α = 0 the raw vector of dot. A learnable logit scale replaces 1/τ by exp(t), t an
+ * input as well.
  *
  * <p>Symmetric InfoNCE (STS, where the two sides are interchangeable) averages this loss with the same
  * loss of the transposed logits, the document side as the anchors: {@code (loss(L) + loss(Lᵀ)) / 2}. The
@@ -82,6 +90,19 @@ public final class InfoNceLoss extends Loss {
   }
 
   /**
+   * The trainable scalars the loss reads, each a float32 array of one element, or null when the run does not
+   * train it.
+   *
+   * @param thetaQuery θ_q, α_q = sigmoid(θ_q): set exactly for variant {@code learned}
+   * @param thetaDocument θ_d, α_d = sigmoid(θ_d): set exactly for variant {@code learned}
+   * @param logLogitScale t, logits = s(q, d) · exp(t); null = s(q, d) / τ
+   */
+  public record Scalars(NDArray thetaQuery, NDArray thetaDocument, NDArray logLogitScale) {
+    /** No scalar: a fixed variant with the fixed temperature. */
+    public static final Scalars NONE = new Scalars(null, null, null);
+  }
+
+  /**
    * The mean InfoNCE loss of a batch.
    *
    * @param queries raw query embeddings (B, E), float32
@@ -91,7 +112,17 @@ public final class InfoNceLoss extends Loss {
    * @return scalar float32 loss, differentiable with respect to both inputs
    */
   public NDArray loss(NDArray queries, NDArray documents, NDArray excluded) {
-    NDArray logits = logits(queries, documents, excluded);
+    return loss(queries, documents, excluded, Scalars.NONE);
+  }
+
+  /**
+   * The mean InfoNCE loss of a batch under the given loss scalars.
+   *
+   * @param scalars θ_q and θ_d (variant learned), t (learnable logit scale); differentiable in each
+   * @see #loss(NDArray, NDArray, NDArray)
+   */
+  public NDArray loss(NDArray queries, NDArray documents, NDArray excluded, Scalars scalars) {
+    NDArray logits = logits(queries, documents, excluded, scalars);
     NDArray forward = rowLoss(logits);
     if (!symmetric) {
       return forward;
@@ -128,15 +159,35 @@ public final class InfoNceLoss extends Loss {
    * @return (B, B) float32
    */
   public NDArray logits(NDArray queries, NDArray documents, NDArray excluded) {
+    return logits(queries, documents, excluded, Scalars.NONE);
+  }
+
+  /** The scaled similarity matrix with exclusions applied, under the given loss scalars. */
+  public NDArray logits(NDArray queries, NDArray documents, NDArray excluded, Scalars scalars) {
     Shape qs = queries.getShape();
     Shape ds = documents.getShape();
     if (qs.dimension() != 2 || !qs.equals(ds)) {
       throw new IllegalArgumentException(
           "queries " + qs + " and documents " + ds + " must both be (B, E) of the same shape");
     }
-    NDArray q = variant.normalizesQuery() ? normalizeRows(queries) : queries;
-    NDArray d = variant.normalizesDocument() ? normalizeRows(documents) : documents;
-    NDArray logits = q.matMul(d.transpose()).div(constant(queries, (float) temperature));
+    if (variant.isLearned() != (scalars.thetaQuery() != null) || (scalars.thetaQuery() == null) != (scalars.thetaDocument() == null)) {
+      throw new IllegalArgumentException(variant.isLearned()
+          ? "variant learned needs θ_query and θ_document (its α = sigmoid(θ) per side)"
+          : "variant " + variant + " has fixed normalization; θ_query and θ_document are for variant learned");
+    }
+    NDArray q;
+    NDArray d;
+    if (variant.isLearned()) {
+      q = scaleRows(queries, Activation.sigmoid(scalars.thetaQuery()));
+      d = scaleRows(documents, Activation.sigmoid(scalars.thetaDocument()));
+    } else {
+      q = variant.normalizesQuery() ? normalizeRows(queries) : queries;
+      d = variant.normalizesDocument() ? normalizeRows(documents) : documents;
+    }
+    NDArray similarities = q.matMul(d.transpose());
+    NDArray logits = scalars.logLogitScale() == null
+        ? similarities.div(constant(queries, (float) temperature))
+        : similarities.mul(scalars.logLogitScale().exp());
     if (excluded == null) {
       return logits;
     }
@@ -155,6 +206,17 @@ public final class InfoNceLoss extends Loss {
    */
   public static NDArray normalizeRows(NDArray x) {
     return x.div(x.norm(new int[] {1}, true).maximum(constant(x, NORM_FLOOR)));
+  }
+
+  /**
+   * Divides each row by its L2 norm (floored at {@link #NORM_FLOOR}) raised to α.
+   *
+   * @param x (B, E)
+   * @param alpha a one-element float32 array in [0, 1]: 1 normalizes, 0 keeps the rows
+   * @return (B, E)
+   */
+  public static NDArray scaleRows(NDArray x, NDArray alpha) {
+    return x.div(x.norm(new int[] {1}, true).maximum(constant(x, NORM_FLOOR)).pow(alpha));
   }
 
   /** A float32 scalar tensor allocated by the engine itself, on the manager and device of {@code like}. */

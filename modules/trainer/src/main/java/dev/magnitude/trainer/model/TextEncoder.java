@@ -53,7 +53,7 @@ import java.util.function.UnaryOperator;
  *
  * <p>Not thread-safe (like DJL blocks).
  */
-public final class TextEncoder {
+public final class TextEncoder implements TextTower {
   /** Stand-in for texts without tokens. */
   public static final int FALLBACK_TOKEN = TokenizerSpec.UNK;
   /** Dropout after the embedding layer. */
@@ -123,15 +123,18 @@ public final class TextEncoder {
             + "; TextEncoder.forward must follow it");
   }
 
+  @Override
   public Block block() {
     return block;
   }
 
+  @Override
   public EncoderSpec spec() {
     return spec;
   }
 
   /** The input shapes for {@code Trainer.initialize}: token ids, type ids, mask, each (B, S). */
+  @Override
   public Shape[] inputShapes(int batchSize) {
     Shape s = new Shape(batchSize, spec.maxLength());
     return new Shape[] {s, s, s};
@@ -142,6 +145,7 @@ public final class TextEncoder {
    * makes every trainable parameter array require gradients. Call after initialization and after
    * loading parameters (loading replaces the arrays).
    */
+  @Override
   public void prepareParameters() {
     for (Pair<String, Parameter> p : block.getParameters()) {
       Parameter parameter = p.getValue();
@@ -162,6 +166,18 @@ public final class TextEncoder {
   public NDList inputs(NDManager manager, List<int[]> texts) {
     int b = texts.size();
     int s = spec.maxLength();
+    NDArray tokenIds = manager.create(packIds(texts, s), new Shape(b, s));
+    NDArray typeIds = manager.zeros(new Shape(b, s), DataType.INT32);
+    NDArray mask = tokenIds.neq(TokenizerSpec.PAD);
+    return new NDList(tokenIds, typeIds, mask);
+  }
+
+  /**
+   * Token ids as every text encoder reads them: B rows of S ids, row-major, truncated after S ids and padded
+   * with {@link TokenizerSpec#PAD}; a text without a non-padding id becomes the single id {@link #FALLBACK_TOKEN}.
+   */
+  public static int[] packIds(List<int[]> texts, int s) {
+    int b = texts.size();
     int[] ids = new int[b * s];
     for (int i = 0; i < b; i++) {
       int[] tokens = texts.get(i);
@@ -175,10 +191,7 @@ public final class TextEncoder {
         ids[i * s] = FALLBACK_TOKEN;
       }
     }
-    NDArray tokenIds = manager.create(ids, new Shape(b, s));
-    NDArray typeIds = manager.zeros(new Shape(b, s), DataType.INT32);
-    NDArray mask = tokenIds.neq(TokenizerSpec.PAD);
-    return new NDList(tokenIds, typeIds, mask);
+    return ids;
   }
 
   /**
@@ -233,6 +246,12 @@ public final class TextEncoder {
     NDList inputs = inputs(manager, texts);
     NDArray sequence = forward.apply(inputs).get(0);
     return meanPool(sequence, inputs.get(2));
+  }
+
+  /** {@link #embed(UnaryOperator, NDManager, List)} through {@link #forward(ParameterStore, boolean)}. */
+  @Override
+  public NDArray embed(ParameterStore parameters, NDManager manager, List<int[]> texts, boolean training) {
+    return embed(forward(parameters, training), manager, texts);
   }
 
   /**

@@ -15,7 +15,10 @@ import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 
-/** {@code <run>/curves.parquet} (data-schemas/curves.avsc): one row per training step. */
+/**
+ * {@code <run>/curves.parquet} (data-schemas/curves.avsc): one row per training step. {@code alpha_query} and
+ * {@code alpha_document} are set for learned runs only; {@code logit_scale} for every step of this version.
+ */
 public final class CurvesFile {
   private CurvesFile() {}
 
@@ -34,6 +37,9 @@ public final class CurvesFile {
         r.put("doc_norm_mean", p.docNormMean());
         r.put("doc_norm_std", p.docNormStd());
         r.put("pairs_per_second", p.pairsPerSecond());
+        r.put("alpha_query", p.alphaQuery());
+        r.put("alpha_document", p.alphaDocument());
+        r.put("logit_scale", p.logitScale());
         file.write(r);
       }
       file.commit();
@@ -61,9 +67,17 @@ public final class CurvesFile {
                 (Double) r.get("query_norm_std"),
                 (Double) r.get("doc_norm_mean"),
                 (Double) r.get("doc_norm_std"),
-                (Double) r.get("pairs_per_second")));
+                (Double) r.get("pairs_per_second"),
+                optional(r, "alpha_query"),
+                optional(r, "alpha_document"),
+                optional(r, "logit_scale")));
       }
     }
     return points;
+  }
+
+  /** A nullable column, also null in files written before it existed. */
+  private static Double optional(GenericRecord r, String column) {
+    return r.hasField(column) ? (Double) r.get(column) : null;
   }
 }

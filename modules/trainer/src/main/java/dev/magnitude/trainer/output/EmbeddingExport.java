@@ -8,7 +8,7 @@ import dev.magnitude.core.schema.Tables;
 import dev.magnitude.trainer.data.DataSchemas;
 import dev.magnitude.trainer.data.PreparedTables;
 import dev.magnitude.trainer.data.TokenizedText;
-import dev.magnitude.trainer.model.TextEncoder;
+import dev.magnitude.trainer.model.TextTower;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,13 +28,16 @@ public final class EmbeddingExport {
   public static final int INFERENCE_BATCH = 128;
 
   private final Trainer trainer;
-  private final TextEncoder encoder;
+  private final TextTower encoder;
   private final PreparedTables tables;
   private final Configuration conf;
   private final ParameterStore parameters;
 
-  /** @param trainer holds the final parameters (the training is over) */
-  public EmbeddingExport(Trainer trainer, TextEncoder encoder, PreparedTables tables, Configuration conf) {
+  /**
+   * @param trainer holds the final parameters (the training is over)
+   * @param encoder the encoder of the side exported (the query or the document tower)
+   */
+  public EmbeddingExport(Trainer trainer, TextTower encoder, PreparedTables tables, Configuration conf) {
     this.trainer = trainer;
     this.encoder = encoder;
     this.tables = tables;
@@ -104,7 +107,7 @@ public final class EmbeddingExport {
     try (NDManager scope = trainer.getManager().newSubManager()) {
       List<int[]> tokens = new ArrayList<>(pending.size());
       pending.forEach(t -> tokens.add(t.tokenIds()));
-      NDArray embeddings = encoder.embed(encoder.forward(parameters, false), scope, tokens);
+      NDArray embeddings = encoder.embed(parameters, scope, tokens, false);
       vectors = embeddings.toFloatArray();
     }
     for (int i = 0; i < pending.size(); i++) {

@@ -31,7 +31,10 @@ import org.apache.hadoop.fs.Path;
  * <p>A checkpoint holds, in this order: a header (format, version, step); the block's parameters in
  * DJL's parameter format (BatchNorm running statistics included); the Adam state of every trained
  * parameter by name (update count, first and second moments, see {@link ResumableAdam}); the curve
- * points of steps 1..n; an end marker. The batches need no state (they are a pure function of (seed,
+ * points of steps 1..n; an end marker. The loss's trainable scalars (learned α, learned logit scale) are
+ * parameters of the block ({@code LossScalars}), so they and their Adam state are saved like the encoders'.
+ * Version 2 adds the α and logit scale columns to the curve points; version 1 files still load (those
+ * points have null α and logit scale). The batches need no state (they are a pure function of (seed,
  * step), see {@link BatchSampler}), nor does dropout (reseeded from (seed, step) at every step).
  *
  * <p>Each checkpoint is written under a temporary name starting with {@code _} and renamed into place,
@@ -44,7 +47,9 @@ public final class Checkpoints {
   public static final int KEEP = 2;
   private static final Pattern NAME = Pattern.compile("step-(\\d+)\\.ckpt");
   private static final String MAGIC = "magnitude-checkpoint";
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
+  /** The oldest version {@link #load} reads. */
+  private static final int OLDEST_VERSION = 1;
   private static final String END = "end-of-checkpoint";
 
   /**
@@ -124,8 +129,22 @@ public final class Checkpoints {
       out.writeDouble(p.docNormMean());
       out.writeDouble(p.docNormStd());
       out.writeDouble(p.pairsPerSecond());
+      writeNullable(out, p.alphaQuery());
+      writeNullable(out, p.alphaDocument());
+      writeNullable(out, p.logitScale());
     }
     out.writeUTF(END);
+  }
+
+  private static void writeNullable(DataOutputStream out, Double value) throws IOException {
+    out.writeBoolean(value != null);
+    if (value != null) {
+      out.writeDouble(value);
+    }
+  }
+
+  private static Double readNullable(DataInputStream in) throws IOException {
+    return in.readBoolean() ? in.readDouble() : null;
   }
 
   private static void writeArray(DataOutputStream out, NDArray array) throws IOException {
@@ -174,9 +193,10 @@ public final class Checkpoints {
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(fs.open(source)))) {
       String magic = in.readUTF();
       int version = in.readInt();
-      if (!MAGIC.equals(magic) || version != VERSION) {
+      if (!MAGIC.equals(magic) || version < OLDEST_VERSION || version > VERSION) {
         throw new IOException(
-            source + " is not a version " + VERSION + " checkpoint (" + magic + " " + version + ")");
+            source + " is not a version " + OLDEST_VERSION + " to " + VERSION + " checkpoint (" + magic + " " + version
+                + ")");
       }
       int saved = in.readInt();
       if (saved != step) {
@@ -195,8 +215,13 @@ public final class Checkpoints {
       int points = in.readInt();
       List<CurvePoint> curve = new ArrayList<>(points);
       for (int i = 0; i < points; i++) {
-        curve.add(new CurvePoint(in.readInt(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(),
-            in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble()));
+        CurvePoint p = new CurvePoint(in.readInt(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(),
+            in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), null, null, null);
+        if (version >= 2) {
+          p = new CurvePoint(p.step(), p.loss(), p.lr(), p.gradNorm(), p.queryNormMean(), p.queryNormStd(),
+              p.docNormMean(), p.docNormStd(), p.pairsPerSecond(), readNullable(in), readNullable(in), readNullable(in));
+        }
+        curve.add(p);
       }
       if (!END.equals(in.readUTF())) {
         throw new IOException(source + " has no end marker");

@@ -9,13 +9,16 @@ import ai.djl.training.Trainer;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.trainer.RunFailure;
 import dev.magnitude.trainer.loss.InfoNceLoss;
+import dev.magnitude.trainer.loss.LossScalars;
 import dev.magnitude.trainer.model.TextEncoder;
+import dev.magnitude.trainer.model.TextTowers;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The optimizer steps of one run: per step, one batch of B pairs, one forward of the 2B texts
- * (queries then documents, see {@link TextEncoder} for why together), InfoNCE, backward, guards,
+ * (queries then documents, see {@link TextEncoder} for why together; with separate towers, the B queries
+ * through the query tower, then the B documents through the document tower), InfoNCE, backward, guards,
  * optional global-norm clipping, Adam update.
  *
  * <p>A step is a pure function of (parameters, optimizer state, seed, step): the batch comes from
@@ -31,8 +34,9 @@ import java.util.List;
  */
 public final class ContrastiveTraining {
   private final Trainer trainer;
-  private final TextEncoder encoder;
+  private final TextTowers encoders;
   private final InfoNceLoss loss;
+  private final LossScalars scalars;
   private final BatchSampler sampler;
   private final LearningRateSchedule schedule;
   private final TrainingSpec settings;
@@ -40,21 +44,25 @@ public final class ContrastiveTraining {
   private final long seed;
 
   /**
-   * @param trainer initialized, with the encoder's block as its model's block; the parameter arrays
-   *     must not be replaced afterwards (load checkpoints before)
+   * @param trainer initialized, with the encoder's block, {@link LossScalars#wrap wrapped} with the loss
+   *     scalars, as its model's block; the parameter arrays must not be replaced afterwards (load checkpoints
+   *     before)
+   * @param scalars the loss's trainable scalars (possibly none)
    * @param seed the run's seed
    */
   public ContrastiveTraining(
       Trainer trainer,
-      TextEncoder encoder,
+      TextTowers encoders,
       InfoNceLoss loss,
+      LossScalars scalars,
       BatchSampler sampler,
       LearningRateSchedule schedule,
       TrainingSpec settings,
       long seed) {
     this.trainer = trainer;
-    this.encoder = encoder;
+    this.encoders = encoders;
     this.loss = loss;
+    this.scalars = scalars;
     this.sampler = sampler;
     this.schedule = schedule;
     this.settings = settings;
@@ -79,13 +87,25 @@ public final class ContrastiveTraining {
     trainer.getManager().getEngine().setRandomSeed(stepSeed(seed, step));
     Batch batch = sampler.batch(step);
     int b = batch.size();
+    if (encoders.separate()) {
+      return update(trainer, trainer.getModel().getBlock(), loss, scalars, schedule, settings, step, b, start,
+          scope -> new NDArray[] {
+          encoders.query().embed(parameters, scope, batch.queries(), true),
+          encoders.document().embed(parameters, scope, batch.documents(), true),
+          scope.create(batch.excluded())});
+    }
     List<int[]> texts = new ArrayList<>(2 * b);
     texts.addAll(batch.queries());
     texts.addAll(batch.documents());
-    return update(trainer, encoder.block(), loss, schedule, settings, step, b, start, scope -> {
-      NDArray embeddings = encoder.embed(encoder.forward(parameters, true), scope, texts);
+    return update(trainer, trainer.getModel().getBlock(), loss, scalars, schedule, settings, step, b, start, scope -> {
+      NDArray embeddings = encoders.query().embed(parameters, scope, texts, true);
       return new NDArray[] {embeddings.get("0:" + b), embeddings.get(b + ":"), scope.create(batch.excluded())};
     });
+  }
+
+  /** "variant dot", or with the loss scalars a run trains: "variant learned, α_q 0.5, α_d 0.5, logit scale 1". */
+  private static String where(InfoNceLoss loss, LossScalars scalars) {
+    return "variant " + loss.variant() + (scalars.isEmpty() ? "" : ", " + scalars.describe());
   }
 
   /** A batch's two sides embedded in a step's scope: {queries, documents, the loss's excluded mask}. */
@@ -96,17 +116,22 @@ public final class ContrastiveTraining {
 
   /**
    * The part of a step every task shares, after its batch is chosen: the sides embedded under a gradient
-   * collector, the loss and its guard, backward, the gradient norm and its guard, optional clipping, one
-   * optimizer update of {@code block}'s parameters, and the step's curve point. Every array lives in a
-   * sub-manager closed at the end.
+   * collector, the loss (under the current loss scalars) and its guard, backward, the gradient norm and its
+   * guard, optional clipping, one optimizer update of {@code block}'s parameters (the loss scalars among them),
+   * the clamp of a learned logit scale, and the step's curve point, which records the α and logit scale the
+   * step's loss used. Every array lives in a sub-manager closed at the end.
    *
+   * @param block the model's block: the encoders, with the loss scalars when there are any
    * @param b pairs in the batch (for pairs/s)
    * @param start when the step started ({@link System#nanoTime()})
    * @throws RunFailure on a non-finite loss or gradient norm (the parameters are left unchanged)
    */
   static CurvePoint update(
-      Trainer trainer, Block block, InfoNceLoss loss, LearningRateSchedule schedule, TrainingSpec settings, int step,
-      int b, long start, Sides sides) {
+      Trainer trainer, Block block, InfoNceLoss loss, LossScalars scalars, LearningRateSchedule schedule,
+      TrainingSpec settings, int step, int b, long start, Sides sides) {
+    Double alphaQuery = scalars.alphaQuery();
+    Double alphaDocument = scalars.alphaDocument();
+    double logitScale = scalars.logitScale();
     try (NDManager scope = trainer.getManager().newSubManager()) {
       float lossValue;
       float[] queryNorms;
@@ -115,12 +140,12 @@ public final class ContrastiveTraining {
         NDArray[] embedded = sides.embed(scope);
         NDArray queries = embedded[0];
         NDArray documents = embedded[1];
-        NDArray value = loss.loss(queries, documents, embedded[2]);
+        NDArray value = loss.loss(queries, documents, embedded[2], scalars.values());
         lossValue = value.getFloat();
         if (!Float.isFinite(lossValue)) {
           throw new RunFailure(
-              "non-finite loss at step " + step + " (variant " + loss.variant() + "): " + lossValue
-                  + "; lower learning-rate, raise temperature or set gradient-clip");
+              "non-finite loss at step " + step + " (" + where(loss, scalars) + "): "
+                  + lossValue + "; lower learning-rate, raise temperature or set gradient-clip");
         }
         collector.backward(value);
         queryNorms = queries.norm(new int[] {1}).toFloatArray();
@@ -130,7 +155,7 @@ public final class ContrastiveTraining {
       double gradNorm = GradientNorms.globalNorm(gradients);
       if (!Double.isFinite(gradNorm)) {
         throw new RunFailure(
-            "non-finite gradient norm at step " + step + " (variant " + loss.variant() + "): "
+            "non-finite gradient norm at step " + step + " (" + where(loss, scalars) + "): "
                 + GradientNorms.describeNonFinite(block.getParameters())
                 + "; lower learning-rate or set gradient-clip");
       }
@@ -138,10 +163,12 @@ public final class ContrastiveTraining {
         GradientNorms.clip(gradients, gradNorm, settings.gradientClip());
       }
       trainer.step();
+      scalars.clamp();
       double seconds = (System.nanoTime() - start) / 1e9;
       double[] q = CurvePoint.meanStd(queryNorms);
       double[] d = CurvePoint.meanStd(documentNorms);
-      return new CurvePoint(step, lossValue, schedule.at(step), gradNorm, q[0], q[1], d[0], d[1], b / seconds);
+      return new CurvePoint(step, lossValue, schedule.at(step), gradNorm, q[0], q[1], d[0], d[1], b / seconds,
+          alphaQuery, alphaDocument, logitScale);
     }
   }
 }

@@ -12,6 +12,10 @@ package dev.magnitude.trainer.train;
  * @param docNormMean mean L2 norm of the batch's raw document embeddings
  * @param docNormStd their population standard deviation
  * @param pairsPerSecond B divided by the wall time of the step (batch assembly, forward, backward, update)
+ * @param alphaQuery α of the query side the step's loss used (variant learned); null for the fixed variants
+ * @param alphaDocument α of the document side the step's loss used (variant learned); null otherwise
+ * @param logitScale the scale of the step's logits: 1/τ, or exp(t) when it is learned; null only for steps
+ *     restored from a checkpoint of a version that did not record it
  */
 public record CurvePoint(
     int step,
@@ -22,7 +26,10 @@ public record CurvePoint(
     double queryNormStd,
     double docNormMean,
     double docNormStd,
-    double pairsPerSecond) {
+    double pairsPerSecond,
+    Double alphaQuery,
+    Double alphaDocument,
+    Double logitScale) {
 
   /** Mean and population standard deviation. */
   static double[] meanStd(float[] values) {

@@ -7,6 +7,7 @@ import ai.djl.training.Trainer;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.trainer.RunFailure;
 import dev.magnitude.trainer.loss.InfoNceLoss;
+import dev.magnitude.trainer.loss.LossScalars;
 import dev.magnitude.trainer.model.ImageEncoder;
 import dev.magnitude.trainer.model.TextEncoder;
 
@@ -24,21 +25,26 @@ public final class ImageTextSteps {
   private final ImageEncoder image;
   private final int imageSize;
   private final InfoNceLoss loss;
+  private final LossScalars scalars;
   private final ImageTextSampler sampler;
   private final LearningRateSchedule schedule;
   private final TrainingSpec settings;
   private final ParameterStore parameters;
 
-  /** @param trainer initialized, with {@code block} (holding both encoders) as its model's block */
+  /**
+   * @param trainer initialized, with {@code block} as its model's block
+   * @param block both encoders, {@link LossScalars#wrap wrapped} with the loss scalars when there are any
+   */
   public ImageTextSteps(
       Trainer trainer, Block block, TextEncoder text, ImageEncoder image, int imageSize, InfoNceLoss loss,
-      ImageTextSampler sampler, LearningRateSchedule schedule, TrainingSpec settings) {
+      LossScalars scalars, ImageTextSampler sampler, LearningRateSchedule schedule, TrainingSpec settings) {
     this.trainer = trainer;
     this.block = block;
     this.text = text;
     this.image = image;
     this.imageSize = imageSize;
     this.loss = loss;
+    this.scalars = scalars;
     this.sampler = sampler;
     this.schedule = schedule;
     this.settings = settings;
@@ -54,7 +60,7 @@ public final class ImageTextSteps {
     schedule.setStep(step);
     ImageTextBatch batch = sampler.batch(step);
     int b = batch.size();
-    return ContrastiveTraining.update(trainer, block, loss, schedule, settings, step, b, start, scope -> new NDArray[] {
+    return ContrastiveTraining.update(trainer, block, loss, scalars, schedule, settings, step, b, start, scope -> new NDArray[] {
         text.embed(text.forward(parameters, true), scope, batch.captions()),
         image.embed(parameters, scope, batch.images(), imageSize, true),
         scope.create(batch.excluded())});

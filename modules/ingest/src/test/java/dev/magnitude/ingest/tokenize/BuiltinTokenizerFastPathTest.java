@@ -1,0 +1,260 @@
+package dev.magnitude.ingest.tokenize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.magnitude.core.config.TokenizerSpec;
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link BuiltinTokenizer#encode}'s ASCII fast path (packed chars and FNV-1a in an open-addressing table)
+ * against two other routes to the same ids: the tokenizer's general path ({@code encodeWords}: NFKC, code
+ * points, a HashMap per word) and a reference written here from the definition alone (NFKC, lower case,
+ * {@link Character#isLetterOrDigit(int)} runs, vocabulary position or {@code fnv1a32(utf8) mod buckets}).
+ */
+class BuiltinTokenizerFastPathTest {
+  /** Pairs with equal 32-bit FNV-1a (checked below), so a table keyed by FNV-1a must compare the chars. */
+  private static final String[][] FNV_COLLISIONS = {
+      {"costarring", "liquid"}, {"declinate", "macallums"}, {"altarage", "zinke"}, {"altarages", "zinkes"}};
+
+  private static final String[] ENGLISH = {
+      "the", "of", "and", "to", "in", "is", "was", "for", "on", "with", "as", "by", "that", "protein", "cells",
+      "patients", "study", "results", "treatment", "virus", "infection", "increased", "expression", "analysis",
+      "significantly", "characterization", "immunohistochemistry", "a", "i", "x", "covid", "19", "2020", "h1n1",
+      "il6", "p53", "mrna", "dna", "rna", "sars", "cov", "ace2", "type", "data", "model", "models", "modeling"};
+
+  private static final String[] NON_ASCII = {
+      "café", "naïve", "Straße", "ΣΑΣ", "σας", "Ｆｕｌｌ", "ﬁne", "①", "ⅷ", "e\u0301", "Å", "İstanbul", "東京",
+      "日本語", "😀", "\uD835\uDC00\uD835\uDC01", "–", "—", "’", "“quoted”", "µm", "½", "x²", "Ⅻ", "ǅ", "ﬀ",
+      "\u00a0", "\u200b", "Ωmega", "ŉ"};
+
+  private static final String PUNCTUATION = " ,.;:!?()[]{}'\"-_/\\@#$%^&*+=<>|~`\t\n";
+
+  @Test
+  void knownFnvCollisionsCollide() {
+    for (String[] pair : FNV_COLLISIONS) {
+      assertThat(fnv(pair[0])).as(pair[0] + " / " + pair[1]).isEqualTo(fnv(pair[1]));
+    }
+  }
+
+  /** Words whose FNV-1a equals a vocabulary word's get their bucket, not that word's id (short and long). */
+  @Test
+  void wordsWithTheFnvOfAVocabularyWordGoToTheirBucket() {
+    List<String> vocabulary = List.of("liquid", "declinate", "zinke", "altarages");
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 100, 1000, 32), vocabulary);
+    int firstBucket = TokenizerSpec.FIRST_WORD + vocabulary.size();
+    int[] ids = t.encode("Costarring LIQUID macallums Declinate altarage zinke zinkes altarages");
+    assertThat(ids).containsExactly(
+        firstBucket + bucket("costarring", 1000), 4, firstBucket + bucket("macallums", 1000), 5,
+        firstBucket + bucket("altarage", 1000), 6, firstBucket + bucket("zinkes", 1000), 7);
+    assertThat(ids).isEqualTo(reference(t, vocabulary, "Costarring LIQUID macallums Declinate altarage zinke zinkes altarages"));
+  }
+
+  /**
+   * Two short words that land on the same table key (found by search): the one outside the vocabulary must
+   * not get the other's id.
+   */
+  @Test
+  void wordsWithTheTableKeyOfAVocabularyWordGoToTheirBucket() {
+    Random random = new Random(3);
+    Map<Integer, String> byKey = new HashMap<>();
+    String[] pair = null;
+    while (pair == null) {
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < 7; i++) {
+        b.append((char) ('a' + random.nextInt(26)));
+      }
+      String word = b.toString();
+      long packed = 0;
+      for (char c : word.toCharArray()) {
+        packed = (packed << 8) | c;
+      }
+      String other = byKey.putIfAbsent((int) ((packed * 0x9E3779B97F4A7C15L) >>> 32), word);
+      if (other != null && !other.equals(word)) {
+        pair = new String[] {other, word};
+      }
+    }
+    List<String> vocabulary = List.of(pair[0]);
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 10, 50, 8), vocabulary);
+    String text = pair[1] + " " + pair[0].toUpperCase(Locale.ROOT);
+    assertThat(t.encode(text)).as(text).containsExactly(5 + bucket(pair[1], 50), 4);
+  }
+
+  /** Random ASCII: vocabulary words in any case, near misses, long words, digits, every separator. */
+  @Test
+  void asciiTextGivesTheIdsOfTheGeneralPathAndTheDefinition() {
+    Random random = new Random(20261127);
+    List<String> vocabulary = vocabulary(random);
+    for (String padding : new String[] {"none", "max-length"}) {
+      for (int buckets : new int[] {0, 1, 97, 1 << 20}) {
+        for (int maxLength : new int[] {1, 5, 64}) {
+          BuiltinTokenizer t = BuiltinTokenizer.of(
+              new TokenizerSpec("builtin", null, 1, 1000, buckets, maxLength, padding), vocabulary);
+          for (int k = 0; k < 400; k++) {
+            String text = asciiText(random, vocabulary, random.nextInt(120));
+            check(t, vocabulary, text);
+          }
+        }
+      }
+    }
+  }
+
+  /** Real-looking text with non-ASCII anywhere, including after the last word kept by truncation. */
+  @Test
+  void textWithNonAsciiGivesTheIdsOfTheGeneralPathAndTheDefinition() {
+    Random random = new Random(11);
+    java.util.LinkedHashSet<String> words = new java.util.LinkedHashSet<>(vocabulary(random));
+    words.addAll(List.of("café", "naïve", "straße", "σας", "full", "fine", "東京", "1", "8", "ab"));
+    List<String> vocabulary = List.copyOf(words);
+    for (String padding : new String[] {"none", "max-length"}) {
+      for (int maxLength : new int[] {3, 16, 128}) {
+        BuiltinTokenizer t = BuiltinTokenizer.of(
+            new TokenizerSpec("builtin", null, 1, 1000, 1024, maxLength, padding), vocabulary);
+        for (int k = 0; k < 600; k++) {
+          StringBuilder b = new StringBuilder(asciiText(random, vocabulary, random.nextInt(40)));
+          int at = b.length() == 0 ? 0 : random.nextInt(b.length() + 1);
+          b.insert(at, NON_ASCII[random.nextInt(NON_ASCII.length)]);
+          check(t, vocabulary, b.toString());
+        }
+        // Non-ASCII only after the words truncation keeps: the general path still decides.
+        check(t, vocabulary, "liquid ".repeat(maxLength + 2) + "cafe\u0301");
+        check(t, vocabulary, "A ".repeat(maxLength) + "\uFB01ne");
+        check(t, vocabulary, "e\u0301 Ｆｕｌｌ-width ﬁne DON'T ①COVID19, Straße! naïve ΣΑΣ");
+      }
+    }
+  }
+
+  /** Texts longer than the first scratch buffer, words longer than eight chars and than 256. */
+  @Test
+  void longTextsAndLongWords() {
+    Random random = new Random(5);
+    List<String> vocabulary = vocabulary(random);
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 1000, 4096, 4096), vocabulary);
+    check(t, vocabulary, asciiText(random, vocabulary, 3000));
+    check(t, vocabulary, "x".repeat(300) + " " + "Y".repeat(9) + " " + "z".repeat(8) + " " + "a1".repeat(700));
+    check(t, vocabulary, "short");
+  }
+
+  /** Spark tasks share one tokenizer across threads; each thread has its own scratch buffers. */
+  @Test
+  void threadsSharingOneTokenizerGetTheirOwnIds() {
+    Random random = new Random(9);
+    List<String> vocabulary = vocabulary(random);
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 1000, 257, 64), vocabulary);
+    List<String> texts = new ArrayList<>();
+    for (int k = 0; k < 2000; k++) {
+      texts.add(asciiText(random, vocabulary, random.nextInt(100)));
+    }
+    List<int[]> expected = texts.stream().map(text -> reference(t, vocabulary, text)).toList();
+    IntStream.range(0, 4 * texts.size()).parallel().forEach(i -> {
+      int k = i % texts.size();
+      assertThat(t.encode(texts.get(k))).as(texts.get(k)).isEqualTo(expected.get(k));
+    });
+  }
+
+  private static void check(BuiltinTokenizer t, List<String> vocabulary, String text) {
+    int[] expected = reference(t, vocabulary, text);
+    assertThat(t.encodeWords(text)).as("general path: %s", text).isEqualTo(expected);
+    assertThat(t.encode(text)).as("encode: %s", text).isEqualTo(expected);
+  }
+
+  /** Vocabulary words of 1 to 20 chars, including FNV-colliding partners' halves and exactly 8 and 9 chars. */
+  private static List<String> vocabulary(Random random) {
+    List<String> words = new ArrayList<>(List.of(ENGLISH));
+    for (String[] pair : FNV_COLLISIONS) {
+      words.add(pair[1]);
+    }
+    words.addAll(List.of("abcdefgh", "abcdefghi", "12345678", "123456789", "0"));
+    while (words.size() < 300) {
+      StringBuilder b = new StringBuilder();
+      int n = 1 + random.nextInt(20);
+      for (int i = 0; i < n; i++) {
+        b.append(random.nextInt(8) == 0 ? (char) ('0' + random.nextInt(10)) : (char) ('a' + random.nextInt(26)));
+      }
+      String word = b.toString();
+      if (!words.contains(word)) {
+        words.add(word);
+      }
+    }
+    return List.copyOf(words);
+  }
+
+  /** Words from the vocabulary (any case), their prefixes and extensions, collision partners and random words. */
+  private static String asciiText(Random random, List<String> vocabulary, int words) {
+    StringBuilder b = new StringBuilder();
+    for (int w = 0; w < words; w++) {
+      String word = switch (random.nextInt(6)) {
+        case 0, 1 -> vocabulary.get(random.nextInt(vocabulary.size()));
+        case 2 -> FNV_COLLISIONS[random.nextInt(FNV_COLLISIONS.length)][0];
+        case 3 -> {
+          String v = vocabulary.get(random.nextInt(vocabulary.size()));
+          yield random.nextBoolean() ? v.substring(0, random.nextInt(v.length() + 1)) : v + (char) ('a' + random.nextInt(26));
+        }
+        default -> ENGLISH[random.nextInt(ENGLISH.length)] + random.nextInt(100);
+      };
+      if (random.nextInt(5) == 0) {
+        word = word.toUpperCase(Locale.ROOT);
+      } else if (random.nextInt(5) == 0 && !word.isEmpty()) {
+        word = Character.toUpperCase(word.charAt(0)) + word.substring(1);
+      }
+      b.append(word);
+      int separators = random.nextInt(10) == 0 ? 1 + random.nextInt(3) : 1;
+      for (int s = 0; s < separators; s++) {
+        b.append(random.nextInt(3) == 0 ? PUNCTUATION.charAt(random.nextInt(PUNCTUATION.length())) : ' ');
+      }
+    }
+    if (random.nextInt(4) == 0) {
+      b.append((char) random.nextInt(0x80)); // any ASCII char, control chars included
+    }
+    return b.toString();
+  }
+
+  /** The definition, written out here: NFKC, lower case, letter-or-digit runs, vocabulary position or bucket. */
+  private static int[] reference(BuiltinTokenizer t, List<String> vocabulary, String text) {
+    String s = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+    List<String> words = new ArrayList<>();
+    StringBuilder word = new StringBuilder();
+    s.codePoints().forEach(cp -> {
+      if (Character.isLetterOrDigit(cp)) {
+        word.appendCodePoint(cp);
+      } else if (word.length() > 0) {
+        words.add(word.toString());
+        word.setLength(0);
+      }
+    });
+    if (word.length() > 0) {
+      words.add(word.toString());
+    }
+    TokenizerSpec spec = t.spec();
+    int n = Math.min(words.size(), spec.maxLength());
+    int[] ids = new int[spec.padToMaxLength() ? spec.maxLength() : n];
+    for (int i = 0; i < n; i++) {
+      int position = vocabulary.indexOf(words.get(i));
+      ids[i] = position >= 0 ? TokenizerSpec.FIRST_WORD + position
+          : spec.hashBuckets() == 0 ? TokenizerSpec.UNK
+          : TokenizerSpec.FIRST_WORD + vocabulary.size() + bucket(words.get(i), spec.hashBuckets());
+    }
+    return ids;
+  }
+
+  private static int bucket(String word, int buckets) {
+    return (int) (Integer.toUnsignedLong(fnv(word)) % buckets);
+  }
+
+  /** FNV-1a 32 over UTF-8, written out again rather than calling the tokenizer's. */
+  private static int fnv(String word) {
+    int hash = 0x811c9dc5;
+    for (byte b : word.getBytes(StandardCharsets.UTF_8)) {
+      hash = (hash ^ (b & 0xff)) * 0x01000193;
+    }
+    return hash;
+  }
+}
