@@ -262,6 +262,14 @@ class ExhaustiveScorerTest {
         assertThat(ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, Scoring.of(variant)), k))
             .isEqualTo(distributed);
       }
+      // a learned scoring (each side divided by its norm to a power between 0 and 1) takes the same route
+      Scoring learned = Scoring.learned(0.5, 0.25);
+      Map<String, List<ScoredDoc>> distributed =
+          ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, learned), k, 64, null);
+      Map<String, List<ScoredDoc>> expected = singleThread(queryIds, queryVectors, docIds, docVectors, 0.5, 0.25, k);
+      for (String q : queryIds) {
+        assertThat(distributed.get(q)).as("learned query %s", q).containsExactlyElementsOf(expected.get(q));
+      }
       // the fixture exercises what it claims to, under dot: exact ties inside a top k; a twin pair whose
       // float scores tie while their double scores differ, both inside some query's top k; NaN last
       Map<String, List<ScoredDoc>> dot = singleThread(queryIds, queryVectors, docIds, docVectors, Variant.DOT, 4000);
@@ -339,6 +347,14 @@ class ExhaustiveScorerTest {
   static Map<String, List<ScoredDoc>> singleThread(
       List<String> queryIds, List<float[]> queryVectors, List<String> docIds, List<float[]> docVectors,
       Variant variant, int k) {
+    return singleThread(queryIds, queryVectors, docIds, docVectors, variant.normalizesQuery() ? 1 : 0,
+        variant.normalizesDocument() ? 1 : 0, k);
+  }
+
+  /** The same with each side divided by its norm to the given power (a learned scoring). */
+  static Map<String, List<ScoredDoc>> singleThread(
+      List<String> queryIds, List<float[]> queryVectors, List<String> docIds, List<float[]> docVectors,
+      double queryExponent, double documentExponent, int k) {
     // numbers before NaN, then score descending, then id descending (trec_eval; DESIGN.md)
     Comparator<ScoredDoc> order =
         Comparator.comparing((ScoredDoc doc) -> Double.isNaN(doc.score()))
@@ -346,10 +362,10 @@ class ExhaustiveScorerTest {
             .thenComparing(ScoredDoc::docId, Comparator.reverseOrder());
     Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
     for (int q = 0; q < queryIds.size(); q++) {
-      double[] qv = unit(queryVectors.get(q), variant.normalizesQuery());
+      double[] qv = unit(queryVectors.get(q), queryExponent);
       List<ScoredDoc> all = new ArrayList<>();
       for (int d = 0; d < docIds.size(); d++) {
-        double[] dv = unit(docVectors.get(d), variant.normalizesDocument());
+        double[] dv = unit(docVectors.get(d), documentExponent);
         double s = 0;
         for (int i = 0; i < qv.length; i++) {
           s += qv[i] * dv[i];
@@ -362,12 +378,13 @@ class ExhaustiveScorerTest {
     return out;
   }
 
-  private static double[] unit(float[] v, boolean normalize) {
+  private static double[] unit(float[] v, double exponent) {
     double sum = 0;
     for (float x : v) {
       sum += (double) x * x;
     }
-    double scale = !normalize ? 1 : sum > 0 ? 1 / Math.sqrt(sum) : 0;
+    double norm = Math.sqrt(sum);
+    double scale = exponent == 0 ? 1 : sum > 0 ? 1 / (exponent == 1 ? norm : Math.pow(norm, exponent)) : 0;
     double[] out = new double[v.length];
     for (int i = 0; i < v.length; i++) {
       out[i] = v[i] * scale;
