@@ -59,6 +59,21 @@ public final class TopK implements Serializable {
   }
 
   /**
+   * The score a document must reach to have a chance of being kept: the worst kept score once k are
+   * kept, else {@code -Infinity}; also {@code -Infinity} when the worst kept score is NaN (every number
+   * ranks before NaN). A document whose score is <em>below</em> the threshold is certainly rejected by
+   * {@link #offer}; one at the threshold may still enter through the tie rule. Lets a caller skip the
+   * exact scoring of documents whose score is bounded below it (the exhaustive scorer's float pre-pass).
+   */
+  public double threshold() {
+    if (size < k) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    double worst = heap[0].score();
+    return Double.isNaN(worst) ? Double.NEGATIVE_INFINITY : worst;
+  }
+
+  /**
    * Offers every document kept by {@code other} to this collector and returns this. The result keeps
    * this collector's k. {@code other} is not modified.
    */

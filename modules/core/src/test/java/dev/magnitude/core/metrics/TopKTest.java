@@ -107,6 +107,26 @@ class TopKTest {
   }
 
   @Test
+  void thresholdIsTheWorstKeptScoreOnceFull() {
+    TopK top = new TopK(2);
+    assertThat(top.threshold()).isEqualTo(Double.NEGATIVE_INFINITY);
+    top.offer("a", 0.5);
+    // one kept of two: anything may still enter
+    assertThat(top.threshold()).isEqualTo(Double.NEGATIVE_INFINITY);
+    top.offer("b", Double.NaN);
+    // full, but the worst kept is NaN: every number ranks before it
+    assertThat(top.threshold()).isEqualTo(Double.NEGATIVE_INFINITY);
+    top.offer("c", 0.25);
+    // kept a = 0.5, c = 0.25: the threshold is 0.25; at the threshold a larger id still enters (tie rule)
+    assertThat(top.threshold()).isEqualTo(0.25);
+    top.offer("d", 0.25);
+    assertThat(top.result()).containsExactly(new ScoredDoc("a", 0.5), new ScoredDoc("d", 0.25));
+    // below the threshold: rejected
+    top.offer("z", Math.nextDown(0.25));
+    assertThat(top.result()).containsExactly(new ScoredDoc("a", 0.5), new ScoredDoc("d", 0.25));
+  }
+
+  @Test
   void rejectsNonPositiveK() {
     assertThatThrownBy(() -> new TopK(0))
         .isInstanceOf(IllegalArgumentException.class)

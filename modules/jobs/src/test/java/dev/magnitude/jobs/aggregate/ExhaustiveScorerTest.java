@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.magnitude.core.metrics.ScoredDoc;
 import dev.magnitude.core.run.Variant;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -22,6 +24,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -170,21 +173,199 @@ class ExhaustiveScorerTest {
     }
   }
 
+  // ---- Parquet shards, many ties, near-ties below float resolution, non-finite and huge values ----
+
+  /**
+   * The documents as the aggregate job reads them (Parquet parts as Spark partitions, through the
+   * columnar scan), scored in blocks of 64 with the float pre-pass, must give exactly the single-thread
+   * double ranking (ids, order and scores) under every variant. The fixture is built so that the
+   * float pre-pass alone would get it wrong: integer vectors (scores tie exactly, ties are cut at k),
+   * twins that differ from a document in one coordinate by one float ulp (their float scores tie while
+   * their double scores differ), a cluster whose top k lies within float rounding (the float order of
+   * its members is noise), values near the float maximum (the float products overflow to
+   * infinity, the double ones do not), NaN and infinite coordinates (NaN scores rank last) and a zero
+   * vector.
+   */
+  @Test
+  void parquetShardsWithTiesNearTiesAndNonFiniteValuesEqualSingleThread(@TempDir Path dir) {
+    Random random = new Random(20261127L);
+    int dim = 8;
+    List<String> docIds = new ArrayList<>();
+    List<float[]> docVectors = new ArrayList<>();
+    for (int i = 0; i < 1500; i++) {
+      float[] v = randomVector(dim, true, random);
+      docIds.add("d" + i);
+      docVectors.add(v);
+      float[] twin = v.clone();
+      int j = random.nextInt(dim);
+      twin[j] = twin[j] == 0 ? Float.MIN_NORMAL : Math.nextUp(twin[j]);
+      docIds.add("t" + i);
+      docVectors.add(twin);
+    }
+    List<String> queryIds = shuffledIds("q", 12, random);
+    List<float[]> queryVectors = new ArrayList<>();
+    for (int i = 0; i < queryIds.size(); i++) {
+      queryVectors.add(randomVector(dim, true, random));
+    }
+    // a cluster far ahead for the first query (center 4·q0 + 0.3), its members a few float ulps apart
+    // per coordinate: their double scores differ by less than the float pre-pass's own rounding
+    float[] center = new float[dim];
+    for (int j = 0; j < dim; j++) {
+      center[j] = 4 * queryVectors.get(0)[j] + 0.3f;
+    }
+    for (int i = 0; i < 600; i++) {
+      float[] member = center.clone();
+      for (int j = 0; j < dim; j++) {
+        for (int step = random.nextInt(7) - 3; step != 0; step -= Integer.signum(step)) {
+          member[j] = step > 0 ? Math.nextUp(member[j]) : Math.nextDown(member[j]);
+        }
+      }
+      docIds.add("c" + i);
+      docVectors.add(member);
+    }
+    float[] huge = new float[dim];
+    Arrays.fill(huge, 3e38f);
+    float[] nan = new float[dim];
+    nan[2] = Float.NaN;
+    float[] inf = new float[dim];
+    inf[0] = Float.POSITIVE_INFINITY;
+    inf[1] = 1;
+    docIds.addAll(List.of("huge", "nan", "inf", "zero"));
+    docVectors.addAll(List.of(huge, nan, inf, new float[dim]));
+    String path = dir.resolve("documents").toString();
+    documents(docIds, docVectors, 5).write().parquet(path);
+
+    SparkSession spark = spark();
+    String openCost = "spark.sql.files.openCostInBytes";
+    String previous = spark.conf().get(openCost);
+    // one part file per partition (Spark would pack these small parts together): five shards
+    spark.conf().set(openCost, String.valueOf(1L << 30));
+    try {
+      Dataset<Row> docs = spark.read().parquet(path);
+      assertThat(docs.rdd().getNumPartitions()).isEqualTo(5);
+      assertThat(ExhaustiveScorer.columnarScan(docs.select("id", "vector")))
+          .as("the Parquet documents are read through the columnar scan").isNotNull();
+      int k = 25;
+      for (Variant variant : Variant.scorings()) {
+        ExhaustiveScorer.Counters counters = ExhaustiveScorer.Counters.register(jsc());
+        Map<String, List<ScoredDoc>> distributed =
+            ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, Scoring.of(variant)), k, 64, counters);
+        Map<String, List<ScoredDoc>> expected = singleThread(queryIds, queryVectors, docIds, docVectors, variant, k);
+        assertThat(distributed.keySet()).containsExactlyElementsOf(queryIds);
+        for (String q : queryIds) {
+          assertThat(distributed.get(q)).as("%s query %s", variant, q).containsExactlyElementsOf(expected.get(q));
+        }
+        long pairs = (long) docIds.size() * queryIds.size();
+        // the float pre-pass really skipped pairs, and really sent pairs to the exact route
+        assertThat(counters.rescored().value()).as("%s rescored pairs", variant).isPositive().isLessThan(pairs / 2);
+        // the default block size (one block per shard here) gives the same result
+        assertThat(ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, Scoring.of(variant)), k))
+            .isEqualTo(distributed);
+      }
+      // a learned scoring (each side divided by its norm to a power between 0 and 1) takes the same route
+      Scoring learned = Scoring.learned(0.5, 0.25);
+      Map<String, List<ScoredDoc>> distributed =
+          ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, learned), k, 64, null);
+      Map<String, List<ScoredDoc>> expected = singleThread(queryIds, queryVectors, docIds, docVectors, 0.5, 0.25, k);
+      for (String q : queryIds) {
+        assertThat(distributed.get(q)).as("learned query %s", q).containsExactlyElementsOf(expected.get(q));
+      }
+      // the fixture exercises what it claims to, under dot: exact ties inside a top k; a twin pair whose
+      // float scores tie while their double scores differ, both inside some query's top k; NaN last
+      Map<String, List<ScoredDoc>> dot = singleThread(queryIds, queryVectors, docIds, docVectors, Variant.DOT, 4000);
+      assertThat(dot.values()).anySatisfy(list -> assertThat(hasTie(list.subList(0, k))).isTrue());
+      assertThat(dot.values()).allSatisfy(list -> assertThat(list.get(list.size() - 1).score()).isNaN());
+      // huge · q overflows float (3e38 · 2 > 3.4e38) but not double: it leads wherever q sums positive
+      assertThat(dot.values()).anySatisfy(list -> assertThat(list.get(0).docId()).isEqualTo("huge"));
+      boolean floatTieInTopK = false;
+      for (int q = 0; q < queryIds.size(); q++) {
+        List<ScoredDoc> top = dot.get(queryIds.get(q)).subList(0, k);
+        for (ScoredDoc doc : top) {
+          if (!doc.docId().startsWith("t")) {
+            continue;
+          }
+          String base = "d" + doc.docId().substring(1);
+          int d = docIds.indexOf(doc.docId());
+          int b = docIds.indexOf(base);
+          boolean baseInTop = top.stream().anyMatch(o -> o.docId().equals(base));
+          float twinFloat = floatDot(queryVectors.get(q), docVectors.get(d));
+          float baseFloat = floatDot(queryVectors.get(q), docVectors.get(b));
+          double twinDouble = doc.score();
+          double baseDouble = top.stream().filter(o -> o.docId().equals(base)).mapToDouble(ScoredDoc::score)
+              .findFirst().orElse(Double.NaN);
+          floatTieInTopK |= baseInTop && twinFloat == baseFloat && twinDouble != baseDouble;
+        }
+      }
+      assertThat(floatTieInTopK).as("a twin pair tied in float, not in double, inside a top k").isTrue();
+      // the first query's top k: the huge document (q0 sums positive), then only cluster members, all
+      // within a few float ulps of each other
+      List<ScoredDoc> first = dot.get(queryIds.get(0)).subList(0, k);
+      List<ScoredDoc> members = first.stream().filter(doc -> doc.docId().startsWith("c")).toList();
+      assertThat(members).hasSizeGreaterThanOrEqualTo(k - 1);
+      double spread = members.get(0).score() - members.get(members.size() - 1).score();
+      assertThat(spread).isLessThan(Math.ulp((float) members.get(0).score()) * 32);
+    } finally {
+      spark.conf().set(openCost, previous);
+    }
+  }
+
+  @Test
+  void rowsFromAnythingButAColumnarScanGoThroughCatalystRows() {
+    Dataset<Row> docs = documents(List.of("a"), List.of(v(1, 0)), 1);
+    assertThat(ExhaustiveScorer.columnarScan(docs.select("id", "vector"))).isNull();
+  }
+
+  @Test
+  void floatBelowIsStrictlyBelowTheDouble() {
+    for (double x : new double[] {1.0, -1.0, 0.1, -0.1, 0.0, 1e-40, -1e-40, 3.5e38, -3.5e38, Math.PI}) {
+      float f = ExhaustiveScorer.Shard.floatBelow(x);
+      assertThat((double) f).as("%s", x).isLessThan(x);
+    }
+    // no bound known (NaN): nothing passes a < NaN
+    assertThat(ExhaustiveScorer.Shard.floatBelow(Double.NaN)).isNaN();
+    assertThat(ExhaustiveScorer.Shard.floatBelow(Double.NEGATIVE_INFINITY)).isEqualTo(Float.NEGATIVE_INFINITY);
+  }
+
+  /** The bound's coefficient: for E = 256 about 1.25 · 258 · 2⁻²⁴ ≈ 1.92e-5. */
+  @Test
+  void relativeBoundCoversFloatRoundingOfTheDimension() {
+    assertThat(ExhaustiveScorer.relativeBound(256)).isCloseTo(1.25 * (256 * 0x1p-24 + 2 * 0x1p-24), within(1e-8));
+    assertThat(ExhaustiveScorer.relativeBound(256)).isGreaterThan(258 * 0x1p-24);
+  }
+
+  private static float floatDot(float[] a, float[] b) {
+    float s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
   // ---- the single-thread reference ----
 
   /** Every query against every document, sorted by score descending then doc id descending, cut at k. */
   static Map<String, List<ScoredDoc>> singleThread(
       List<String> queryIds, List<float[]> queryVectors, List<String> docIds, List<float[]> docVectors,
       Variant variant, int k) {
+    return singleThread(queryIds, queryVectors, docIds, docVectors, variant.normalizesQuery() ? 1 : 0,
+        variant.normalizesDocument() ? 1 : 0, k);
+  }
+
+  /** The same with each side divided by its norm to the given power (a learned scoring). */
+  static Map<String, List<ScoredDoc>> singleThread(
+      List<String> queryIds, List<float[]> queryVectors, List<String> docIds, List<float[]> docVectors,
+      double queryExponent, double documentExponent, int k) {
+    // numbers before NaN, then score descending, then id descending (trec_eval; DESIGN.md)
     Comparator<ScoredDoc> order =
-        Comparator.comparingDouble(ScoredDoc::score).reversed()
+        Comparator.comparing((ScoredDoc doc) -> Double.isNaN(doc.score()))
+            .thenComparing(Comparator.comparingDouble(ScoredDoc::score).reversed())
             .thenComparing(ScoredDoc::docId, Comparator.reverseOrder());
     Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
     for (int q = 0; q < queryIds.size(); q++) {
-      double[] qv = unit(queryVectors.get(q), variant.normalizesQuery());
+      double[] qv = unit(queryVectors.get(q), queryExponent);
       List<ScoredDoc> all = new ArrayList<>();
       for (int d = 0; d < docIds.size(); d++) {
-        double[] dv = unit(docVectors.get(d), variant.normalizesDocument());
+        double[] dv = unit(docVectors.get(d), documentExponent);
         double s = 0;
         for (int i = 0; i < qv.length; i++) {
           s += qv[i] * dv[i];
@@ -197,12 +378,13 @@ class ExhaustiveScorerTest {
     return out;
   }
 
-  private static double[] unit(float[] v, boolean normalize) {
+  private static double[] unit(float[] v, double exponent) {
     double sum = 0;
     for (float x : v) {
       sum += (double) x * x;
     }
-    double scale = !normalize ? 1 : sum > 0 ? 1 / Math.sqrt(sum) : 0;
+    double norm = Math.sqrt(sum);
+    double scale = exponent == 0 ? 1 : sum > 0 ? 1 / (exponent == 1 ? norm : Math.pow(norm, exponent)) : 0;
     double[] out = new double[v.length];
     for (int i = 0; i < v.length; i++) {
       out[i] = v[i] * scale;
