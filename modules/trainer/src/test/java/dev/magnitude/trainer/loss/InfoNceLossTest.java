@@ -226,7 +226,7 @@ class InfoNceLossTest {
 
   /** Hard negatives: documents has B + X rows, the first B the positives; a plain-Java softmax over B + X columns. */
   @ParameterizedTest
-  @EnumSource(Variant.class)
+  @EnumSource(value = Variant.class, names = "LEARNED", mode = EnumSource.Mode.EXCLUDE) // learned: LearnedLossTest
   void extraDocumentColumnsMatchPlainJava(Variant variant) {
     Random random = new Random(variant.ordinal() + 31);
     for (int trial = 0; trial < 5; trial++) {
