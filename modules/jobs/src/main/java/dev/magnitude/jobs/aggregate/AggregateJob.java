@@ -335,8 +335,8 @@ public final class AggregateJob {
       retrieved.put(scoring, topDepth);
       Evaluation evaluation = RetrievalMetrics.evaluate(rankings, qrels);
       evaluations.add(evaluation);
-      fs.writeAtomically(tmp + "/trec/" + trecName(spec.id() + "." + eval.dataset() + "." + eval.split() + "."
-          + scoring.id()) + ".run", TrecFormat.runFile(top, trecName(spec.id() + "-" + scoring.id())));
+      writeTrec(tmp + "/trec/" + trecName(spec.id() + "." + eval.dataset() + "." + eval.split() + "."
+          + scoring.id()) + ".run", () -> TrecFormat.runFile(top, trecName(spec.id() + "-" + scoring.id())), eval);
       if (answers != null) {
         recalls.add(answerRecalls(jsc, eval, rankings, answers));
       }
@@ -401,8 +401,25 @@ public final class AggregateJob {
   private void writeQrels(EvalSet eval, Map<String, Map<String, Integer>> qrels) {
     String path = tmp + "/trec/" + trecName(eval.dataset() + "." + eval.split()) + ".qrels";
     if (!fs.exists(path)) {
-      fs.writeAtomically(path, TrecFormat.qrels(qrels));
+      writeTrec(path, () -> TrecFormat.qrels(qrels), eval);
     }
+  }
+
+  /**
+   * Writes one TREC file. trec_eval splits fields on white space, so an id holding some cannot be exported:
+   * that file is left out with a warning in the log (the metrics, computed here, are unaffected) rather than
+   * failing the whole aggregate over an export.
+   */
+  private void writeTrec(String path, java.util.function.Supplier<String> content, EvalSet eval) {
+    String text;
+    try {
+      text = content.get();
+    } catch (IllegalArgumentException e) {
+      log.printf("aggregate: WARNING: no TREC file %s for %s/%s: %s%n", path, eval.dataset(), eval.split(),
+          e.getMessage());
+      return;
+    }
+    fs.writeAtomically(path, text);
   }
 
   private final Map<EvalSet, Map<String, List<String>>> answersCache = new HashMap<>();

@@ -166,6 +166,20 @@ final class ResultTable {
     }
     excluded.forEach((set, n) ->
         sb.append("Queries of ").append(set).append(" without any relevant document are excluded: ").append(n).append(".\n"));
+    List<RunMetricsRow> qa = rows.stream().filter(r -> r.answers() != null).toList();
+    if (!qa.isEmpty()) {
+      sb.append("\n### QA answer recall\n\n");
+      sb.append("| variant | seed | eval set | queries with answers | AR@5 | AR@20 | AR@100 | run |\n");
+      sb.append("|---|---:|---|---:|---:|---:|---:|---|\n");
+      for (RunMetricsRow r : qa) {
+        sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %d | %s | %s | %s | %s |%n", r.spec().variant().id(),
+            r.spec().seed(), evalSet(r), r.answers().queries(), number(r.answers().at5()), number(r.answers().at20()),
+            number(r.answers().at100()), r.spec().id()));
+      }
+      sb.append("\nA query is a hit at k when one of its top k passages contains a gold answer as whole tokens, both ")
+          .append("normalized as SQuAD does (Unicode NFKC, lower case, punctuation deleted, a/an/the dropped); ")
+          .append("k is capped at the ranking depth (aggregate.top-k).\n");
+    }
   }
 
   private static void sts(StringBuilder sb, List<RunMetricsRow> rows, boolean afterRetrieval) {

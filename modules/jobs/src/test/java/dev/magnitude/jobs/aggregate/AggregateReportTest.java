@@ -141,6 +141,7 @@ class AggregateReportTest {
 
     // the report: verdicts, one heatmap, one bar chart, a norm histogram per run, the dot run's loss curve
     String html = fs().readString(results + "/report/index.html");
+    keep(html, "aggregate-report-test.html");
     assertThat(ComparisonsAndReportTest.plots(html)).containsExactly("heatmap", "bars", "norms", "norms", "loss");
     assertThat(ComparisonsAndReportTest.svgs(html)).hasSize(5);
     assertThat(html).contains("<h2>Task: retrieval</h2>").contains("<h3>toy/test, trained on toy (in domain)</h3>")
@@ -176,9 +177,23 @@ class AggregateReportTest {
       assertThat(r.<Double>getAs("answer_recall_at_20")).isEqualTo(0.5);
       assertThat(r.<Double>getAs("answer_recall_at_100")).isEqualTo(0.5);
     }
+    assertThat(fs().readString(results + "/summary.md")).contains("### QA answer recall")
+        .contains("| dot | 1 | quiz/test | 2 | 0.5000 | 0.5000 | 0.5000 |");
     Row v = spark().read().parquet(results + "/" + Tables.VERDICTS).collectAsList().get(0);
     assertThat(v.<String>getAs("task")).isEqualTo("qa");
     assertThat(v.<String>getAs("explanation")).startsWith("On qa (asymmetric)");
+  }
+
+  /**
+   * With {@code -Dmagnitude.test.keep-report=DIR} the test copies a report it built into DIR (to look at it in
+   * a browser); nothing otherwise.
+   */
+  static void keep(String html, String name) throws IOException {
+    String keep = System.getProperty("magnitude.test.keep-report");
+    if (keep != null && !keep.isBlank()) {
+      Files.createDirectories(Path.of(keep));
+      Files.writeString(Path.of(keep, name), html);
+    }
   }
 
   private static Row curve(int step, double loss) {

@@ -204,6 +204,7 @@ class ComparisonsAndReportTest {
             new double[] {1, 0.8}, new double[] {1, 0.5}));
 
     String html = HtmlReport.html("sweep " + HOSTILE, rows, Map.of(), tables, observations, norms, curves, 7);
+    AggregateReportTest.keep(html, "hostile-report-test.html");
 
     // no element, script or external asset from the hostile text; it is there, escaped
     assertThat(html).doesNotContain("<script").doesNotContain("src=").doesNotContain("href=")
