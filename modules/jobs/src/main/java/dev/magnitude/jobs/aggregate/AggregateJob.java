@@ -54,8 +54,15 @@ import scala.Tuple2;
  * (trec_eval semantics), their means, and the document-norm effect in both contrasts; it keeps the
  * document norms with their relevance labels for plots. It writes into {@code results/<sweep>/}:
  * {@code run_metrics}, {@code query_metrics}, {@code runs}, {@code doc_norms}, {@code doc_norm_histograms},
- * {@code doc_norm_effects} (Parquet, each also as {@code <table>.csv}) and {@code summary.md}, into a temporary
- * folder renamed into place with {@code _SUCCESS} last.
+ * {@code doc_norm_effects}, {@code comparisons}, {@code verdicts} (Parquet, each also as {@code <table>.csv}),
+ * {@code summary.md}, {@code trec/} (a TREC run file per run, retrieval eval set and scoring, and the set's
+ * qrels) and {@code report/index.html}, into a temporary folder renamed into place with {@code _SUCCESS} last.
+ *
+ * <p>Comparisons and verdicts ({@link Comparisons}): within each (task, eval set, training dataset), every run
+ * under its own scoring, paired randomization tests between the training variants on per-query values, Holm
+ * within the table, and the task-symmetry verdict; settings {@code magnitude.aggregate.significance}. A qa
+ * evaluation set also gets answer recall@5/20/100 in run_metrics from its {@code <split>/answers}. The report
+ * ({@link HtmlReport}) is one self-contained HTML page with inline SVG plots.
  *
  * <p>An STS evaluation set ({@link RunSpec#scoresSts}) is scored pair by pair instead: the similarity of
  * each pair's two sentence embeddings under each scoring (the query side is the first sentence), then
@@ -495,7 +502,8 @@ public final class AggregateJob {
       points.sort(java.util.Comparator.comparingInt(r -> r.getInt(0)));
       double[] step = points.stream().mapToDouble(r -> r.getInt(0)).toArray();
       double[] loss = points.stream().mapToDouble(r -> r.getDouble(1)).toArray();
-      boolean alpha = !points.isEmpty() && points.stream().allMatch(r -> !r.isNullAt(2) && !r.isNullAt(3));
+      boolean alpha = !points.isEmpty() && points.stream().allMatch(r -> !r.isNullAt(2) && !r.isNullAt(3)
+          && Double.isFinite(r.getDouble(2)) && Double.isFinite(r.getDouble(3)));
       DatasetSpec dataset = settings.datasets().get(spec.dataset());
       String task = dataset == null ? "retrieval" : dataset.task().id();
       out.add(new HtmlReport.Curve(spec.dataset(), task, spec.variant().id(), spec.seed(), spec.id(), step, loss,

@@ -45,10 +45,10 @@ final class HtmlReport {
     StringBuilder h = new StringBuilder();
     h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Sweep ")
         .append(e(sweepId)).append("</title>\n<style>\n")
-        .append("body{font-family:sans-serif;max-width:1300px;margin:1em auto;padding:0 1em;color:#222}\n")
+        .append("body{font-family:sans-serif;max-width:1400px;margin:1em auto;padding:0 1em;color:#222}\n")
         .append("table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #bbb;padding:2px 6px;")
         .append("font-size:13px;text-align:left}th{background:#eee}td.n{text-align:right}\n")
-        .append("figure{display:inline-block;margin:.5em;vertical-align:top}figcaption{max-width:640px;font-size:13px}\n")
+        .append("figure{display:inline-block;margin:.3em;vertical-align:top}figcaption{max-width:640px;font-size:13px}\n")
         .append(".agrees{color:#1a7f37;font-weight:bold}.contradicts{color:#b42318;font-weight:bold}")
         .append(".inconclusive{color:#555;font-weight:bold}\n</style>\n</head>\n<body>\n");
     h.append("<h1>Sweep ").append(e(sweepId)).append("</h1>\n");
@@ -241,11 +241,14 @@ final class HtmlReport {
   }
 
   private static void normsPlot(StringBuilder h, Norms n) {
-    if (n.relevant().length == 0 || n.nonRelevant().length == 0) {
+    // a diverged run's non-finite norms cannot be binned (the aggregate reports them elsewhere)
+    double[] relevant = java.util.Arrays.stream(n.relevant()).filter(Double::isFinite).toArray();
+    double[] others = java.util.Arrays.stream(n.nonRelevant()).filter(Double::isFinite).toArray();
+    if (relevant.length == 0 || others.length == 0) {
       return;
     }
     figure(h, "norms", Svg.histogram("Document norms, " + n.variant() + " (seed " + n.seed() + ")",
-        "norm of the raw document embedding", "relevant", n.relevant(), "non-relevant", n.nonRelevant(),
+        "norm of the raw document embedding", "relevant", relevant, "non-relevant", others,
         HISTOGRAM_BINS), "Norms of the raw document embeddings of the run trained with " + n.variant() + " (seed "
         + n.seed() + ", run " + n.runId() + "): documents relevant to some query vs all others, each as a fraction of "
         + "its own group" + (n.fromHistogram() ? " (large corpus: redrawn from doc_norm_histograms at bin centres)" : "")
@@ -264,20 +267,21 @@ final class HtmlReport {
       List<Svg.Series> loss = new ArrayList<>();
       List<Svg.Series> alpha = new ArrayList<>();
       for (Curve c : d.getValue()) {
-        String name = c.variant() + " seed " + c.seed();
+        String name = c.variant() + " s" + c.seed();
         loss.add(new Svg.Series(name, c.step(), c.loss()));
         if (c.alphaQuery() != null) {
-          alpha.add(new Svg.Series(name + " α query", c.step(), c.alphaQuery()));
-          alpha.add(new Svg.Series(name + " α document", c.step(), c.alphaDocument()));
+          alpha.add(new Svg.Series(name + " αq", c.step(), c.alphaQuery()));
+          alpha.add(new Svg.Series(name + " αd", c.step(), c.alphaDocument()));
         }
       }
       figure(h, "loss", Svg.lineChart("Training loss on " + d.getKey(), "step", "loss", loss),
           "Contrastive training loss per logged step of each run trained on " + d.getKey() + " (one line per variant "
-          + "and seed).");
+          + "and seed: s1 = seed 1).");
       if (!alpha.isEmpty()) {
         figure(h, "alpha", Svg.lineChart("Learned α on " + d.getKey(), "step", "α", alpha),
-            "The exponents α of the learned normalization per step (each side divided by ‖x‖^α; 1 = cosine side, "
-            + "0 = raw) of the learned runs trained on " + d.getKey() + ".");
+            "The exponents α of the learned normalization per step, αq of the query side and αd of the document "
+            + "side (each side divided by ‖x‖^α; 1 = normalized as cosine, 0 = raw as dot) of the learned runs "
+            + "trained on " + d.getKey() + ".");
       }
     }
   }
