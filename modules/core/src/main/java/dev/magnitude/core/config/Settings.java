@@ -37,6 +37,7 @@ public final class Settings {
     lockStaleAfter();
     train();
     aggregate();
+    significance();
     spark();
     return this;
   }
@@ -348,6 +349,12 @@ public final class Settings {
     int depth = Math.min(norms.integer("retrieved-depth", 1), topK);
     return new AggregateSettings(topK, boot.integer("samples", 1), boot.longValue("seed"), level, depth,
         norms.integer("max-raw-rows", 0), norms.integer("histogram-bins", 1));
+  }
+
+  /** {@code magnitude.aggregate.significance}: the paired tests of variant comparisons and the verdict's level. */
+  public SignificanceSettings significance() {
+    Binder b = new Binder(config, M + ".aggregate.significance");
+    return new SignificanceSettings(b.integer("permutations", 1), b.longValue("seed"), b.number("alpha", 1e-6, 0.5));
   }
 
   public SparkSettings spark() {

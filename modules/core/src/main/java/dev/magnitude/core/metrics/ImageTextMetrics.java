@@ -75,7 +75,7 @@ public record ImageTextMetrics(
   }
 
   /** The metrics of given ranks (images with rank 0, i.e. without captions, left out of image→text). */
-  private static ImageTextMetrics of(Ranks ranks) {
+  public static ImageTextMetrics of(Ranks ranks) {
     int[] textRanks = ranks.textToImage();
     int[] captioned = Arrays.stream(ranks.imageToText()).filter(r -> r > 0).toArray();
     return new ImageTextMetrics(

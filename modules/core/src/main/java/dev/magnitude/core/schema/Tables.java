@@ -33,6 +33,8 @@ public final class Tables {
   public static final String DOC_NORMS = "doc_norms";
   public static final String DOC_NORM_HISTOGRAMS = "doc_norm_histograms";
   public static final String DOC_NORM_EFFECTS = "doc_norm_effects";
+  public static final String COMPARISONS = "comparisons";
+  public static final String VERDICTS = "verdicts";
 
   // columns
   public static final String ID = "id";

@@ -1,9 +1,12 @@
 package dev.magnitude.jobs.aggregate;
 
 import dev.magnitude.core.config.AggregateSettings;
+import dev.magnitude.core.config.DatasetSpec;
+import dev.magnitude.core.config.SignificanceSettings;
 import dev.magnitude.core.config.Settings;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.core.metrics.AnswerRecall;
 import dev.magnitude.core.metrics.Evaluation;
 import dev.magnitude.core.metrics.ImageTextMetrics;
 import dev.magnitude.core.metrics.QueryMetrics;
@@ -12,6 +15,7 @@ import dev.magnitude.core.metrics.ScoredDoc;
 import dev.magnitude.core.metrics.StsMetrics;
 import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.report.TrecFormat;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.core.stats.DocNormEffect;
 import dev.magnitude.core.stats.Moments;
@@ -50,8 +54,15 @@ import scala.Tuple2;
  * (trec_eval semantics), their means, and the document-norm effect in both contrasts; it keeps the
  * document norms with their relevance labels for plots. It writes into {@code results/<sweep>/}:
  * {@code run_metrics}, {@code query_metrics}, {@code runs}, {@code doc_norms}, {@code doc_norm_histograms},
- * {@code doc_norm_effects} (Parquet, each also as {@code <table>.csv}) and {@code summary.md}, into a temporary
- * folder renamed into place with {@code _SUCCESS} last.
+ * {@code doc_norm_effects}, {@code comparisons}, {@code verdicts} (Parquet, each also as {@code <table>.csv}),
+ * {@code summary.md}, {@code trec/} (a TREC run file per run, retrieval eval set and scoring, and the set's
+ * qrels) and {@code report/index.html}, into a temporary folder renamed into place with {@code _SUCCESS} last.
+ *
+ * <p>Comparisons and verdicts ({@link Comparisons}): within each (task, eval set, training dataset), every run
+ * under its own scoring, paired randomization tests between the training variants on per-query values, Holm
+ * within the table, and the task-symmetry verdict; settings {@code magnitude.aggregate.significance}. A qa
+ * evaluation set also gets answer recall@5/20/100 in run_metrics from its {@code <split>/answers}. The report
+ * ({@link HtmlReport}) is one self-contained HTML page with inline SVG plots.
  *
  * <p>An STS evaluation set ({@link RunSpec#scoresSts}) is scored pair by pair instead: the similarity of
  * each pair's two sentence embeddings under each scoring (the query side is the first sentence), then
@@ -94,6 +105,10 @@ public final class AggregateJob {
   private final Map<String, Manifest> manifests = new HashMap<>();
   private final Map<String, Scoring> learnedScorings = new HashMap<>();
   private final Map<EvalSet, Map<String, Map<String, Integer>>> qrelsCache = new HashMap<>();
+  private final List<Comparisons.Observation> observations = new ArrayList<>();
+  private final List<HtmlReport.Norms> plotNorms = new ArrayList<>();
+  private final Map<Comparisons.Key, String> taskOf = new HashMap<>();
+  private String tmp;
 
   public AggregateJob(JobContext context) {
     this.spark = context.spark();
@@ -111,6 +126,9 @@ public final class AggregateJob {
     final List<Row> effects = new ArrayList<>();
   }
 
+  /** Cutoffs of QA answer recall (columns answer_recall_at_5/20/100 of run_metrics). */
+  static final int[] ANSWER_RECALL_K = {5, 20, 100};
+
   public Result run() {
     String sweepId = settings.sweep().id();
     AggregateSettings agg = settings.aggregate();
@@ -120,6 +138,8 @@ public final class AggregateJob {
     Map<String, String> leftOut = new LinkedHashMap<>();
     List<RunMetricsRow> rows = new ArrayList<>();
     Tables_ out = new Tables_();
+    String target = work.results(sweepId);
+    tmp = work.root() + "/results/." + sweepId + ".tmp-" + UUID.randomUUID();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     jsc.setJobGroup("magnitude-aggregate", "aggregate sweep " + sweepId, true);
     try {
@@ -145,16 +165,20 @@ public final class AggregateJob {
     } finally {
       jsc.clearJobGroup();
     }
-    String summary = ResultTable.markdown(sweepId, rows, statuses);
-    String target = work.results(sweepId);
-    String tmp = work.root() + "/results/." + sweepId + ".tmp-" + UUID.randomUUID();
+    SignificanceSettings significance = settings.significance();
+    Comparisons.Tables compared = Comparisons.compute(observations, significance);
+    String summary = ResultTable.markdown(sweepId, rows, statuses, Comparisons.markdown(compared.verdicts()));
     write(runMetrics(rows), tmp, Tables.RUN_METRICS);
+    write(Comparisons.comparisonRows(compared.comparisons()), tmp, Tables.COMPARISONS);
+    write(Comparisons.verdictRows(compared.verdicts()), tmp, Tables.VERDICTS);
     write(out.queryRows, tmp, Tables.QUERY_METRICS);
     write(runsTable(statuses), tmp, Tables.RUNS);
     write(out.docNorms, tmp, Tables.DOC_NORMS);
     write(out.histograms, tmp, Tables.DOC_NORM_HISTOGRAMS);
     write(out.effects, tmp, Tables.DOC_NORM_EFFECTS);
     fs.writeAtomically(tmp + "/summary.md", summary);
+    fs.writeAtomically(tmp + "/report/index.html", HtmlReport.html(sweepId, rows, taskOf, compared, observations,
+        plotNorms, curves(statuses), significance.seed()));
     fs.writeAtomically(tmp + "/" + WorkDir.SUCCESS, "");
     fs.replace(tmp, target);
     return new Result(target, rows, leftOut, summary, statuses);
@@ -298,6 +322,10 @@ public final class AggregateJob {
     List<RunMetricsRow> rows = new ArrayList<>();
     List<Evaluation> evaluations = new ArrayList<>();
     List<Scoring> scorings = scorings(spec);
+    Comparisons.Key key = key(spec, eval);
+    Map<String, List<String>> answers = key.task().equals(DatasetSpec.Task.QA.id()) ? answers(eval) : null;
+    List<RunMetricsRow.AnswerRecalls> recalls = new ArrayList<>();
+    writeQrels(eval, qrels);
     for (Scoring scoring : scorings) {
       QueryBlock block = QueryBlock.of(queryIds, queryVectors, scoring);
       if (scoring == scorings.get(0)) {
@@ -314,6 +342,17 @@ public final class AggregateJob {
       retrieved.put(scoring, topDepth);
       Evaluation evaluation = RetrievalMetrics.evaluate(rankings, qrels);
       evaluations.add(evaluation);
+      writeTrec(tmp + "/trec/" + trecName(spec.id() + "." + eval.dataset() + "." + eval.split() + "."
+          + scoring.id()) + ".run", () -> TrecFormat.runFile(top, trecName(spec.id() + "-" + scoring.id())), eval);
+      if (answers != null) {
+        recalls.add(answerRecalls(jsc, eval, rankings, answers));
+      }
+      if (scoring.equals(own(spec))) {
+        Map<String, Double> ndcg = new TreeMap<>();
+        evaluation.perQuery().forEach(m -> ndcg.put(m.queryId(), m.ndcgAt10()));
+        observations.add(new Comparisons.Observation(key, spec.variant().id(), spec.seed(), spec.id(),
+            evaluation.mean().ndcgAt10(), ndcg));
+      }
       for (QueryMetrics m : evaluation.perQuery()) {
         out.queryRows.add(RowFactory.create(
             spec.id(), spec.variant().id(), scoring.id(), eval.dataset(), eval.split(), inDomain, m.queryId(),
@@ -330,8 +369,9 @@ public final class AggregateJob {
     for (int i = 0; i < scorings.size(); i++) {
       Scoring scoring = scorings.get(i);
       Evaluation evaluation = evaluations.get(i);
-      rows.add(RunMetricsRow.ofRetrieval(spec, eval.dataset(), eval.split(), scoring, inDomain,
-          evaluation.queries(), evaluation.queriesWithoutRelevant(), evaluation.mean(), effect));
+      RunMetricsRow row = RunMetricsRow.ofRetrieval(spec, eval.dataset(), eval.split(), scoring, inDomain,
+          evaluation.queries(), evaluation.queriesWithoutRelevant(), evaluation.mean(), effect);
+      rows.add(answers == null ? row : row.withAnswers(recalls.get(i)));
       DocNormEffect vsRetrieved = DocNormEffect.relevantVsRetrieved(
           norms, relevant, retrieved.get(scoring), agg.bootstrapSamples(), agg.bootstrapSeed(), agg.level());
       out.effects.add(effectRow(spec, eval, inDomain, RETRIEVED, scoring, agg.retrievedDepth(), vsRetrieved));
@@ -340,8 +380,137 @@ public final class AggregateJob {
     Set<String> retrievedOwn = new HashSet<>();
     retrieved.get(own(spec)).values().forEach(retrievedOwn::addAll);
     retrievedOwn.removeAll(relevantIds);
-    keepNorms(jsc, spec, eval, inDomain, docs, relevantIds, retrievedOwn, agg, out);
+    keepNorms(jsc, spec, eval, inDomain, docs, relevantIds, retrievedOwn, agg, out, key);
     return rows;
+  }
+
+  /** The table a run's eval set belongs to; the task is the eval dataset's (retrieval or qa, sts, image-text). */
+  private Comparisons.Key key(RunSpec spec, EvalSet eval) {
+    DatasetSpec dataset = settings.datasets().get(eval.dataset());
+    String task = dataset == null
+        ? (spec.scoresSts(eval) ? "sts" : spec.scoresImageText(eval) ? "image-text" : "retrieval")
+        : dataset.task().id();
+    Comparisons.Key key = new Comparisons.Key(task, eval.dataset(), eval.split(), spec.inDomain(eval), spec.dataset());
+    String rowTask = spec.scoresSts(eval) ? "sts" : spec.scoresImageText(eval) ? "image-text" : "retrieval";
+    taskOf.put(new Comparisons.Key(rowTask, eval.dataset(), eval.split(), spec.inDomain(eval), spec.dataset()), task);
+    return key;
+  }
+
+  /**
+   * A name usable as a file name and TREC field: white space and the characters file systems or trec_eval
+   * reject become '_' (dataset and run ids are plain already; this guards a strange configured name).
+   */
+  static String trecName(String s) {
+    return s.replaceAll("[\\s/\\\\:*?\"<>|]", "_");
+  }
+
+  /** The qrels of a retrieval eval set in TREC format, once per set: {@code trec/<dataset>.<split>.qrels}. */
+  private void writeQrels(EvalSet eval, Map<String, Map<String, Integer>> qrels) {
+    String path = tmp + "/trec/" + trecName(eval.dataset() + "." + eval.split()) + ".qrels";
+    if (!fs.exists(path)) {
+      writeTrec(path, () -> TrecFormat.qrels(qrels), eval);
+    }
+  }
+
+  /**
+   * Writes one TREC file. trec_eval splits fields on white space, so an id holding some cannot be exported:
+   * that file is left out with a warning in the log (the metrics, computed here, are unaffected) rather than
+   * failing the whole aggregate over an export.
+   */
+  private void writeTrec(String path, java.util.function.Supplier<String> content, EvalSet eval) {
+    String text;
+    try {
+      text = content.get();
+    } catch (IllegalArgumentException e) {
+      log.printf("aggregate: WARNING: no TREC file %s for %s/%s: %s%n", path, eval.dataset(), eval.split(),
+          e.getMessage());
+      return;
+    }
+    fs.writeAtomically(path, text);
+  }
+
+  private final Map<EvalSet, Map<String, List<String>>> answersCache = new HashMap<>();
+
+  /** The gold answers of a qa eval set ({@code <split>/answers}), by query id. */
+  private Map<String, List<String>> answers(EvalSet eval) {
+    return answersCache.computeIfAbsent(new EvalSet(eval.dataset(), eval.split()), e -> {
+      String path = work.table(e.dataset(), e.split(), Tables.ANSWERS);
+      if (!fs.exists(path)) {
+        throw new JobError("qa evaluation set " + e.dataset() + "/" + e.split() + " has no answers: " + path
+            + " is missing; prepare dataset " + e.dataset() + " again (qa datasets keep their answers per split)");
+      }
+      Map<String, List<String>> out = new TreeMap<>();
+      for (Row r : spark.read().parquet(path).select(Tables.QUERY_ID, "answer").collectAsList()) {
+        if (!r.isNullAt(0) && !r.isNullAt(1)) {
+          out.computeIfAbsent(r.getString(0), q -> new ArrayList<>()).add(r.getString(1));
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Answer recall@5/20/100 of one ranking: the texts of the retrieved passages come from the prepared corpus
+   * (only the retrieved ones are brought to the driver). A query with answers but no ranking is a miss.
+   */
+  private RunMetricsRow.AnswerRecalls answerRecalls(
+      JavaSparkContext jsc, EvalSet eval, Map<String, List<String>> rankings, Map<String, List<String>> answers) {
+    Set<String> wanted = new HashSet<>();
+    answers.keySet().forEach(q -> wanted.addAll(rankings.getOrDefault(q, List.of())));
+    Broadcast<Set<String>> ids = jsc.broadcast(wanted);
+    Map<String, String> texts;
+    try {
+      texts = new HashMap<>(spark.read().parquet(work.documents(eval.dataset())).select(Tables.ID, Tables.TEXT)
+          .javaRDD().filter(r -> ids.value().contains(r.getString(0)))
+          .mapToPair(r -> new Tuple2<>(r.getString(0), r.isNullAt(1) ? "" : r.getString(1))).collectAsMap());
+    } finally {
+      ids.destroy();
+    }
+    Map<String, List<String>> retrieved = new HashMap<>();
+    for (String q : answers.keySet()) {
+      List<String> passages = new ArrayList<>();
+      for (String d : rankings.getOrDefault(q, List.of())) {
+        passages.add(texts.getOrDefault(d, ""));
+      }
+      retrieved.put(q, passages);
+    }
+    double[] at = new double[ANSWER_RECALL_K.length];
+    for (int i = 0; i < at.length; i++) {
+      at[i] = AnswerRecall.recallAt(retrieved, answers, ANSWER_RECALL_K[i]);
+    }
+    return new RunMetricsRow.AnswerRecalls(answers.size(), at[0], at[1], at[2]);
+  }
+
+  /**
+   * Each complete run's training curve (loss per logged step; α per side for a learned run whose every step
+   * logged it), for the report's plots. A run without curves.parquet gets no line.
+   */
+  private List<HtmlReport.Curve> curves(List<RunStatus> statuses) {
+    List<HtmlReport.Curve> out = new ArrayList<>();
+    for (RunStatus status : statuses) {
+      if (!status.complete()) {
+        continue;
+      }
+      RunSpec spec = status.spec();
+      String path = work.curves(spec.id());
+      if (!fs.exists(path)) {
+        continue;
+      }
+      List<Row> points = new ArrayList<>(spark.read().parquet(path).select("step", "loss", "alpha_query",
+          "alpha_document").collectAsList());
+      points.removeIf(r -> r.isNullAt(0) || r.isNullAt(1) || !Double.isFinite(r.getDouble(1)));
+      points.sort(java.util.Comparator.comparingInt(r -> r.getInt(0)));
+      double[] step = points.stream().mapToDouble(r -> r.getInt(0)).toArray();
+      double[] loss = points.stream().mapToDouble(r -> r.getDouble(1)).toArray();
+      boolean alpha = !points.isEmpty() && points.stream().allMatch(r -> !r.isNullAt(2) && !r.isNullAt(3)
+          && Double.isFinite(r.getDouble(2)) && Double.isFinite(r.getDouble(3)));
+      DatasetSpec dataset = settings.datasets().get(spec.dataset());
+      String task = dataset == null ? "retrieval" : dataset.task().id();
+      out.add(new HtmlReport.Curve(spec.dataset(), task, spec.variant().id(), spec.seed(), spec.id(), step, loss,
+          alpha ? points.stream().mapToDouble(r -> r.getDouble(2)).toArray() : null,
+          alpha ? points.stream().mapToDouble(r -> r.getDouble(3)).toArray() : null));
+    }
+    return out;
   }
 
   /**
@@ -406,7 +575,7 @@ public final class AggregateJob {
    */
   private void keepNorms(
       JavaSparkContext jsc, RunSpec spec, EvalSet eval, boolean inDomain, Dataset<Row> docs, Set<String> relevantIds,
-      Set<String> retrievedOwn, AggregateSettings agg, Tables_ out) {
+      Set<String> retrievedOwn, AggregateSettings agg, Tables_ out, Comparisons.Key key) {
     long corpus = expectedRows(eval.dataset(), WorkDir.CORPUS + "/" + Tables.DOCUMENTS);
     Broadcast<Set<String>> rel = jsc.broadcast(relevantIds);
     Broadcast<Set<String>> ret = jsc.broadcast(retrievedOwn);
@@ -417,10 +586,17 @@ public final class AggregateJob {
         List<Row> raw = docs.select(Tables.ID, Tables.NORM).collectAsList();
         List<Row> sorted = new ArrayList<>(raw);
         sorted.sort(java.util.Comparator.comparing(r -> r.getString(0)));
+        List<Double> relevantNorms = new ArrayList<>();
+        List<Double> otherNorms = new ArrayList<>();
         for (Row r : sorted) {
+          int label = label(r.getString(0), relevantIds, retrievedOwn);
           out.docNorms.add(RowFactory.create(spec.id(), spec.variant().id(), spec.seed(), eval.dataset(), eval.split(),
-              inDomain, r.getString(0), r.getDouble(1), LABELS.get(label(r.getString(0), relevantIds, retrievedOwn))));
+              inDomain, r.getString(0), r.getDouble(1), LABELS.get(label)));
+          (label == 0 ? relevantNorms : otherNorms).add(r.getDouble(1));
         }
+        plotNorms.add(new HtmlReport.Norms(key, spec.variant().id(), spec.seed(), spec.id(),
+            relevantNorms.stream().mapToDouble(Double::doubleValue).toArray(),
+            otherNorms.stream().mapToDouble(Double::doubleValue).toArray(), false));
         return;
       }
       double min = labelled.map(Tuple2::_2).reduce(Math::min);
@@ -447,11 +623,41 @@ public final class AggregateJob {
               counts[l][i]));
         }
       }
+      plotNorms.add(new HtmlReport.Norms(key, spec.variant().id(), spec.seed(), spec.id(),
+          binCentres(new long[][] {counts[0]}, min, width), binCentres(new long[][] {counts[1], counts[2]}, min, width),
+          true));
     } finally {
       rel.destroy();
       ret.destroy();
     }
   }
+
+  /**
+   * A sample for the report's histogram redrawn from bin counts: each bin's centre repeated in proportion
+   * to its count, at most {@link #PLOT_SAMPLE} values in all (the plot shows fractions, so the scale is
+   * immaterial; a bin keeps at least one value when it had any).
+   */
+  static double[] binCentres(long[][] counts, double min, double width) {
+    long total = 0;
+    for (long[] c : counts) {
+      for (long n : c) {
+        total += n;
+      }
+    }
+    double scale = total <= PLOT_SAMPLE ? 1 : (double) PLOT_SAMPLE / total;
+    List<Double> out = new ArrayList<>();
+    for (long[] c : counts) {
+      for (int i = 0; i < c.length; i++) {
+        long n = c[i] == 0 ? 0 : Math.max(1, Math.round(c[i] * scale));
+        for (long j = 0; j < n; j++) {
+          out.add(min + (i + 0.5) * width);
+        }
+      }
+    }
+    return out.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  static final int PLOT_SAMPLE = 20_000;
 
   /** Index into {@link #LABELS}. */
   static int label(String docId, Set<String> relevant, Set<String> retrievedNonRelevant) {
@@ -500,14 +706,28 @@ public final class AggregateJob {
     Map<String, float[]> first = vectors(queriesPath);
     Map<String, float[]> second = vectors(docsPath);
     List<RunMetricsRow> rows = new ArrayList<>();
+    Comparisons.Key key = key(spec, eval);
+    double[] goldScores = gold.values().stream().mapToDouble(Double::doubleValue).toArray();
     for (Scoring scoring : scorings(spec)) {
-      rows.add(RunMetricsRow.ofSts(spec, eval.dataset(), eval.split(), scoring, spec.inDomain(eval),
-          stsMetrics(spec, scoring, gold, first, second, pairsPath, queriesPath, docsPath)));
+      double[] similarities = similarities(spec, scoring, gold, first, second, pairsPath, queriesPath, docsPath);
+      StsMetrics metrics = StsMetrics.of(goldScores, similarities);
+      rows.add(RunMetricsRow.ofSts(spec, eval.dataset(), eval.split(), scoring, spec.inDomain(eval), metrics));
+      if (scoring.equals(own(spec))) {
+        double[] perPair = Comparisons.stsPerPair(goldScores, similarities);
+        Map<String, Double> byPair = new TreeMap<>();
+        int i = 0;
+        for (String pair : gold.keySet()) {
+          byPair.put(pair, perPair[i++]);
+        }
+        observations.add(new Comparisons.Observation(key, spec.variant().id(), spec.seed(), spec.id(),
+            metrics.spearman(), byPair));
+      }
     }
     return rows;
   }
 
-  private static StsMetrics stsMetrics(
+  /** Each pair's similarity under {@code scoring}, in pair id order (the order of {@code gold}). */
+  private static double[] similarities(
       RunSpec spec, Scoring scoring, Map<String, Double> gold, Map<String, float[]> first, Map<String, float[]> second,
       String pairsPath, String queriesPath, String docsPath) {
     double[] scores = new double[gold.size()];
@@ -534,7 +754,7 @@ public final class AggregateJob {
       }
       i++;
     }
-    return StsMetrics.of(scores, similarities);
+    return similarities;
   }
 
   /**
@@ -565,14 +785,30 @@ public final class AggregateJob {
     Map<String, float[]> captions = vectors(queriesPath);
     Map<String, float[]> images = new TreeMap<>(vectors(docsPath));
     List<RunMetricsRow> rows = new ArrayList<>();
+    Comparisons.Key key = key(spec, eval);
+    List<String> captionIds = new ArrayList<>(imageOf.keySet());
     for (Scoring scoring : scorings(spec)) {
-      rows.add(RunMetricsRow.ofImageText(spec, eval.dataset(), eval.split(), scoring, spec.inDomain(eval),
-          imageTextMetrics(spec, scoring, imageOf, captions, images, captionsPath, queriesPath, docsPath)));
+      ImageTextMetrics.Ranks ranks =
+          imageTextRanks(spec, scoring, imageOf, captions, images, captionsPath, queriesPath, docsPath);
+      ImageTextMetrics metrics = ImageTextMetrics.of(ranks);
+      rows.add(RunMetricsRow.ofImageText(spec, eval.dataset(), eval.split(), scoring, spec.inDomain(eval), metrics));
+      if (scoring.equals(own(spec))) {
+        Map<String, Double> hits = new TreeMap<>();
+        for (int c = 0; c < captionIds.size(); c++) {
+          hits.put(captionIds.get(c), ranks.textToImage()[c] == 1 ? 1.0 : 0.0);
+        }
+        observations.add(new Comparisons.Observation(key, spec.variant().id(), spec.seed(), spec.id(),
+            metrics.textToImageR1(), hits));
+      }
     }
     return rows;
   }
 
-  private static ImageTextMetrics imageTextMetrics(
+  /**
+   * Caption and image ranks under {@code scoring}, ties by id descending (the project's rule, as trec_eval
+   * breaks ties); captions in id order.
+   */
+  private static ImageTextMetrics.Ranks imageTextRanks(
       RunSpec spec, Scoring scoring, Map<String, String> imageOf, Map<String, float[]> captions,
       Map<String, float[]> images, String captionsPath, String queriesPath, String docsPath) {
     Map<String, Integer> imageIndex = new HashMap<>();
@@ -608,7 +844,8 @@ public final class AggregateJob {
       }
       imageOfCaption[c++] = image;
     }
-    return ImageTextMetrics.of(scores, imageOfCaption);
+    return ImageTextMetrics.ranks(scores, imageOfCaption, new ArrayList<>(imageOf.keySet()),
+        new ArrayList<>(images.keySet()));
   }
 
   private Map<String, float[]> vectors(String path) {
@@ -697,7 +934,8 @@ public final class AggregateJob {
             r.spec().id(), r.spec().variant().id(), r.scoring().id(), r.spec().seed(), r.dataset(), r.split(), r.inDomain(),
             null, null, null, null, null, null, null, null, null, null, null, null, null,
             (long) s.pairs(), finiteOrNull(s.spearman()), finiteOrNull(s.pearson()),
-            null, null, null, null, null, null, null, null, null, null, null, null));
+            null, null, null, null, null, null, null, null, null, null, null, null,
+            null, null, null, null));
         continue;
       }
       if (r.isImageText()) {
@@ -710,7 +948,8 @@ public final class AggregateJob {
             (long) t.captions(), (long) t.images(),
             t.textToImageR1(), t.textToImageR5(), t.textToImageR10(),
             t.imageToTextR1(), t.imageToTextR5(), t.imageToTextR10(),
-            t.textToImageMeanRank(), t.textToImageMedianRank(), t.imageToTextMeanRank(), t.imageToTextMedianRank()));
+            t.textToImageMeanRank(), t.textToImageMedianRank(), t.imageToTextMeanRank(), t.imageToTextMedianRank(),
+            null, null, null, null));
         continue;
       }
       QueryMetrics m = r.mean();
@@ -721,7 +960,11 @@ public final class AggregateJob {
           m.ndcgAt10(), m.mrrAt10(), m.rr(), m.recallAt100(), m.recallAt10(), m.pAt10(), m.mapAt100(),
           e.d(), e.g(), e.ciLow(), e.ciHigh(),
           null, null, null,
-          null, null, null, null, null, null, null, null, null, null, null, null));
+          null, null, null, null, null, null, null, null, null, null, null, null,
+          r.answers() == null ? null : (long) r.answers().queries(),
+          r.answers() == null ? null : finiteOrNull(r.answers().at5()),
+          r.answers() == null ? null : finiteOrNull(r.answers().at20()),
+          r.answers() == null ? null : finiteOrNull(r.answers().at100())));
     }
     return out;
   }

@@ -22,6 +22,11 @@ final class ResultTable {
   private ResultTable() {}
 
   static String markdown(String sweepId, List<RunMetricsRow> all, List<RunStatus> statuses) {
+    return markdown(sweepId, all, statuses, "");
+  }
+
+  /** The summary with the task-symmetry verdicts ({@code verdicts}, Markdown) first, after the run count. */
+  static String markdown(String sweepId, List<RunMetricsRow> all, List<RunStatus> statuses, String verdicts) {
     List<RunMetricsRow> own = all.stream().filter(RunMetricsRow::ownScoring).toList();
     List<RunMetricsRow> rows = own.stream().filter(RunMetricsRow::isRetrieval).toList();
     List<RunMetricsRow> sts = own.stream().filter(RunMetricsRow::isSts).toList();
@@ -29,6 +34,7 @@ final class ResultTable {
     StringBuilder sb = new StringBuilder();
     sb.append("# Sweep ").append(sweepId).append("\n\n");
     runs(sb, statuses);
+    sb.append(verdicts);
     matrices(sb, all);
     // A sweep of STS or image-text sets only has no retrieval table; otherwise (even without rows) it
     // comes first. Each table has a heading.
@@ -160,6 +166,20 @@ final class ResultTable {
     }
     excluded.forEach((set, n) ->
         sb.append("Queries of ").append(set).append(" without any relevant document are excluded: ").append(n).append(".\n"));
+    List<RunMetricsRow> qa = rows.stream().filter(r -> r.answers() != null).toList();
+    if (!qa.isEmpty()) {
+      sb.append("\n### QA answer recall\n\n");
+      sb.append("| variant | seed | eval set | queries with answers | AR@5 | AR@20 | AR@100 | run |\n");
+      sb.append("|---|---:|---|---:|---:|---:|---:|---|\n");
+      for (RunMetricsRow r : qa) {
+        sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %d | %s | %s | %s | %s |%n", r.spec().variant().id(),
+            r.spec().seed(), evalSet(r), r.answers().queries(), number(r.answers().at5()), number(r.answers().at20()),
+            number(r.answers().at100()), r.spec().id()));
+      }
+      sb.append("\nA query is a hit at k when one of its top k passages contains a gold answer as whole tokens, both ")
+          .append("normalized as SQuAD does (Unicode NFKC, lower case, punctuation deleted, a/an/the dropped); ")
+          .append("k is capped at the ranking depth (aggregate.top-k).\n");
+    }
   }
 
   private static void sts(StringBuilder sb, List<RunMetricsRow> rows, boolean afterRetrieval) {
@@ -207,7 +227,7 @@ final class ResultTable {
     sb.append('\n');
     sb.append("Caption = query side, image = document side, scored under the run's own scoring. T→I: is a caption's ")
         .append("own image among the top k of all images of the set. I→T: is any caption of an image among the top k ")
-        .append("of all captions. Ranks are those of the first correct item (1 = top); ties go to the smaller id. ")
+        .append("of all captions. Ranks are those of the first correct item (1 = top); ties go to the larger id (id descending, as trec_eval). ")
         .append("The document-norm effect is not computed for image-text sets (every image is relevant to its ")
         .append("captions, so there is no never-relevant group); run_metrics leaves it null.\n");
   }

@@ -28,26 +28,39 @@ public record RunMetricsRow(
     QueryMetrics mean,
     DocNormEffect effect,
     StsMetrics sts,
-    ImageTextMetrics imageText) {
+    ImageTextMetrics imageText,
+    AnswerRecalls answers) {
+
+  /**
+   * QA answer recall of a retrieval row on a qa set (null for other sets): the fraction of the queries with
+   * gold answers whose top k passages contain one, for k = 5, 20, 100 (capped at the ranking depth).
+   */
+  public record AnswerRecalls(int queries, double at5, double at20, double at100) {}
+
+  /** The same row with the answer recall of a qa set. */
+  public RunMetricsRow withAnswers(AnswerRecalls recalls) {
+    return new RunMetricsRow(spec, dataset, split, scoring, inDomain, queries, queriesWithoutRelevant, mean, effect,
+        sts, imageText, recalls);
+  }
 
   /** A retrieval row. */
   public static RunMetricsRow ofRetrieval(
       RunSpec spec, String dataset, String split, Scoring scoring, boolean inDomain, int queries,
       int queriesWithoutRelevant, QueryMetrics mean, DocNormEffect effect) {
     return new RunMetricsRow(
-        spec, dataset, split, scoring, inDomain, queries, queriesWithoutRelevant, mean, effect, null, null);
+        spec, dataset, split, scoring, inDomain, queries, queriesWithoutRelevant, mean, effect, null, null, null);
   }
 
   /** An STS row. */
   public static RunMetricsRow ofSts(
       RunSpec spec, String dataset, String split, Scoring scoring, boolean inDomain, StsMetrics sts) {
-    return new RunMetricsRow(spec, dataset, split, scoring, inDomain, 0, 0, null, null, sts, null);
+    return new RunMetricsRow(spec, dataset, split, scoring, inDomain, 0, 0, null, null, sts, null, null);
   }
 
   /** An image-text row: retrieval metrics in both directions, no queries, mean or effect. */
   public static RunMetricsRow ofImageText(
       RunSpec spec, String dataset, String split, Scoring scoring, boolean inDomain, ImageTextMetrics imageText) {
-    return new RunMetricsRow(spec, dataset, split, scoring, inDomain, 0, 0, null, null, null, imageText);
+    return new RunMetricsRow(spec, dataset, split, scoring, inDomain, 0, 0, null, null, null, imageText, null);
   }
 
   public boolean isImageText() {

@@ -148,6 +148,25 @@ class AggregateStsTest {
     // no document norms for STS sets
     assertThat(spark().read().parquet(results + "/" + Tables.DOC_NORM_EFFECTS).count()).isZero();
     assertThat(fs().readString(results + "/" + Tables.RUN_METRICS + ".csv")).startsWith("run_id,variant,scoring,");
+
+    // Comparison, per pair −|gold rank − similarity rank| / 4 under each run's own scoring: dot |4−2|, |2.5−3.5|,
+    // |2.5−3.5|, |1−1| → (−.5, −.25, −.25, 0), mean −.25; cosine |4−3.5|, |2.5−3.5|, |2.5−2|, 0 → (−.125, −.25,
+    // −.125, 0), mean −.125. Cosine − dot = (.375, 0, .125, 0), observed |Σ| = .5: of the 16 sign vectors the 8
+    // giving .375 and .125 the same sign reach it → exact p = 8/16 = .5. Verdict: cosine (5/6) ahead of dot
+    // (1/3), p .5, not significant → inconclusive on the symmetric task.
+    Row c = spark().read().parquet(results + "/" + Tables.COMPARISONS).collectAsList().get(0);
+    assertThat(c.<String>getAs("measure")).isEqualTo("neg-abs-rank-diff");
+    assertThat(c.<String>getAs("variant_a")).isEqualTo("cosine");
+    assertThat(c.<Double>getAs("mean_a")).isCloseTo(-0.125, within(1e-12));
+    assertThat(c.<Double>getAs("mean_b")).isCloseTo(-0.25, within(1e-12));
+    assertThat(c.<Double>getAs("headline_mean_a")).isCloseTo(COSINE_SPEARMAN, within(1e-12));
+    assertThat(c.<Double>getAs("p_value")).isEqualTo(0.5);
+    assertThat(c.<Long>getAs("queries")).isEqualTo(4L);
+    Row v = spark().read().parquet(results + "/" + Tables.VERDICTS).collectAsList().get(0);
+    assertThat(v.<String>getAs("winner")).isEqualTo("cosine");
+    assertThat(v.<Double>getAs("winner_lead")).isCloseTo(COSINE_SPEARMAN - DOT_SPEARMAN, within(1e-12));
+    assertThat(v.<String>getAs("outcome")).isEqualTo("inconclusive");
+    assertThat(v.<String>getAs("explanation")).startsWith("On sts (symmetric) cosine wins with 0.8333 ahead of dot at 0.3333");
   }
 
   private Settings settings(WorkDir work) throws IOException {

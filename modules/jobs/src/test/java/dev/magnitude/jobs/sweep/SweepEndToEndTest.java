@@ -126,6 +126,34 @@ class SweepEndToEndTest {
     }
     assertThat(o.out()).contains("| variant | seed |").contains("| cosine |").contains("| dot |")
         .contains("results: " + workDir().results("e2e"));
+
+    // the significance tables: the 6 pairs of 4 variants, one verdict; the TREC exports: 4 runs × 4 scorings
+    assertThat(spark.read().parquet(work.resolve("results/e2e/comparisons").toString()).count()).isEqualTo(6);
+    assertThat(spark.read().parquet(work.resolve("results/e2e/verdicts").toString()).count()).isEqualTo(1);
+    try (java.util.stream.Stream<java.nio.file.Path> trec = java.nio.file.Files.list(work.resolve("results/e2e/trec"))) {
+      assertThat(trec.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".run"))).hasSize(16);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    assertThat(work.resolve("results/e2e/trec/synthetic.test.qrels")).exists();
+    // the report: heatmap, bars, the norm histogram of each of the 4 runs, the loss curves
+    String html;
+    try {
+      html = java.nio.file.Files.readString(work.resolve("results/e2e/report/index.html"));
+      String keep = System.getProperty("magnitude.test.keep-report");
+      if (keep != null && !keep.isBlank()) {
+        java.nio.file.Files.createDirectories(java.nio.file.Path.of(keep));
+        java.nio.file.Files.writeString(java.nio.file.Path.of(keep, "sweep-end-to-end.html"), html);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("data-plot=\"([a-z]+)\"").matcher(html);
+    List<String> plots = new ArrayList<>();
+    while (m.find()) {
+      plots.add(m.group(1));
+    }
+    assertThat(plots).containsExactly("heatmap", "bars", "norms", "norms", "norms", "norms", "loss");
   }
 
   /**
