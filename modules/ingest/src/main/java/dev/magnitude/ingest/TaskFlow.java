@@ -14,7 +14,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import scala.collection.immutable.ArraySeq;
 
 /**
  * What differs between the task types of the prepare job (retrieval and QA, STS, image-text): how the input
@@ -74,10 +73,9 @@ interface TaskFlow extends AutoCloseable {
     MapFunction<Row, Row> map = r -> {
       Object[] values = new Object[source.length];
       for (int i = 0; i < source.length; i++) {
-        // The row encoder takes arrays as Scala sequences; wrapping the int[] copies nothing.
-        values[i] = encode[i]
-            ? ArraySeq.unsafeWrapArray(tokenizer.value().encode(r.getString(source[i])))
-            : r.get(source[i]);
+        // The int[] itself: the row encoder copies a primitive array into its row as it is, whereas a Scala
+        // sequence of it would be copied as one boxed Integer per id.
+        values[i] = encode[i] ? tokenizer.value().encode(r.getString(source[i])) : r.get(source[i]);
       }
       return RowFactory.create(values);
     };

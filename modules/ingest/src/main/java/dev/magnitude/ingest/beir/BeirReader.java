@@ -13,6 +13,8 @@ import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.apache.spark.sql.types.DataTypes.createStructField;
 import static org.apache.spark.sql.types.DataTypes.createStructType;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -339,7 +341,7 @@ public final class BeirReader {
     String reason = null;
     if (text == null || text.isBlank()) {
       reason = Reasons.EMPTY_TEXT;
-    } else if (BuiltinTokenizer.words(text).isEmpty()) {
+    } else if (!BuiltinTokenizer.hasWord(text)) {
       reason = Reasons.NO_WORDS;
     }
     return RowFactory.create(file, line, raw(rawLine), id, reason == null ? text : null, reason, split, null);
@@ -391,6 +393,14 @@ public final class BeirReader {
     return number == 1 && line.startsWith("\uFEFF") ? line.substring(1) : line;
   }
 
+  /**
+   * The parser of corpus.jsonl lines as {@link #read} uses it: {@link LineParser#parse} gives a {@link #RECORD}
+   * row whose {@code text} (column 4) is the document text, or null when the row is rejected. For benchmarks.
+   */
+  public static LineParser corpusParser() {
+    return new RecordParser(CORPUS, true, false);
+  }
+
   /** Parses corpus.jsonl or queries.jsonl lines. */
   static final class RecordParser extends LineParser {
     private static final long serialVersionUID = 1L;
@@ -410,8 +420,86 @@ public final class BeirReader {
       return invalid(line, number, reason);
     }
 
+    /**
+     * {@link #parseFlat} when the line is a flat object whose fields this parser reads are strings (nearly
+     * every line of a real corpus), else {@link #parseTree}; both give the same row for such a line.
+     */
     @Override
     public Row parse(String line, long number) {
+      Row flat = withAnswers ? null : parseFlat(line, number);
+      return flat != null ? flat : parseTree(line, number);
+    }
+
+    /**
+     * The row of a line that is one JSON object of scalar fields, no field name twice, with {@code _id},
+     * {@code title} and {@code text} strings or absent, parsed by streaming its tokens (no tree: building
+     * one costs more than reading the tokens); null for any other line, which {@link #parseTree} then
+     * judges, so that every rule and reason stays that of the tree (invalid JSON, trailing tokens, duplicate
+     * names, numeric ids, nested values, ...). Why the restriction: for strings the token's text is what
+     * {@code asText()} of the tree gives, for the other kinds only the tree's formatting is the rule.
+     */
+    private Row parseFlat(String line, long number) {
+      if (line.length() >= MAX_FLAT_CHARS) {
+        return null;
+      }
+      String id = null;
+      String title = null;
+      String text = null;
+      List<String> names = new ArrayList<>(4);
+      try (JsonParser p = Mapper.INSTANCE.getFactory().createParser(line)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          return null;
+        }
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+          if (t != JsonToken.FIELD_NAME) {
+            return null;
+          }
+          String name = p.currentName();
+          if (names.contains(name)) {
+            return null;
+          }
+          names.add(name);
+          JsonToken value = p.nextToken();
+          if (value == null || value.isStructStart()) {
+            return null;
+          }
+          boolean read = name.equals("_id") || name.equals("text") || (corpus && name.equals("title"));
+          if (read) {
+            if (value != JsonToken.VALUE_STRING) {
+              return null;
+            }
+            switch (name) {
+              case "_id" -> id = p.getText();
+              case "text" -> text = p.getText();
+              default -> title = p.getText();
+            }
+          }
+        }
+        if (p.nextToken() != null) {
+          return null;
+        }
+      } catch (IOException e) {
+        return null;
+      }
+      if (id == null || id.isBlank()) {
+        return invalid(line, number, Reasons.MISSING_ID);
+      }
+      text = text == null ? "" : text;
+      if (corpus) {
+        title = title == null ? "" : title;
+        text = title.isBlank() ? text : text.isBlank() ? title : title + " " + text;
+      }
+      return record(file, number, line, id, text, null);
+    }
+
+    /**
+     * Longer lines go to the tree: a string field the flat parse skips is not checked against Jackson's
+     * string length limit (20,000,000 chars), which would make the tree reject the line.
+     */
+    private static final int MAX_FLAT_CHARS = 1_000_000;
+
+    /** The row of any line, from its Jackson tree. Package-private for the tests. */
+    Row parseTree(String line, long number) {
       JsonNode node;
       try {
         node = Mapper.INSTANCE.readTree(line);

@@ -220,7 +220,7 @@ public final class StsReader {
       if (a.isBlank() || b.isBlank()) {
         return reject(line, number, Reasons.EMPTY_TEXT);
       }
-      if (BuiltinTokenizer.words(a).isEmpty() || BuiltinTokenizer.words(b).isEmpty()) {
+      if (!BuiltinTokenizer.hasWord(a) || !BuiltinTokenizer.hasWord(b)) {
         return reject(line, number, Reasons.NO_WORDS);
       }
       String s = fields.get(score).strip();

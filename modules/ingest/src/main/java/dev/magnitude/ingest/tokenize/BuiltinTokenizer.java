@@ -130,6 +130,33 @@ public final class BuiltinTokenizer implements TextTokenizer {
   }
 
   /**
+   * Whether {@code text} has a word, i.e. {@code !words(text).isEmpty()}, without building the list: ASCII
+   * text has one when it holds a char of {@code [A-Za-z0-9]} (NFKC leaves ASCII unchanged and its lower case
+   * keeps letters letters), found by a scan that stops at the first; text with any other char takes {@link
+   * #words}. The prepare job asks this of every document and query ({@code no-words}), so it must not cost a
+   * String per word.
+   */
+  public static boolean hasWord(String text) {
+    int length = text.length();
+    for (int i = 0; i < length; i++) {
+      char c = text.charAt(i);
+      if (c >= 0x80) {
+        return !words(text).isEmpty();
+      }
+      if (ASCII_WORD_CHAR[c] != 0) {
+        // A word char; the rest must still be ASCII for this answer to be the definition's.
+        for (int j = i + 1; j < length; j++) {
+          if (text.charAt(j) >= 0x80) {
+            return !words(text).isEmpty();
+          }
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Hands the first {@code limit} words of {@code text} after {@link #normalize} to {@code sink}, in order.
    * ASCII text takes a fast path with the same result: NFKC leaves ASCII unchanged, its lower case is
    * {@code A-Z → a-z}, and its letters and digits are {@code [A-Za-z0-9]}.

@@ -257,4 +257,27 @@ class BuiltinTokenizerFastPathTest {
     }
     return hash;
   }
+
+  @Test
+  void hasWordIsWhetherTextHasWords() {
+    List<String> texts = new ArrayList<>(List.of("", " ", "-- ** --", "a", " -x- ", "\u2014 \u2026", "\u00a0\u200b",
+        "\u00bd", "x\u00b2", "\u0301", "-- \u00e9", "word \u2014", "\u2014 word", "\ufb01", "\ud83d\ude00", "\uff21"));
+    Random random = new Random(7);
+    String pieces = " -.,!?az09AZ\u00e9\u0301\u2014\u00bd\u00a0\u0130\ud83d\ude00";
+    for (int k = 0; k < 20_000; k++) {
+      StringBuilder b = new StringBuilder();
+      int n = random.nextInt(6);
+      for (int i = 0; i < n; i++) {
+        b.append(pieces.charAt(random.nextInt(pieces.length())));
+      }
+      texts.add(b.toString());
+    }
+    int withWords = 0;
+    for (String text : texts) {
+      boolean expected = !BuiltinTokenizer.words(text).isEmpty();
+      assertThat(BuiltinTokenizer.hasWord(text)).as("'%s'", text).isEqualTo(expected);
+      withWords += expected ? 1 : 0;
+    }
+    assertThat(withWords).isBetween(1, texts.size() - 1);
+  }
 }
