@@ -38,10 +38,13 @@ import org.apache.hadoop.fs.Path;
  * <p>A lock is a small JSON file (owner, acquired, heartbeat in epoch milliseconds) created
  * exclusively: with {@code O_CREAT|O_EXCL} on a local or NFS-less POSIX file system, and with
  * {@code create(overwrite = false)} elsewhere, which is atomic on HDFS. The holder rewrites the
- * heartbeat every {@code staleAfter / 5}; a lock whose heartbeat is older than {@code staleAfter}
- * belongs to a driver that died (a killed sweep cannot release its locks) and is taken over: renamed
- * aside first (a rename succeeds for one contender only), checked to be the stale lock that was judged,
- * then deleted, and the lock created anew. Staleness compares the heartbeat with this host's clock, so
+ * heartbeat every {@code staleAfter / 5}; a lock whose heartbeat is older than {@code staleAfter}, or
+ * whose owner is a process of this host that has ended, belongs to a driver that died (a killed sweep
+ * cannot release its locks) and is taken over by one contender at a time: the one that creates the
+ * exclusive marker {@code _LOCK.takeover} checks the lock is still the stale one, deletes it and creates
+ * its own (a marker left by a contender that died is cleared once it is stale itself). A first version
+ * renamed the stale lock aside instead; under 8 racing contenders it could steal a lock just created and
+ * let two of them win. Staleness compares the heartbeat with this host's clock, so
  * hosts sharing a work directory need synchronized clocks (NTP) to well within {@code staleAfter}.
  *
  * <p>On object stores without atomic exclusive create (S3 before conditional writes), two sweeps that
@@ -120,33 +123,55 @@ public final class RunLocks implements AutoCloseable {
     if (!isStale(holder)) {
       return current;
     }
-    // Stale: move it aside (only one contender's rename succeeds), check it is the lock judged stale,
-    // and create ours.
-    Path aside = new Path(lock + ".stale-" + UUID.randomUUID());
+    // Stale: one contender at a time takes it over, the one that creates the takeover marker. It checks
+    // the lock is still the one judged stale, deletes it and creates its own; a plain contender that
+    // meanwhile finds the lock gone and creates it wins instead (the taker's create then fails).
+    Path takeover = new Path(lock + ".takeover");
+    if (!createExclusive(takeover, content(now, now))) {
+      clearIfStale(takeover);
+      return read(runId).or(() -> Optional.of(holder));
+    }
     try {
-      FileSystem fs = lock.getFileSystem(conf);
-      if (!fs.rename(lock, aside)) {
-        return read(runId).or(() -> Optional.of(holder));
+      Optional<Holder> again = read(runId);
+      if (again.isPresent() && !again.get().equals(holder)) {
+        return again; // taken over (and released or renewed) since we read it
       }
-      Optional<Holder> moved = parse(fs, aside);
-      if (moved.isPresent() && !moved.get().equals(holder)) {
-        // Another sweep took the stale lock over between our read and our rename: give it back.
-        if (!fs.rename(aside, lock)) {
-          fs.delete(aside, false);
+      if (again.isPresent()) {
+        delete(lock);
+        log.printf("train: took over the stale lock of run %s from %s (last heartbeat %d s ago)%n",
+            runId, holder.owner(), holder.age(clock).toSeconds());
+      }
+      if (createExclusive(lock, content(now, now))) {
+        held.put(runId, now);
+        return Optional.empty();
+      }
+      return read(runId).or(() -> Optional.of(holder));
+    } finally {
+      delete(takeover);
+    }
+  }
+
+  /** Deletes a takeover marker left by a contender that died while taking a lock over. */
+  private void clearIfStale(Path takeover) {
+    try {
+      FileSystem fs = takeover.getFileSystem(conf);
+      if (fs.exists(takeover)) {
+        Optional<Holder> marker = parse(fs, takeover);
+        if (marker.isPresent() && isStale(marker.get())) {
+          fs.delete(takeover, false);
         }
-        return moved;
       }
-      fs.delete(aside, false);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot take over stale lock " + lock + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot check takeover marker " + takeover + ": " + e.getMessage(), e);
     }
-    log.printf("train: took over the stale lock of run %s from %s (last heartbeat %d s ago)%n",
-        runId, holder.owner(), holder.age(clock).toSeconds());
-    if (createExclusive(lock, content(now, now))) {
-      held.put(runId, now);
-      return Optional.empty();
+  }
+
+  private void delete(Path file) {
+    try {
+      file.getFileSystem(conf).delete(file, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + file + ": " + e.getMessage(), e);
     }
-    return read(runId).or(() -> Optional.of(holder));
   }
 
   /** The holder recorded in a run's lock file; empty when the run is not locked. */
