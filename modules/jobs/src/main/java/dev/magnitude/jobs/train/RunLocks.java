@@ -153,16 +153,8 @@ public final class RunLocks implements AutoCloseable {
 
   /** Deletes a takeover marker left by a contender that died while taking a lock over. */
   private void clearIfStale(Path takeover) {
-    try {
-      FileSystem fs = takeover.getFileSystem(conf);
-      if (fs.exists(takeover)) {
-        Optional<Holder> marker = parse(fs, takeover);
-        if (marker.isPresent() && isStale(marker.get())) {
-          fs.delete(takeover, false);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot check takeover marker " + takeover + ": " + e.getMessage(), e);
+    if (holderOf(takeover).filter(this::isStale).isPresent()) {
+      delete(takeover);
     }
   }
 
@@ -176,15 +168,15 @@ public final class RunLocks implements AutoCloseable {
 
   /** The holder recorded in a run's lock file; empty when the run is not locked. */
   public Optional<Holder> read(String runId) {
-    Path lock = new Path(path(runId));
+    return holderOf(new Path(path(runId)));
+  }
+
+  /** The holder a lock or takeover marker records; empty when the file does not exist. */
+  private Optional<Holder> holderOf(Path file) {
     try {
-      FileSystem fs = lock.getFileSystem(conf);
-      if (!fs.exists(lock)) {
-        return Optional.empty();
-      }
-      return parse(fs, lock);
+      return parse(file.getFileSystem(conf), file);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read lock " + lock + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot read lock " + file + ": " + e.getMessage(), e);
     }
   }
 
