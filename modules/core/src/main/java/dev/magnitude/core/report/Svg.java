@@ -288,8 +288,9 @@ public final class Svg {
       text(svg, "tick-label", LEFT + (k + 0.5) * cw, TOP + PLOT_HEIGHT + 16, "middle", columnLabels.get(k));
     }
     text(svg, "axis-label", LEFT + PLOT_WIDTH / 2, HEIGHT - 14, "middle", columnAxis);
-    svg.append("<text class=\"axis-label\" font-size=\"12\" text-anchor=\"middle\" transform=\"translate(16 ")
-        .append(c(TOP + PLOT_HEIGHT / 2)).append(") rotate(-90)\">").append(escape(rowAxis)).append("</text>\n");
+    // the row axis name sits above the row labels, from the left edge: rotated at the left edge it ran
+    // into long row labels such as "query-norm"
+    text(svg, "axis-label", 6, TOP - 8, "start", rowAxis);
     // colour scale: a vertical gradient, largest value on top
     double sx = WIDTH - RIGHT + 30;
     // ids are document-wide in HTML: derive it from the plot's content so two inlined heatmaps differ

@@ -129,6 +129,13 @@ class SvgTest {
     assertThat(byClass(doc, "legend")).extracting(e -> e.getAttribute("fill")).contains("url(#" + id + ")");
     String other = Svg.heatmap("other", "train", List.of("a"), "scoring", List.of("b"), new double[][] {{1}});
     assertThat(other).doesNotContain("id=\"" + id + "\"");
+    // the row axis name is above the cells (y < TOP = 40), clear of the row labels, which end at x = 64
+    Element rowAxis = byClass(doc, "axis-label").stream().filter(e -> e.getTextContent().equals("train")).findFirst()
+        .orElseThrow();
+    assertThat(attr(rowAxis, "y")).isLessThan(40.0);
+    assertThat(rowAxis.getAttribute("transform")).isEmpty();
+    assertThat(byClass(doc, "tick-label")).filteredOn(e -> e.getTextContent().equals("cosine"))
+        .allSatisfy(e -> assertThat(attr(e, "y")).isGreaterThan(40.0));
   }
 
   @Test
