@@ -59,33 +59,74 @@ class BuiltinTokenizerFastPathTest {
   }
 
   /**
-   * Two short words that land on the same table key (found by search): the one outside the vocabulary must
-   * not get the other's id.
+   * Two short words with the same home slot in the short-word table (found by search): the one outside the
+   * vocabulary must not get the other's id, wherever the probe for it starts.
    */
   @Test
-  void wordsWithTheTableKeyOfAVocabularyWordGoToTheirBucket() {
-    Random random = new Random(3);
-    Map<Integer, String> byKey = new HashMap<>();
-    String[] pair = null;
-    while (pair == null) {
-      StringBuilder b = new StringBuilder();
-      for (int i = 0; i < 7; i++) {
-        b.append((char) ('a' + random.nextInt(26)));
+  void wordsWithTheHomeSlotOfAVocabularyWordGoToTheirBucket() {
+    for (int chars = 1; chars <= 8; chars++) {
+      Random random = new Random(chars);
+      String inVocabulary = randomWord(random, chars);
+      BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 10, 50, 8), List.of(inVocabulary));
+      String other = null;
+      while (other == null) {
+        String word = randomWord(random, 1 + random.nextInt(8));
+        if (!word.equals(inVocabulary) && t.shortHomeSlot(word) == t.shortHomeSlot(inVocabulary)) {
+          other = word;
+        }
       }
-      String word = b.toString();
-      long packed = 0;
-      for (char c : word.toCharArray()) {
-        packed = (packed << 8) | c;
-      }
-      String other = byKey.putIfAbsent((int) ((packed * 0x9E3779B97F4A7C15L) >>> 32), word);
-      if (other != null && !other.equals(word)) {
-        pair = new String[] {other, word};
+      String text = other + " " + inVocabulary.toUpperCase(Locale.ROOT) + " " + other.toUpperCase(Locale.ROOT);
+      assertThat(t.encode(text)).as(text).containsExactly(5 + bucket(other, 50), 4, 5 + bucket(other, 50));
+      check(t, List.of(inVocabulary), text);
+    }
+  }
+
+  private static String randomWord(Random random, int chars) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < chars; i++) {
+      b.append(random.nextInt(5) == 0 ? (char) ('0' + random.nextInt(10)) : (char) ('a' + random.nextInt(26)));
+    }
+    return b.toString();
+  }
+
+  /**
+   * The fast path reads eight chars at a time: words of every length from 1 to 20 at every offset from 0 to
+   * 17, ending at the end of the text or not, in any case, next to every ASCII char.
+   */
+  @Test
+  void wordsAtEveryOffsetAndOfEveryLength() {
+    Random random = new Random(17);
+    List<String> vocabulary = vocabulary(random);
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 1000, 101, 64), vocabulary);
+    for (int offset = 0; offset < 18; offset++) {
+      for (int chars = 1; chars <= 20; chars++) {
+        String word = random.nextBoolean() ? randomWord(random, chars) : vocabulary.get(random.nextInt(vocabulary.size()));
+        String before = " ".repeat(offset);
+        check(t, vocabulary, before + word);
+        check(t, vocabulary, before + word.toUpperCase(Locale.ROOT) + " ");
+        check(t, vocabulary, before + word + "." + word);
       }
     }
-    List<String> vocabulary = List.of(pair[0]);
-    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 10, 50, 8), vocabulary);
-    String text = pair[1] + " " + pair[0].toUpperCase(Locale.ROOT);
-    assertThat(t.encode(text)).as(text).containsExactly(5 + bucket(pair[1], 50), 4);
+    for (char c = 0; c < 0x80; c++) {
+      check(t, vocabulary, "ab" + c + "Zebra" + c + c + "of" + c);
+    }
+  }
+
+  /**
+   * Chars above 0xFF are '?' in the text's ISO-8859-1 bytes, which the fast path reads: a real '?' is a
+   * separator, a replaced char sends the text to the general path, as does any Latin-1 char above 0x7F.
+   */
+  @Test
+  void questionMarksAndReplacedChars() {
+    List<String> vocabulary = List.of("what", "omega", "mega", "why");
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 100, 13, 16), vocabulary);
+    for (String text : new String[] {"what? why?", "?", "??what??", "what\u03a9mega?", "\u03a9mega what?",
+        "why \ud83d\ude00 what", "what?\u0100", "\u00e9what", "what \u00ff", "what\u00a0why", "why?".repeat(40) + "\u4e00"}) {
+      check(t, vocabulary, text);
+    }
+    assertThat(t.encode("what? why?")).containsExactly(4, 7);
+    // \u03a9 (a letter) joins the two halves into one word, outside the vocabulary.
+    assertThat(t.encode("what\u03a9mega?")).containsExactly(4 + 4 + bucket("what\u03c9mega", 13));
   }
 
   /** Random ASCII: vocabulary words in any case, near misses, long words, digits, every separator. */
