@@ -135,9 +135,10 @@ public final class BuiltinTokenizer implements TextTokenizer {
   /**
    * Whether {@code text} has a word, i.e. {@code !words(text).isEmpty()}, without building the list: ASCII
    * text has one when it holds a char of {@code [A-Za-z0-9]} (NFKC leaves ASCII unchanged and its lower case
-   * keeps letters letters), found by a scan that stops at the first; text with any other char takes {@link
-   * #words}. The prepare job asks this of every document and query ({@code no-words}), so it must not cost a
-   * String per word.
+   * keeps letters letters), found by a scan that stops at the first, after which {@link #isAscii} checks the
+   * whole text eight chars at a time; text with any other char takes {@link #words}. The prepare job asks
+   * this of every document and query ({@code no-words}), so it must not cost a String per word, nor a branch
+   * per char.
    */
   public static boolean hasWord(String text) {
     int length = text.length();
@@ -148,15 +149,38 @@ public final class BuiltinTokenizer implements TextTokenizer {
       }
       if (ASCII_WORD_CHAR[c] != 0) {
         // A word char; the rest must still be ASCII for this answer to be the definition's.
-        for (int j = i + 1; j < length; j++) {
-          if (text.charAt(j) >= 0x80) {
-            return !words(text).isEmpty();
-          }
-        }
-        return true;
+        return isAscii(text) || !words(text).isEmpty();
       }
     }
     return false;
+  }
+
+  /**
+   * Whether every char of {@code text} is below 0x80. Reads its ISO-8859-1 bytes (for a Latin-1 string a plain
+   * copy) eight at a time: a byte of 0x80 or above is not ASCII, nor is a {@code '?'} that stands for a char
+   * above 0xFF (checked against the text only when the bytes hold a {@code '?'}), nor a surrogate pair (one
+   * {@code '?'} for two chars).
+   */
+  static boolean isAscii(String text) {
+    int length = text.length();
+    byte[] latin1 = text.getBytes(StandardCharsets.ISO_8859_1);
+    if (latin1.length != length) {
+      return false;
+    }
+    long all = 0;
+    long question = 0;
+    int i = 0;
+    for (; i + 8 <= length; i += 8) {
+      long x = (long) LONGS.get(latin1, i);
+      all |= x;
+      long q = x ^ 0x3F3F3F3F3F3F3F3FL;
+      question |= (q - ONES) & ~q;
+    }
+    for (; i < length; i++) {
+      all |= latin1[i]; // a byte above 0x7F is negative: every bit of the long is set
+      question |= latin1[i] == '?' ? HIGH : 0;
+    }
+    return (all & HIGH) == 0 && ((question & HIGH) == 0 || !replaced(text, latin1, length));
   }
 
   /**

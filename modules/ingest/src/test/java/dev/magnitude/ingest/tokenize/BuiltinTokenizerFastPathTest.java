@@ -321,4 +321,25 @@ class BuiltinTokenizerFastPathTest {
     }
     assertThat(withWords).isBetween(1, texts.size() - 1);
   }
+
+  /** {@code isAscii} (eight bytes at a time) against a char-by-char check, across its eight-byte steps. */
+  @Test
+  void isAsciiIsWhetherEveryCharIsBelow0x80() {
+    String pieces = "aZ0 ?~\u007f\u0000\u0080\u00e9\u00ff\u0100\u03a9\u203d\ufffd\ud83d\ude00";
+    Random random = new Random(29);
+    int ascii = 0;
+    for (int k = 0; k < 20_000; k++) {
+      StringBuilder b = new StringBuilder();
+      int n = random.nextInt(40);
+      boolean rare = random.nextInt(3) == 0;
+      for (int i = 0; i < n; i++) {
+        b.append(pieces.charAt(random.nextInt(rare ? pieces.length() : 8)));
+      }
+      String text = b.toString();
+      boolean expected = text.chars().allMatch(c -> c < 0x80);
+      assertThat(BuiltinTokenizer.isAscii(text)).as(text).isEqualTo(expected);
+      ascii += expected ? 1 : 0;
+    }
+    assertThat(ascii).isBetween(1000, 19_000);
+  }
 }
