@@ -402,9 +402,8 @@ public final class BuiltinTokenizer implements TextTokenizer {
   /** The id of the ASCII word {@code bytes[start, start + length)} (letters and digits). */
   private int wordId(AsciiTable table, byte[] bytes, int start, int length) {
     int id;
-    if (length <= AsciiTable.SHORT_CHARS) {
-      long key = ((long) LONGS.get(bytes, start) | LOWER) & (-1L >>> (64 - 8 * length));
-      id = table.findShort(key);
+    if (length <= table.shortChars) {
+      id = table.findShort(AsciiTable.codes((long) LONGS.get(bytes, start) & (-1L >>> (64 - 8 * length))));
     } else {
       id = table.findLong(bytes, start, length);
     }
@@ -442,22 +441,29 @@ public final class BuiltinTokenizer implements TextTokenizer {
    * so that the frequent words sit in their home slots.
    *
    * <ul>
-   *   <li>A short word, of up to eight chars, is keyed by its bytes read as a little-endian long, which
-   *       identify it (no byte of a word is 0, so words of different lengths differ): (key, id) pairs of longs
-   *       in one array, so that a probe reads one cache line and compares one long, with no chars to confirm.
+   *   <li>A short word, of up to {@link #shortChars} chars, is one long: its id above its chars' 6-bit codes
+   *       ({@link #codes}), which identify it. So a probe reads one long and compares it, with no second array
+   *       and no chars to confirm, and the table is 8 bytes a slot (256 KB for 20,000 words: the lookup's cache
+   *       misses, not the scan, are what a word costs). How many chars fit depends on the ids: {@code 64 -
+   *       bits(largest id)} bits hold {@code (64 - bits) / 6} chars, 8 for a vocabulary of up to 65,532 words,
+   *       at least 5 for any.
    *   <li>A longer word is keyed by its FNV-1a, (key, id) pairs in one int array, and confirmed against its
    *       bytes in one byte pool.
    * </ul>
    *
-   * Empty slots have key 0 (short) or id 0 (long): no short word's key is 0, no word's id is [PAD].
+   * Empty slots are 0: a short word's codes are never 0, no long word's id is [PAD].
    */
   private static final class AsciiTable {
-    static final int SHORT_CHARS = 8;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
+    /** Words of up to this many chars are in {@link #shorts}. */
+    final int shortChars;
+    /** The bits of an entry of {@link #shorts} below its id, which hold the codes. */
+    private final int idShift;
+    private final long codeMask;
     private final long[] shorts;
     private final int shortMask;
-    /** 64 − log2(slots): a short word's home slot is the top bits of its key times 2^64/φ. */
+    /** 64 − log2(slots): a short word's home slot is the top bits of its codes times 2^64/φ. */
     private final int shortShift;
 
     private final int[] slots;
@@ -468,11 +474,15 @@ public final class BuiltinTokenizer implements TextTokenizer {
     private final int[] offsets;
 
     AsciiTable(List<String> vocabulary) {
+      int largestId = TokenizerSpec.FIRST_WORD + vocabulary.size() - 1;
+      shortChars = Math.min(8, (64 - (32 - Integer.numberOfLeadingZeros(largestId))) / 6);
+      idShift = 6 * shortChars;
+      codeMask = (1L << idShift) - 1;
       int shortCount = 0;
       int longCount = 0;
       for (String word : vocabulary) {
         if (isAscii(word)) {
-          if (word.length() <= SHORT_CHARS) {
+          if (word.length() <= shortChars) {
             shortCount++;
           } else {
             longCount++;
@@ -480,7 +490,7 @@ public final class BuiltinTokenizer implements TextTokenizer {
         }
       }
       int shortCapacity = capacity(shortCount);
-      shorts = new long[2 * shortCapacity];
+      shorts = new long[shortCapacity];
       shortMask = shortCapacity - 1;
       shortShift = 64 - Integer.numberOfTrailingZeros(shortCapacity);
       int capacity = capacity(longCount);
@@ -494,14 +504,13 @@ public final class BuiltinTokenizer implements TextTokenizer {
         int id = TokenizerSpec.FIRST_WORD + k;
         if (isAscii(word)) {
           byte[] bytes = word.getBytes(StandardCharsets.US_ASCII);
-          if (bytes.length <= SHORT_CHARS) {
-            long key = key(word);
-            int slot = shortSlot(key);
-            while (shorts[2 * slot] != 0) {
+          if (bytes.length <= shortChars) {
+            long codes = codes(word);
+            int slot = shortSlot(codes);
+            while (shorts[slot] != 0) {
               slot = (slot + 1) & shortMask;
             }
-            shorts[2 * slot] = key;
-            shorts[2 * slot + 1] = id;
+            shorts[slot] = ((long) id << idShift) | codes;
           } else {
             chars.writeBytes(bytes);
             int key = fnv1a32(bytes);
@@ -527,28 +536,42 @@ public final class BuiltinTokenizer implements TextTokenizer {
       return Integer.highestOneBit(Math.max(8, count + count / 2)) << 1;
     }
 
-    /** The key of a short ASCII word: its chars as the bytes of a little-endian long, the first lowest. */
-    static long key(String word) {
-      long key = 0;
+    /**
+     * The 6-bit codes of up to eight ASCII letters or digits, given as the bytes of a little-endian long (the
+     * first char lowest, bytes past the word 0), packed into its low 48 bits, the first char's lowest. A char's
+     * code is its low five bits with bit 6 (set for letters) as the sixth: {@code 0-9} are 16-25, {@code a-z}
+     * and {@code A-Z} alike 33-58, never 0; so the codes identify a lower-cased word, its length included. Each
+     * step halves the number of lanes (SWAR).
+     */
+    static long codes(long bytes) {
+      long c = (bytes & 0x1F1F1F1F1F1F1F1FL) | ((bytes >>> 1) & 0x2020202020202020L);
+      c = (c & 0x003F003F003F003FL) | ((c & 0x3F003F003F003F00L) >>> 2);
+      c = (c & 0x00000FFF00000FFFL) | ((c & 0x0FFF00000FFF0000L) >>> 4);
+      return (c & 0xFFFFFFL) | ((c & 0x00FFFFFF00000000L) >>> 8);
+    }
+
+    /** {@link #codes} of a word of up to eight ASCII letters or digits. */
+    static long codes(String word) {
+      long bytes = 0;
       for (int j = word.length() - 1; j >= 0; j--) {
-        key = (key << 8) | word.charAt(j);
+        bytes = (bytes << 8) | word.charAt(j);
       }
-      return key;
+      return codes(bytes);
     }
 
-    int shortSlot(long key) {
-      return (int) ((key * GOLDEN) >>> shortShift);
+    int shortSlot(long codes) {
+      return (int) ((codes * GOLDEN) >>> shortShift);
     }
 
-    /** The id of the short word with key {@code key}, or -1. */
-    int findShort(long key) {
+    /** The id of the short word with codes {@code codes}, or -1. */
+    int findShort(long codes) {
       long[] table = shorts;
-      for (int slot = shortSlot(key); ; slot = (slot + 1) & shortMask) {
-        long k = table[2 * slot];
-        if (k == key) {
-          return (int) table[2 * slot + 1];
+      for (int slot = shortSlot(codes); ; slot = (slot + 1) & shortMask) {
+        long entry = table[slot];
+        if ((entry & codeMask) == codes) {
+          return (int) (entry >>> idShift);
         }
-        if (k == 0) {
+        if (entry == 0) {
           return -1;
         }
       }
@@ -589,7 +612,7 @@ public final class BuiltinTokenizer implements TextTokenizer {
 
   /** The home slot of a short ASCII word (lower case) in this tokenizer's short-word table. For tests. */
   int shortHomeSlot(String word) {
-    return asciiTable().shortSlot(AsciiTable.key(word));
+    return asciiTable().shortSlot(AsciiTable.codes(word));
   }
 
   /** The id of one normalized word. */

@@ -342,4 +342,29 @@ class BuiltinTokenizerFastPathTest {
     }
     assertThat(ascii).isBetween(1000, 19_000);
   }
+
+  /**
+   * A vocabulary whose largest id needs 17 bits leaves 47 bits of a table entry for a word's codes: words of
+   * up to 7 chars are identified by them, 8 chars and more take the table of long words.
+   */
+  @Test
+  void aVocabularyOfMoreThan65532Words() {
+    Random random = new Random(31);
+    java.util.LinkedHashSet<String> words = new java.util.LinkedHashSet<>(List.of("abcdefg", "abcdefgh", "zz", "1234567", "12345678"));
+    while (words.size() < 70_000) {
+      words.add(randomWord(random, 1 + random.nextInt(10)));
+    }
+    List<String> vocabulary = List.copyOf(words);
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 100_000, 97, 64), vocabulary);
+    check(t, vocabulary, "ABCDEFG abcdefgh abcdefghi zz 1234567 12345678 " + vocabulary.get(69_999));
+    assertThat(t.encode("abcdefgh zz " + vocabulary.get(69_999))).containsExactly(5, 6, 70_003);
+    for (int k = 0; k < 40; k++) {
+      StringBuilder b = new StringBuilder();
+      for (int w = 0; w < 20; w++) {
+        b.append(random.nextBoolean() ? vocabulary.get(random.nextInt(vocabulary.size())) : randomWord(random, 1 + random.nextInt(10)));
+        b.append(random.nextInt(4) == 0 ? ", " : " ");
+      }
+      check(t, vocabulary, b.toString());
+    }
+  }
 }
