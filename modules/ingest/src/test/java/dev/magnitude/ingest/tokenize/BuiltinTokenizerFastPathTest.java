@@ -367,4 +367,29 @@ class BuiltinTokenizerFastPathTest {
       check(t, vocabulary, b.toString());
     }
   }
+
+  /**
+   * A vocabulary of more short words than the table of frequent words holds: the rest are in the large
+   * table, looked up after a miss among the frequent ones; words of both, and words of neither.
+   */
+  @Test
+  void moreShortWordsThanTheFrequentWordsTableHolds() {
+    Random random = new Random(37);
+    java.util.LinkedHashSet<String> words = new java.util.LinkedHashSet<>();
+    while (words.size() < 6000) {
+      words.add(randomWord(random, 1 + random.nextInt(9)));
+    }
+    List<String> vocabulary = List.copyOf(words);
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 10_000, 257, 128), vocabulary);
+    assertThat(t.encode(vocabulary.get(0) + " " + vocabulary.get(2047) + " " + vocabulary.get(2048) + " "
+        + vocabulary.get(5999).toUpperCase(Locale.ROOT))).containsExactly(4, 2051, 2052, 6003);
+    for (int k = 0; k < 300; k++) {
+      StringBuilder b = new StringBuilder();
+      for (int w = random.nextInt(60); w > 0; w--) {
+        b.append(random.nextInt(3) > 0 ? vocabulary.get(random.nextInt(vocabulary.size())) : randomWord(random, 1 + random.nextInt(9)));
+        b.append(random.nextInt(4) == 0 ? "; " : " ");
+      }
+      check(t, vocabulary, b.toString());
+    }
+  }
 }
