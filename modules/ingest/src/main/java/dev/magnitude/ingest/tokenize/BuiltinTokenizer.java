@@ -302,9 +302,10 @@ public final class BuiltinTokenizer implements TextTokenizer {
    * is set, in about a dozen operations for all eight): its high bits are or-ed together (a byte of 0x80 or
    * above is not ASCII), where a byte's word status differs from the byte's before it a word starts or ends,
    * and a {@code '?'} byte is noted, to be checked against the text's char (a real {@code '?'} or a
-   * replaced char). So there is no branch per char, only per word start and end. A word of up to eight chars
-   * is its lower-cased bytes read as one long (bytes or-ed with 0x20: {@code A-Z → a-z}, digits unchanged),
-   * the key of the {@link AsciiTable} that also identifies it; a longer word, and a word outside the
+   * replaced char). So there is no branch per char, only per word start and end. A short word (up to eight
+   * chars for a vocabulary of up to 65,532 words) is read as one long, its bytes turned into 6-bit codes that
+   * identify it in any case ({@link AsciiTable#codes}), the key of the {@link AsciiTable}; a longer word, and
+   * a word outside the
    * vocabulary (for its bucket), is hashed afterwards with FNV-1a over its lower-cased bytes (for ASCII its
    * UTF-8). Gives the ids of {@link #encodeWords} on every text (tests check both, and a reference written
    * from the definition, on random, colliding and real-looking text).
