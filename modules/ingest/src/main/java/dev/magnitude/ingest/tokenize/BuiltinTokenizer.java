@@ -305,9 +305,8 @@ public final class BuiltinTokenizer implements TextTokenizer {
    * replaced char). So there is no branch per char, only per word start and end. A short word (up to eight
    * chars for a vocabulary of up to 65,532 words) is read as one long, its bytes turned into 6-bit codes that
    * identify it in any case ({@link AsciiTable#codes}), the key of the {@link AsciiTable}; a longer word, and
-   * a word outside the
-   * vocabulary (for its bucket), is hashed afterwards with FNV-1a over its lower-cased bytes (for ASCII its
-   * UTF-8). Gives the ids of {@link #encodeWords} on every text (tests check both, and a reference written
+   * a word outside the vocabulary (for its bucket), is hashed afterwards with FNV-1a over its lower-cased
+   * bytes (for ASCII its UTF-8). Gives the ids of {@link #encodeWords} on every text (tests check both, and a reference written
    * from the definition, on random, colliding and real-looking text).
    *
    * <p>Why so: NFKC leaves ASCII unchanged, its root-locale lower case is {@code A-Z → a-z}, its letters or
