@@ -445,7 +445,8 @@ public final class BeirReader {
       String id = null;
       String title = null;
       String text = null;
-      List<String> names = new ArrayList<>(4);
+      String[] names = new String[4]; // the field names so far, without a list per line
+      int fields = 0;
       try (JsonParser p = Mapper.INSTANCE.getFactory().createParser(line)) {
         if (p.nextToken() != JsonToken.START_OBJECT) {
           return null;
@@ -455,10 +456,15 @@ public final class BeirReader {
             return null;
           }
           String name = p.currentName();
-          if (names.contains(name)) {
-            return null;
+          for (int i = 0; i < fields; i++) {
+            if (names[i].equals(name)) {
+              return null;
+            }
           }
-          names.add(name);
+          if (fields == names.length) {
+            names = java.util.Arrays.copyOf(names, 2 * fields);
+          }
+          names[fields++] = name;
           JsonToken value = p.nextToken();
           if (value == null || value.isStructStart()) {
             return null;

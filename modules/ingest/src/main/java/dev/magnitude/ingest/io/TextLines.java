@@ -19,6 +19,7 @@ import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.hadoop.mapred.TextInputFormat;
 import org.apache.hadoop.util.LineReader;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import scala.Tuple2;
 
@@ -47,13 +48,26 @@ public final class TextLines {
   /**
    * The lines of one file with their 0-based index. One partition per Hadoop split (files larger than a
    * block are still read in parallel); {@code zipWithIndex} follows the file's split order, so the index is
-   * the physical line number − 1, the same numbering as {@code textFile(path).zipWithIndex()}.
+   * the physical line number − 1, the same numbering as {@code textFile(path).zipWithIndex()}. The lines are
+   * numbered before they are decoded: {@code zipWithIndex} first runs a job that counts each partition's
+   * lines, which then only reads them.
    */
   public static JavaPairRDD<Line, Long> read(JavaSparkContext jsc, String path) {
     return jsc.hadoopFile(path, TextInputFormat.class, LongWritable.class, Text.class, 1)
-        // Hadoop reuses one Text per partition: each line is decoded into its own String right here.
-        .mapPartitions(TextLines::decodeAll)
-        .zipWithIndex();
+        .zipWithIndex()
+        // Hadoop reuses one Text per partition: each line is decoded into its own String as it is read.
+        .mapPartitionsToPair(TextLines::decodeIndexed);
+  }
+
+  /**
+   * The lines of one file, decoded as {@link #read} decodes them, without their index: what the prepare
+   * job's parsers see, for benchmarks.
+   *
+   * @param minPartitions at least this many partitions (Hadoop splits)
+   */
+  public static JavaRDD<Line> lines(JavaSparkContext jsc, String path, int minPartitions) {
+    return jsc.hadoopFile(path, TextInputFormat.class, LongWritable.class, Text.class, minPartitions)
+        .mapPartitions(TextLines::decodeAll);
   }
 
   /**
@@ -84,12 +98,22 @@ public final class TextLines {
     }
   }
 
-  /** Decodes a line's bytes: strictly, and lossily when they are not UTF-8. */
+  /**
+   * Decodes a line's bytes: strictly, and lossily when they are not UTF-8. Decoded first as {@code new
+   * String(bytes, UTF_8)} does (for ASCII a copy of the bytes), which replaces every malformed sequence by
+   * U+FFFD and otherwise gives the strict decoding: so a text without U+FFFD is the line, valid, and only a
+   * line with U+FFFD (malformed, or holding U+FFFD itself) is decoded again by {@code strict} to tell which.
+   * For a Latin-1 string, the look for U+FFFD returns at once.
+   */
   public static Line decode(CharsetDecoder strict, byte[] bytes, int length) {
+    String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
+    if (text.indexOf('\uFFFD') < 0) {
+      return new Line(text, true);
+    }
     try {
       return new Line(strict.reset().decode(ByteBuffer.wrap(bytes, 0, length)).toString(), true);
     } catch (CharacterCodingException e) {
-      return new Line(new String(bytes, 0, length, StandardCharsets.UTF_8), false);
+      return new Line(text, false);
     }
   }
 
@@ -115,6 +139,22 @@ public final class TextLines {
       @Override
       public Line next() {
         return decode(decoder, lines.next()._2());
+      }
+    };
+  }
+
+  private static Iterator<Tuple2<Line, Long>> decodeIndexed(Iterator<Tuple2<Tuple2<LongWritable, Text>, Long>> lines) {
+    CharsetDecoder decoder = newDecoder();
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return lines.hasNext();
+      }
+
+      @Override
+      public Tuple2<Line, Long> next() {
+        Tuple2<Tuple2<LongWritable, Text>, Long> line = lines.next();
+        return new Tuple2<>(decode(decoder, line._1()._2()), line._2());
       }
     };
   }

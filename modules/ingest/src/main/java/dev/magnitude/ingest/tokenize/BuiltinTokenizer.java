@@ -4,6 +4,9 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.manifest.TokenizerInfo;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -132,9 +135,10 @@ public final class BuiltinTokenizer implements TextTokenizer {
   /**
    * Whether {@code text} has a word, i.e. {@code !words(text).isEmpty()}, without building the list: ASCII
    * text has one when it holds a char of {@code [A-Za-z0-9]} (NFKC leaves ASCII unchanged and its lower case
-   * keeps letters letters), found by a scan that stops at the first; text with any other char takes {@link
-   * #words}. The prepare job asks this of every document and query ({@code no-words}), so it must not cost a
-   * String per word.
+   * keeps letters letters), found by a scan that stops at the first, after which {@link #isAscii} checks the
+   * whole text eight chars at a time; text with any other char takes {@link #words}. The prepare job asks
+   * this of every document and query ({@code no-words}), so it must not cost a String per word, nor a branch
+   * per char.
    */
   public static boolean hasWord(String text) {
     int length = text.length();
@@ -145,15 +149,38 @@ public final class BuiltinTokenizer implements TextTokenizer {
       }
       if (ASCII_WORD_CHAR[c] != 0) {
         // A word char; the rest must still be ASCII for this answer to be the definition's.
-        for (int j = i + 1; j < length; j++) {
-          if (text.charAt(j) >= 0x80) {
-            return !words(text).isEmpty();
-          }
-        }
-        return true;
+        return isAscii(text) || !words(text).isEmpty();
       }
     }
     return false;
+  }
+
+  /**
+   * Whether every char of {@code text} is below 0x80. Reads its ISO-8859-1 bytes (for a Latin-1 string a plain
+   * copy) eight at a time: a byte of 0x80 or above is not ASCII, nor is a {@code '?'} that stands for a char
+   * above 0xFF (checked against the text only when the bytes hold a {@code '?'}), nor a surrogate pair (one
+   * {@code '?'} for two chars).
+   */
+  static boolean isAscii(String text) {
+    int length = text.length();
+    byte[] latin1 = text.getBytes(StandardCharsets.ISO_8859_1);
+    if (latin1.length != length) {
+      return false;
+    }
+    long all = 0;
+    long question = 0;
+    int i = 0;
+    for (; i + 8 <= length; i += 8) {
+      long x = (long) LONGS.get(latin1, i);
+      all |= x;
+      long q = x ^ 0x3F3F3F3F3F3F3F3FL;
+      question |= (q - ONES) & ~q;
+    }
+    for (; i < length; i++) {
+      all |= latin1[i]; // a byte above 0x7F is negative: every bit of the long is set
+      question |= latin1[i] == '?' ? HIGH : 0;
+    }
+    return (all & HIGH) == 0 && ((question & HIGH) == 0 || !replaced(text, latin1, length));
   }
 
   /**
@@ -247,81 +274,103 @@ public final class BuiltinTokenizer implements TextTokenizer {
   private static final int FNV_OFFSET = 0x811c9dc5;
   private static final int FNV_PRIME = 0x01000193;
 
+  /** The bytes of a byte array read as little-endian longs, at any index: eight chars of ASCII text at once. */
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH = 0x8080808080808080L;
+  /** Or-ed into a word's bytes, lower-cases its letters ({@code A-Z → a-z}) and leaves its digits. */
+  private static final long LOWER = 0x2020202020202020L;
+
   /**
-   * Per thread: the chars of the text being encoded and its ids so far (Spark tasks share one tokenizer
-   * across threads), so an encode allocates only the array it returns.
+   * Per thread: the Latin-1 bytes of the text being encoded, with zero bytes after it, and its ids so far
+   * (Spark tasks share one tokenizer across threads), so an encode allocates only a copy of the text's bytes
+   * and the array it returns.
    */
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private static final class Scratch {
-    char[] chars = new char[1024];
+    byte[] bytes = new byte[1024];
     int[] ids = new int[0];
   }
 
   /**
    * The ids of an all-ASCII {@code text}, or null when it holds a char of 0x80 or above (the caller then takes
-   * the general path, so any non-ASCII text gets exactly the general path's ids). One pass over a copy of its
-   * chars, no String per word, one loop for the separators and one for the word, so that the only branch the
-   * CPU cannot predict is where a word ends. A word of up to eight chars is its lower-cased chars packed into a
-   * long, which both keys the vocabulary table and confirms a match; a longer word, and a word outside the
-   * vocabulary (for its bucket), is hashed afterwards with FNV-1a over its lower-cased chars (for ASCII these
-   * are its UTF-8 bytes). Gives the ids of {@link #encodeWords} on every text (tests check both on random and
-   * real-looking text).
+   * the general path, so any non-ASCII text gets exactly the general path's ids). The text's ISO-8859-1
+   * bytes (for a Latin-1 string a plain copy; a char above 0xFF becomes {@code '?'}, one per surrogate pair)
+   * are read eight at a time as a long, and each long is classified at once (SWAR: a word byte's high bit
+   * is set, in about a dozen operations for all eight): its high bits are or-ed together (a byte of 0x80 or
+   * above is not ASCII), where a byte's word status differs from the byte's before it a word starts or ends,
+   * and a {@code '?'} byte is noted, to be checked against the text's char (a real {@code '?'} or a
+   * replaced char). So there is no branch per char, only per word start and end. A short word (up to eight
+   * chars for a vocabulary of up to 65,532 words) is read as one long, its bytes turned into 6-bit codes that
+   * identify it in any case ({@link AsciiTable#codes}), the key of the {@link AsciiTable}; a longer word, and
+   * a word outside the vocabulary (for its bucket), is hashed afterwards with FNV-1a over its lower-cased
+   * bytes (for ASCII its UTF-8). Gives the ids of {@link #encodeWords} on every text (tests check both, and a reference written
+   * from the definition, on random, colliding and real-looking text).
    *
    * <p>Why so: NFKC leaves ASCII unchanged, its root-locale lower case is {@code A-Z → a-z}, its letters or
    * digits are {@code [A-Za-z0-9]}, and for ASCII UTF-8 is one byte per char.
    */
   private int[] encodeAscii(String text) {
     AsciiTable table = asciiTable();
-    Scratch scratch = SCRATCH.get();
     int length = text.length();
-    if (scratch.chars.length < length) {
-      scratch.chars = new char[Math.max(length, 2 * scratch.chars.length)];
+    byte[] latin1 = text.getBytes(StandardCharsets.ISO_8859_1);
+    if (latin1.length != length) {
+      return null; // a surrogate pair: not ASCII
+    }
+    Scratch scratch = SCRATCH.get();
+    if (scratch.bytes.length < length + 16) {
+      scratch.bytes = new byte[Math.max(length + 16, 2 * scratch.bytes.length)];
     }
     if (scratch.ids.length < maxLength) {
       scratch.ids = new int[maxLength];
     }
-    char[] chars = scratch.chars;
+    byte[] bytes = scratch.bytes;
     int[] out = scratch.ids;
-    text.getChars(0, length, chars, 0);
-    byte[] wordChar = ASCII_WORD_CHAR;
+    System.arraycopy(latin1, 0, bytes, 0, length);
+    java.util.Arrays.fill(bytes, length, length + 16, (byte) 0); // separators: the last word ends
+    long all = 0;
+    long question = 0;
+    long carry = 0; // the word bit of the byte before the current long, at byte 0's high bit
     int n = 0;
-    int i = 0;
-    while (n < maxLength) {
-      int lower = 0;
-      for (; i < length; i++) { // separators
-        char c = chars[i];
-        if (c >= 0x80) {
-          return null;
-        }
-        lower = wordChar[c];
-        if (lower != 0) {
-          break;
+    int start = 0;
+    boolean inWord = false;
+    int p = 0;
+    words:
+    for (; p <= length && n < maxLength; p += 8) {
+      long x = (long) LONGS.get(bytes, p);
+      all |= x;
+      long q = x ^ 0x3F3F3F3F3F3F3F3FL; // '?' bytes are 0 in q
+      question |= (q - ONES) & ~q;
+      long word = wordBytes(x);
+      long change = word ^ ((word << 8) | carry);
+      carry = word >>> 56;
+      while (change != 0) {
+        int at = p + (Long.numberOfTrailingZeros(change) >>> 3);
+        change &= change - 1;
+        if (!inWord) {
+          start = at;
+          inWord = true;
+        } else {
+          inWord = false;
+          out[n++] = wordId(table, bytes, start, at - start);
+          if (n == maxLength) {
+            p += 8;
+            break words;
+          }
         }
       }
-      if (i == length) {
-        break;
-      }
-      int start = i;
-      long packed = lower;
-      for (i++; i < length; i++) { // the word's other chars
-        char c = chars[i];
-        if (c >= 0x80) {
-          return null;
-        }
-        lower = wordChar[c];
-        if (lower == 0) {
-          break;
-        }
-        packed = (packed << 8) | lower;
-      }
-      out[n++] = wordId(table, chars, start, i - start, packed);
     }
     // Truncated: the ids are the general path's only if the rest of the text is ASCII too.
-    for (; i < length; i++) {
-      if (chars[i] >= 0x80) {
-        return null;
-      }
+    for (; p < length; p += 8) {
+      long x = (long) LONGS.get(bytes, p);
+      all |= x;
+      long q = x ^ 0x3F3F3F3F3F3F3F3FL;
+      question |= (q - ONES) & ~q;
+    }
+    if ((all & HIGH) != 0 || ((question & HIGH) != 0 && replaced(text, bytes, length))) {
+      return null;
     }
     int[] ids = new int[padToMaxLength ? maxLength : n]; // the tail is already [PAD] = 0
     System.arraycopy(out, 0, ids, 0, n);
@@ -329,28 +378,50 @@ public final class BuiltinTokenizer implements TextTokenizer {
   }
 
   /**
-   * The id of the ASCII word {@code chars[start, start + length)}; {@code packed} holds its lower-cased chars
-   * when there are at most eight.
+   * The high bit of each byte of {@code x} that is an ASCII letter or digit, the other bits 0 (for bytes below
+   * 0x80; a text with another byte is not taken). Per byte, {@code b + (0x80 - lo)} has its high bit set iff
+   * {@code b >= lo} and never carries into the next byte.
    */
-  private int wordId(AsciiTable table, char[] chars, int start, int length, long packed) {
-    boolean isPacked = length <= AsciiTable.PACKED_CHARS;
-    int key = isPacked ? AsciiTable.packedKey(packed) : fnv1a32Lower(chars, start, length);
-    int id = table.find(chars, start, length, key, packed);
+  private static long wordBytes(long x) {
+    long digit = (x + 0x5050505050505050L) & ~(x + 0x4646464646464646L); // >= '0' and not > '9'
+    long lower = x | LOWER;
+    long letter = (lower + 0x1F1F1F1F1F1F1F1FL) & ~(lower + 0x0505050505050505L); // >= 'a' and not > 'z'
+    return (digit | letter) & HIGH;
+  }
+
+  /** Whether a {@code '?'} among the first {@code length} bytes stands for a char that is not {@code '?'}. */
+  private static boolean replaced(String text, byte[] bytes, int length) {
+    for (int i = 0; i < length; i++) {
+      if (bytes[i] == '?' && text.charAt(i) != '?') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The id of the ASCII word {@code bytes[start, start + length)} (letters and digits). */
+  private int wordId(AsciiTable table, byte[] bytes, int start, int length) {
+    int id;
+    if (length <= table.shortChars) {
+      id = table.findShort(AsciiTable.codes((long) LONGS.get(bytes, start) & (-1L >>> (64 - 8 * length))));
+    } else {
+      id = table.findLong(bytes, start, length);
+    }
     if (id >= 0) {
       return id;
     }
     if (hashBuckets == 0) {
       return TokenizerSpec.UNK;
     }
-    int fnv = isPacked ? fnv1a32Lower(chars, start, length) : key;
-    return TokenizerSpec.FIRST_WORD + vocabulary.size() + Integer.remainderUnsigned(fnv, hashBuckets);
+    return TokenizerSpec.FIRST_WORD + vocabulary.size()
+        + Integer.remainderUnsigned(fnv1a32Lower(bytes, start, length), hashBuckets);
   }
 
-  /** {@link #fnv1a32} of the UTF-8 of the lower-cased ASCII word {@code chars[start, start + length)}. */
-  private static int fnv1a32Lower(char[] chars, int start, int length) {
+  /** {@link #fnv1a32} of the lower-cased ASCII word {@code bytes[start, start + length)} (letters and digits). */
+  private static int fnv1a32Lower(byte[] bytes, int start, int length) {
     int hash = FNV_OFFSET;
     for (int j = start; j < start + length; j++) {
-      hash = (hash ^ ASCII_WORD_CHAR[chars[j]]) * FNV_PRIME;
+      hash = (hash ^ (bytes[j] | 0x20)) * FNV_PRIME;
     }
     return hash;
   }
@@ -365,101 +436,183 @@ public final class BuiltinTokenizer implements TextTokenizer {
   }
 
   /**
-   * The vocabulary's ASCII words (the only ones ASCII text can match) without an object per word: open
-   * addressing with linear probing over one int array of (key, id) pairs, at most a third full, so a lookup
-   * usually reads one cache line of it. A word of up to eight chars is keyed by a mix of its packed chars and
-   * confirmed by comparing them (one long per word, in vocabulary order, so the frequent words' sit together);
-   * a longer word is keyed by its FNV-1a and confirmed against its chars in one byte pool. Empty slots have id
-   * 0, which is [PAD] and never a word's.
+   * The vocabulary's ASCII words (the only ones ASCII text can match) without an object per word, in two
+   * open-addressing tables with linear probing, each at most two thirds full and filled in vocabulary order,
+   * so that the frequent words sit in their home slots.
+   *
+   * <ul>
+   *   <li>A short word, of up to {@link #shortChars} chars, is one long: its id above its chars' 6-bit codes
+   *       ({@link #codes}), which identify it. So a probe reads one long and compares it, with no second array
+   *       and no chars to confirm, and the table is 8 bytes a slot (256 KB for 20,000 words: the lookup's cache
+   *       misses, not the scan, are what a word costs). How many chars fit depends on the ids: {@code 64 -
+   *       bits(largest id)} bits hold {@code (64 - bits) / 6} chars, 8 for a vocabulary of up to 65,532 words,
+   *       at least 5 for any.
+   *   <li>A longer word is keyed by its FNV-1a, (key, id) pairs in one int array, and confirmed against its
+   *       bytes in one byte pool.
+   * </ul>
+   *
+   * Empty slots are 0: a short word's codes are never 0, no long word's id is [PAD].
    */
   private static final class AsciiTable {
-    /** Up to this many chars, a word is identified by its chars packed into a long, 8 bits each. */
-    static final int PACKED_CHARS = 8;
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+
+    /** Words of up to this many chars are in {@link #shorts}. */
+    final int shortChars;
+    /** The bits of an entry of {@link #shorts} below its id, which hold the codes. */
+    private final int idShift;
+    private final long codeMask;
+    private final long[] shorts;
+    private final int shortMask;
+    /** 64 − log2(slots): a short word's home slot is the top bits of its codes times 2^64/φ. */
+    private final int shortShift;
 
     private final int[] slots;
     private final int mask;
     private final int shift;
-    /** Word k's chars packed ({@code c0 << 8(L-1) | ... | c(L-1)}, non-zero), or 0 when longer or not ASCII. */
-    private final long[] packed;
     private final byte[] pool;
-    /** Word k's chars are {@code pool[offsets[k], offsets[k + 1])}; empty for a non-ASCII word. */
+    /** Word k's bytes are {@code pool[offsets[k], offsets[k + 1])} when it is a long ASCII word, else empty. */
     private final int[] offsets;
 
     AsciiTable(List<String> vocabulary) {
-      int capacity = Integer.highestOneBit(Math.max(8, vocabulary.size() * 3)) << 1;
+      int largestId = TokenizerSpec.FIRST_WORD + vocabulary.size() - 1;
+      shortChars = Math.min(8, (64 - (32 - Integer.numberOfLeadingZeros(largestId))) / 6);
+      idShift = 6 * shortChars;
+      codeMask = (1L << idShift) - 1;
+      int shortCount = 0;
+      int longCount = 0;
+      for (String word : vocabulary) {
+        if (isAscii(word)) {
+          if (word.length() <= shortChars) {
+            shortCount++;
+          } else {
+            longCount++;
+          }
+        }
+      }
+      int shortCapacity = capacity(shortCount);
+      shorts = new long[shortCapacity];
+      shortMask = shortCapacity - 1;
+      shortShift = 64 - Integer.numberOfTrailingZeros(shortCapacity);
+      int capacity = capacity(longCount);
       slots = new int[2 * capacity];
       mask = capacity - 1;
       shift = Integer.numberOfLeadingZeros(capacity) + 1;
-      packed = new long[vocabulary.size()];
       offsets = new int[vocabulary.size() + 1];
       java.io.ByteArrayOutputStream chars = new java.io.ByteArrayOutputStream();
       for (int k = 0; k < vocabulary.size(); k++) {
         String word = vocabulary.get(k);
-        if (word.chars().allMatch(ch -> ch < 0x80)) {
+        int id = TokenizerSpec.FIRST_WORD + k;
+        if (isAscii(word)) {
           byte[] bytes = word.getBytes(StandardCharsets.US_ASCII);
-          chars.writeBytes(bytes);
-          int key;
-          if (bytes.length <= PACKED_CHARS) {
-            for (byte b : bytes) {
-              packed[k] = (packed[k] << 8) | b;
+          if (bytes.length <= shortChars) {
+            long codes = codes(word);
+            int slot = shortSlot(codes);
+            while (shorts[slot] != 0) {
+              slot = (slot + 1) & shortMask;
             }
-            key = packedKey(packed[k]);
+            shorts[slot] = ((long) id << idShift) | codes;
           } else {
-            key = fnv1a32(bytes);
+            chars.writeBytes(bytes);
+            int key = fnv1a32(bytes);
+            int slot = slot(key);
+            while (slots[2 * slot + 1] != 0) {
+              slot = (slot + 1) & mask;
+            }
+            slots[2 * slot] = key;
+            slots[2 * slot + 1] = id;
           }
-          int slot = slot(key);
-          while (slots[2 * slot + 1] != 0) {
-            slot = (slot + 1) & mask;
-          }
-          slots[2 * slot] = key;
-          slots[2 * slot + 1] = TokenizerSpec.FIRST_WORD + k;
         }
         offsets[k + 1] = chars.size();
       }
       pool = chars.toByteArray();
     }
 
-    /** The table key of a word of up to eight chars: the top half of its packed chars times 2^64/φ. */
-    static int packedKey(long packedChars) {
-      return (int) ((packedChars * 0x9E3779B97F4A7C15L) >>> 32);
+    private static boolean isAscii(String word) {
+      return word.chars().allMatch(ch -> ch < 0x80);
     }
 
-    /** The home slot of a key: its Fibonacci-hashed top bits, so every bit of the key counts. */
+    /** A power of two above 1.5 times {@code count}, at least 16: the table is at most two thirds full. */
+    private static int capacity(int count) {
+      return Integer.highestOneBit(Math.max(8, count + count / 2)) << 1;
+    }
+
+    /**
+     * The 6-bit codes of up to eight ASCII letters or digits, given as the bytes of a little-endian long (the
+     * first char lowest, bytes past the word 0), packed into its low 48 bits, the first char's lowest. A char's
+     * code is its low five bits with bit 6 (set for letters) as the sixth: {@code 0-9} are 16-25, {@code a-z}
+     * and {@code A-Z} alike 33-58, never 0; so the codes identify a lower-cased word, its length included. Each
+     * step halves the number of lanes (SWAR).
+     */
+    static long codes(long bytes) {
+      long c = (bytes & 0x1F1F1F1F1F1F1F1FL) | ((bytes >>> 1) & 0x2020202020202020L);
+      c = (c & 0x003F003F003F003FL) | ((c & 0x3F003F003F003F00L) >>> 2);
+      c = (c & 0x00000FFF00000FFFL) | ((c & 0x0FFF00000FFF0000L) >>> 4);
+      return (c & 0xFFFFFFL) | ((c & 0x00FFFFFF00000000L) >>> 8);
+    }
+
+    /** {@link #codes} of a word of up to eight ASCII letters or digits. */
+    static long codes(String word) {
+      long bytes = 0;
+      for (int j = word.length() - 1; j >= 0; j--) {
+        bytes = (bytes << 8) | word.charAt(j);
+      }
+      return codes(bytes);
+    }
+
+    int shortSlot(long codes) {
+      return (int) ((codes * GOLDEN) >>> shortShift);
+    }
+
+    /** The id of the short word with codes {@code codes}, or -1. */
+    int findShort(long codes) {
+      long[] table = shorts;
+      for (int slot = shortSlot(codes); ; slot = (slot + 1) & shortMask) {
+        long entry = table[slot];
+        if ((entry & codeMask) == codes) {
+          return (int) (entry >>> idShift);
+        }
+        if (entry == 0) {
+          return -1;
+        }
+      }
+    }
+
+    /** The home slot of a long word's key: its Fibonacci-hashed top bits, so every bit of the key counts. */
     private int slot(int key) {
       return (key * 0x9E3779B9) >>> shift;
     }
 
-    /**
-     * The id of the lower-cased {@code chars[start, start + length)} with table key {@code key} and, when it
-     * has at most eight chars, packed chars {@code packedChars}; or -1.
-     */
-    int find(char[] chars, int start, int length, int key, long packedChars) {
+    /** The id of the long word {@code bytes[start, start + length)} (letters and digits, any case), or -1. */
+    int findLong(byte[] bytes, int start, int length) {
+      int key = fnv1a32Lower(bytes, start, length);
       for (int slot = slot(key); ; slot = (slot + 1) & mask) {
         int id = slots[2 * slot + 1];
         if (id == 0) {
           return -1;
         }
-        if (slots[2 * slot] == key) {
-          int word = id - TokenizerSpec.FIRST_WORD;
-          if (length <= PACKED_CHARS ? packed[word] == packedChars : samePooled(word, chars, start, length)) {
-            return id;
-          }
+        if (slots[2 * slot] == key && samePooled(id - TokenizerSpec.FIRST_WORD, bytes, start, length)) {
+          return id;
         }
       }
     }
 
-    private boolean samePooled(int word, char[] chars, int start, int length) {
+    private boolean samePooled(int word, byte[] bytes, int start, int length) {
       int from = offsets[word];
       if (offsets[word + 1] - from != length) {
         return false;
       }
       for (int j = 0; j < length; j++) {
-        if (pool[from + j] != ASCII_WORD_CHAR[chars[start + j]]) {
+        if (pool[from + j] != (bytes[start + j] | 0x20)) {
           return false;
         }
       }
       return true;
     }
+  }
+
+  /** The home slot of a short ASCII word (lower case) in this tokenizer's short-word table. For tests. */
+  int shortHomeSlot(String word) {
+    return asciiTable().shortSlot(AsciiTable.codes(word));
   }
 
   /** The id of one normalized word. */

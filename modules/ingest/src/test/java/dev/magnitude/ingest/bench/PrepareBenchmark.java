@@ -9,6 +9,7 @@ import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.ingest.PrepareJob;
 import dev.magnitude.ingest.beir.BeirReader;
 import dev.magnitude.ingest.beir.LineParser;
+import dev.magnitude.ingest.io.TextLines;
 import dev.magnitude.ingest.tokenize.BuiltinTokenizer;
 import dev.magnitude.ingest.tokenize.HuggingFaceTokenizer;
 import dev.magnitude.ingest.tokenize.TextTokenizer;
@@ -26,6 +27,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import scala.Tuple2;
 
 /**
  * Throughput and memory of the prepare job on a generated BEIR folder. Not a test: run it by hand, with the
@@ -50,9 +52,10 @@ import org.apache.spark.sql.SparkSession;
  *   <li>for the built-in tokenizer, and for a HuggingFace tokenizer.json when {@code --hf} is given: the
  *       whole prepare job (validation, duplicate checks, vocabulary, tokenization, sorted sharded Parquet,
  *       read-back hashes) on the master given, in documents per second per core; then read + parse +
- *       tokenize in one thread, and the same work as Spark tasks (Hadoop's line reader), per core. The parse
- *       is the prepare job's ({@link BeirReader#corpusParser}: the line's record row, validation included,
- *       whose text is title + " " + text); for the built-in tokenizer the stages are first measured with the
+ *       tokenize in one thread, and the same work as Spark tasks, per core, with the job's line reading
+ *       (Hadoop's line reader, then the job's UTF-8 check and decoding: {@link TextLines#lines}). The parse
+ *       is the prepare job's ({@link BeirReader#corpusParser} as the job's flat map calls it: the line's
+ *       record row, validation included, whose text is title + " " + text); for the built-in tokenizer the stages are first measured with the
  *       Jackson tree parse this benchmark used before (title + " " + text read out of the tree), which also
  *       warms up the JIT for the job's parser;
  *   <li>Spark's share alone: the Spark stage without tokenizing, with either parse — the ceiling of the
@@ -244,7 +247,7 @@ public final class PrepareBenchmark {
       long ids = 0;
       try (BufferedReader in = Files.newBufferedReader(corpus, StandardCharsets.UTF_8)) {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
-          ids += tokenizer.encode(documentText(parser, mapper, line, n + 1)).length;
+          ids += tokenizer.encode(documentText(parser, mapper, TextLines.Line.valid(line), n)).length;
           n++;
         }
       }
@@ -260,8 +263,10 @@ public final class PrepareBenchmark {
   /**
    * The streaming part of the prepare job on Spark: lines read, parsed and tokenized in tasks, no shuffle and
    * no write (the rest of the job — duplicate checks, sorted shards, read-back — is in the whole-job figure).
-   * The same work per document as {@link #singleThreadTokenize}: a line (here from Hadoop's line reader, as
-   * Spark reads text), its Jackson tree, title + " " + text tokenized. The faster of two passes, per core:
+   * The same work per document as {@link #singleThreadTokenize}: a line (here as the job reads it: Hadoop's
+   * line reader, then the job's UTF-8 check and decoding, {@link TextLines#lines}), parsed (the job's parser or
+   * a Jackson tree, see {@link #documentText}), its text tokenized. The job also numbers the lines
+   * ({@code zipWithIndex}, a counting pass over the file before this one), which is not measured here. The faster of two passes, per core:
    * documents per wall-clock second divided by the cores, and documents per second of the tasks' own CPU
    * time (reading the lines included, Spark's scheduling and GC threads not). A null tokenizer measures
    * read + parse alone (title and text are still read out of the tree).
@@ -274,14 +279,14 @@ public final class PrepareBenchmark {
     double loadBefore = load();
     for (int pass = 0; pass < 2; pass++) {
       long start = System.nanoTime();
-      long[] counted = jsc.textFile(corpus, cores).mapPartitions(lines -> {
+      long[] counted = TextLines.lines(jsc, corpus, cores).mapPartitions(lines -> {
         long cpu = cpuNanos();
         ObjectMapper mapper = new ObjectMapper();
         LineParser parser = jobParser ? BeirReader.corpusParser() : null;
         TextTokenizer t = broadcast.value().get(0);
         long count = 0;
         while (lines.hasNext()) {
-          String text = documentText(parser, mapper, lines.next(), count + 1);
+          String text = documentText(parser, mapper, lines.next(), count);
           if ((t == null ? text.length() : t.encode(text).length) > 0) {
             count++;
           }
@@ -296,19 +301,22 @@ public final class PrepareBenchmark {
   }
 
   /**
-   * A document's text: with {@code parser} (the prepare job's, {@link BeirReader#corpusParser}) the text of its
-   * record row, which is what the job tokenizes; without, title + " " + text read out of the line's Jackson
-   * tree (what this benchmark measured before the job's parser streamed). The two are the same for the
-   * generated corpus, whose titles and texts are never blank.
+   * A document's text: with {@code parser} (the prepare job's, {@link BeirReader#corpusParser}) the text of the
+   * record row the job's flat map ({@link LineParser#call}) gives for the line, which is what the job
+   * tokenizes; without, title + " " + text read out of the line's Jackson tree (what this benchmark measured
+   * before the job's parser streamed). The two are the same for the generated corpus, whose titles and texts
+   * are never blank.
+   *
+   * @param index the line's 0-based index (in the Spark stage, within its partition)
    */
-  static String documentText(LineParser parser, ObjectMapper mapper, String line, long number) throws IOException {
+  static String documentText(LineParser parser, ObjectMapper mapper, TextLines.Line line, long index) throws IOException {
     if (parser == null) {
-      JsonNode node = mapper.readTree(line);
+      JsonNode node = mapper.readTree(line.text());
       return node.path("title").asText() + " " + node.path("text").asText();
     }
-    Row row = parser.parse(line, number);
+    Row row = parser.call(new Tuple2<>(line, index)).next();
     if (row.isNullAt(4)) {
-      throw new IllegalStateException("line " + number + " rejected by the prepare job's parser: " + row.getString(5));
+      throw new IllegalStateException("line " + (index + 1) + " rejected by the prepare job's parser: " + row.getString(5));
     }
     return row.getString(4);
   }

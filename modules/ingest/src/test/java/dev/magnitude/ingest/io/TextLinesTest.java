@@ -80,4 +80,48 @@ class TextLinesTest {
     Path blank = Files.write(tmp.resolve("blank.tsv"), "\n \n".getBytes());
     assertThat(TextLines.firstNonBlank(conf, blank.toUri().toString())).isNull();
   }
+
+  /**
+   * {@link TextLines#decode} (a lenient decoding first, the strict decoder only when it holds U+FFFD) against
+   * the strict decoder alone, on random byte strings made of ASCII, valid sequences of 2-4 bytes, U+FFFD itself,
+   * and broken ones (lone continuation bytes, truncated, overlong, encoded surrogates, above U+10FFFF).
+   */
+  @Test
+  void decodeIsTheStrictDecodersVerdict() {
+    byte[][] pieces = {
+        {'a'}, {' '}, {'{'}, {'"'}, {0x7F}, {0}, bytes(0xC3, 0xA9), bytes(0xE2, 0x82, 0xAC), bytes(0xF0, 0x9F, 0x98, 0x80),
+        bytes(0xEF, 0xBF, 0xBD), bytes(0x80), bytes(0xBF), bytes(0xC3), bytes(0xE2, 0x82), bytes(0xF0, 0x9F, 0x98),
+        bytes(0xC0, 0xAF), bytes(0xE0, 0x80, 0xAF), bytes(0xED, 0xA0, 0x80), bytes(0xF4, 0x90, 0x80, 0x80), bytes(0xFF),
+        bytes(0xF8, 0x88, 0x80, 0x80, 0x80)};
+    java.util.Random random = new java.util.Random(23);
+    java.nio.charset.CharsetDecoder strict = TextLines.newDecoder();
+    int valid = 0;
+    for (int k = 0; k < 20_000; k++) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      int n = random.nextInt(12);
+      for (int i = 0; i < n; i++) {
+        out.writeBytes(pieces[random.nextInt(random.nextBoolean() ? 5 : pieces.length)]);
+      }
+      byte[] line = out.toByteArray();
+      TextLines.Line expected;
+      try {
+        expected = TextLines.Line.valid(
+            TextLines.newDecoder().decode(java.nio.ByteBuffer.wrap(line)).toString());
+      } catch (java.nio.charset.CharacterCodingException e) {
+        expected = new TextLines.Line(new String(line, java.nio.charset.StandardCharsets.UTF_8), false);
+      }
+      byte[] padded = java.util.Arrays.copyOf(line, line.length + 3); // only the first length bytes count
+      assertThat(TextLines.decode(strict, padded, line.length)).as(java.util.Arrays.toString(line)).isEqualTo(expected);
+      valid += expected.utf8() ? 1 : 0;
+    }
+    assertThat(valid).isBetween(1000, 19_000);
+  }
+
+  private static byte[] bytes(int... values) {
+    byte[] b = new byte[values.length];
+    for (int i = 0; i < values.length; i++) {
+      b[i] = (byte) values[i];
+    }
+    return b;
+  }
 }

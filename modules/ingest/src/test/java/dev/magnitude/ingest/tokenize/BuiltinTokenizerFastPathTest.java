@@ -59,33 +59,74 @@ class BuiltinTokenizerFastPathTest {
   }
 
   /**
-   * Two short words that land on the same table key (found by search): the one outside the vocabulary must
-   * not get the other's id.
+   * Two short words with the same home slot in the short-word table (found by search): the one outside the
+   * vocabulary must not get the other's id, wherever the probe for it starts.
    */
   @Test
-  void wordsWithTheTableKeyOfAVocabularyWordGoToTheirBucket() {
-    Random random = new Random(3);
-    Map<Integer, String> byKey = new HashMap<>();
-    String[] pair = null;
-    while (pair == null) {
-      StringBuilder b = new StringBuilder();
-      for (int i = 0; i < 7; i++) {
-        b.append((char) ('a' + random.nextInt(26)));
+  void wordsWithTheHomeSlotOfAVocabularyWordGoToTheirBucket() {
+    for (int chars = 1; chars <= 8; chars++) {
+      Random random = new Random(chars);
+      String inVocabulary = randomWord(random, chars);
+      BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 10, 50, 8), List.of(inVocabulary));
+      String other = null;
+      while (other == null) {
+        String word = randomWord(random, 1 + random.nextInt(8));
+        if (!word.equals(inVocabulary) && t.shortHomeSlot(word) == t.shortHomeSlot(inVocabulary)) {
+          other = word;
+        }
       }
-      String word = b.toString();
-      long packed = 0;
-      for (char c : word.toCharArray()) {
-        packed = (packed << 8) | c;
-      }
-      String other = byKey.putIfAbsent((int) ((packed * 0x9E3779B97F4A7C15L) >>> 32), word);
-      if (other != null && !other.equals(word)) {
-        pair = new String[] {other, word};
+      String text = other + " " + inVocabulary.toUpperCase(Locale.ROOT) + " " + other.toUpperCase(Locale.ROOT);
+      assertThat(t.encode(text)).as(text).containsExactly(5 + bucket(other, 50), 4, 5 + bucket(other, 50));
+      check(t, List.of(inVocabulary), text);
+    }
+  }
+
+  private static String randomWord(Random random, int chars) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < chars; i++) {
+      b.append(random.nextInt(5) == 0 ? (char) ('0' + random.nextInt(10)) : (char) ('a' + random.nextInt(26)));
+    }
+    return b.toString();
+  }
+
+  /**
+   * The fast path reads eight chars at a time: words of every length from 1 to 20 at every offset from 0 to
+   * 17, ending at the end of the text or not, in any case, next to every ASCII char.
+   */
+  @Test
+  void wordsAtEveryOffsetAndOfEveryLength() {
+    Random random = new Random(17);
+    List<String> vocabulary = vocabulary(random);
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 1000, 101, 64), vocabulary);
+    for (int offset = 0; offset < 18; offset++) {
+      for (int chars = 1; chars <= 20; chars++) {
+        String word = random.nextBoolean() ? randomWord(random, chars) : vocabulary.get(random.nextInt(vocabulary.size()));
+        String before = " ".repeat(offset);
+        check(t, vocabulary, before + word);
+        check(t, vocabulary, before + word.toUpperCase(Locale.ROOT) + " ");
+        check(t, vocabulary, before + word + "." + word);
       }
     }
-    List<String> vocabulary = List.of(pair[0]);
-    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 10, 50, 8), vocabulary);
-    String text = pair[1] + " " + pair[0].toUpperCase(Locale.ROOT);
-    assertThat(t.encode(text)).as(text).containsExactly(5 + bucket(pair[1], 50), 4);
+    for (char c = 0; c < 0x80; c++) {
+      check(t, vocabulary, "ab" + c + "Zebra" + c + c + "of" + c);
+    }
+  }
+
+  /**
+   * Chars above 0xFF are '?' in the text's ISO-8859-1 bytes, which the fast path reads: a real '?' is a
+   * separator, a replaced char sends the text to the general path, as does any Latin-1 char above 0x7F.
+   */
+  @Test
+  void questionMarksAndReplacedChars() {
+    List<String> vocabulary = List.of("what", "omega", "mega", "why");
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 100, 13, 16), vocabulary);
+    for (String text : new String[] {"what? why?", "?", "??what??", "what\u03a9mega?", "\u03a9mega what?",
+        "why \ud83d\ude00 what", "what?\u0100", "\u00e9what", "what \u00ff", "what\u00a0why", "why?".repeat(40) + "\u4e00"}) {
+      check(t, vocabulary, text);
+    }
+    assertThat(t.encode("what? why?")).containsExactly(4, 7);
+    // \u03a9 (a letter) joins the two halves into one word, outside the vocabulary.
+    assertThat(t.encode("what\u03a9mega?")).containsExactly(4 + 4 + bucket("what\u03c9mega", 13));
   }
 
   /** Random ASCII: vocabulary words in any case, near misses, long words, digits, every separator. */
@@ -279,5 +320,76 @@ class BuiltinTokenizerFastPathTest {
       withWords += expected ? 1 : 0;
     }
     assertThat(withWords).isBetween(1, texts.size() - 1);
+  }
+
+  /** {@code isAscii} (eight bytes at a time) against a char-by-char check, across its eight-byte steps. */
+  @Test
+  void isAsciiIsWhetherEveryCharIsBelow0x80() {
+    String pieces = "aZ0 ?~\u007f\u0000\u0080\u00e9\u00ff\u0100\u03a9\u203d\ufffd\ud83d\ude00";
+    Random random = new Random(29);
+    int ascii = 0;
+    for (int k = 0; k < 20_000; k++) {
+      StringBuilder b = new StringBuilder();
+      int n = random.nextInt(40);
+      boolean rare = random.nextInt(3) == 0;
+      for (int i = 0; i < n; i++) {
+        b.append(pieces.charAt(random.nextInt(rare ? pieces.length() : 8)));
+      }
+      String text = b.toString();
+      boolean expected = text.chars().allMatch(c -> c < 0x80);
+      assertThat(BuiltinTokenizer.isAscii(text)).as(text).isEqualTo(expected);
+      ascii += expected ? 1 : 0;
+    }
+    assertThat(ascii).isBetween(1000, 19_000);
+  }
+
+  /**
+   * A vocabulary whose largest id needs 17 bits leaves 47 bits of a table entry for a word's codes: words of
+   * up to 7 chars are identified by them, 8 chars and more take the table of long words.
+   */
+  @Test
+  void aVocabularyOfMoreThan65532Words() {
+    Random random = new Random(31);
+    java.util.LinkedHashSet<String> words = new java.util.LinkedHashSet<>(List.of("abcdefg", "abcdefgh", "zz", "1234567", "12345678"));
+    while (words.size() < 70_000) {
+      words.add(randomWord(random, 1 + random.nextInt(10)));
+    }
+    List<String> vocabulary = List.copyOf(words);
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 100_000, 97, 64), vocabulary);
+    check(t, vocabulary, "ABCDEFG abcdefgh abcdefghi zz 1234567 12345678 " + vocabulary.get(69_999));
+    assertThat(t.encode("abcdefgh zz " + vocabulary.get(69_999))).containsExactly(5, 6, 70_003);
+    for (int k = 0; k < 40; k++) {
+      StringBuilder b = new StringBuilder();
+      for (int w = 0; w < 20; w++) {
+        b.append(random.nextBoolean() ? vocabulary.get(random.nextInt(vocabulary.size())) : randomWord(random, 1 + random.nextInt(10)));
+        b.append(random.nextInt(4) == 0 ? ", " : " ");
+      }
+      check(t, vocabulary, b.toString());
+    }
+  }
+
+  /**
+   * A vocabulary of more short words than the table of frequent words holds: the rest are in the large
+   * table, looked up after a miss among the frequent ones; words of both, and words of neither.
+   */
+  @Test
+  void moreShortWordsThanTheFrequentWordsTableHolds() {
+    Random random = new Random(37);
+    java.util.LinkedHashSet<String> words = new java.util.LinkedHashSet<>();
+    while (words.size() < 6000) {
+      words.add(randomWord(random, 1 + random.nextInt(9)));
+    }
+    List<String> vocabulary = List.copyOf(words);
+    BuiltinTokenizer t = BuiltinTokenizer.of(new TokenizerSpec(1, 10_000, 257, 128), vocabulary);
+    assertThat(t.encode(vocabulary.get(0) + " " + vocabulary.get(2047) + " " + vocabulary.get(2048) + " "
+        + vocabulary.get(5999).toUpperCase(Locale.ROOT))).containsExactly(4, 2051, 2052, 6003);
+    for (int k = 0; k < 300; k++) {
+      StringBuilder b = new StringBuilder();
+      for (int w = random.nextInt(60); w > 0; w--) {
+        b.append(random.nextInt(3) > 0 ? vocabulary.get(random.nextInt(vocabulary.size())) : randomWord(random, 1 + random.nextInt(9)));
+        b.append(random.nextInt(4) == 0 ? "; " : " ");
+      }
+      check(t, vocabulary, b.toString());
+    }
   }
 }
