@@ -230,12 +230,13 @@ public final class TextTransformer extends AbstractBlock {
       PairList<String, Parameter> p = qkv.getDirectParameters();
       NDArray weight = ps.getValue(p.get("weight"), device, training).mul(qkvScale);
       NDArray biasQkv = ps.getValue(p.get("bias"), device, training).mul(qkvScale.reshape(-1));
-      // (N, S, 3E) viewed as (N, S, 3, H, D) and permuted to (3, N, H, S, D): views, no copy.
-      NDArray heads3 = Linear.linear(x, weight, biasQkv).singletonOrThrow()
-          .reshape(n, s, 3, heads, d).transpose(2, 0, 3, 1, 4);
-      NDArray q = heads3.get(0);
-      NDArray k = heads3.get(1);
-      NDArray v = heads3.get(2);
+      // (N, S, 3E) split into three (N, S, E) views, each viewed as (N, S, H, D) and permuted to (N, H, S, D):
+      // no copy. (A split's backward is one concatenation; indexing q, k and v out of one (3, N, H, S, D) view
+      // would zero-fill and sum three full-size gradients.)
+      NDList qkvParts = Linear.linear(x, weight, biasQkv).singletonOrThrow().split(3, 2);
+      NDArray q = qkvParts.get(0).reshape(n, s, heads, d).transpose(0, 2, 1, 3);
+      NDArray k = qkvParts.get(1).reshape(n, s, heads, d).transpose(0, 2, 1, 3);
+      NDArray v = qkvParts.get(2).reshape(n, s, heads, d).transpose(0, 2, 1, 3);
       NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // (N, H, S, S), already scaled by 1/√D
       scores.addi(bias); // in place: matmul's backward does not need its output
       NDArray attention = scores.softmax(-1).matMul(v); // (N, H, S, D)

@@ -55,7 +55,7 @@ import java.util.TreeMap;
  *       from the matmuls {@link dev.magnitude.trainer.model.TextTransformer} executes (fused Q/K/V projection,
  *       Q·Kᵀ and weights·V of every head, output projection, feed-forward, the InfoNCE logits; backward = 2 ×
  *       forward) and the terms are printed. The reference matmul is the encoder's largest, the feed-forward
- *       (2BS × E)·(E × 4E). Target ≥ 0.6.
+ *       (2BS × E)·(E × 4E), measured before and after the training steps (the faster counts). Target ≥ 0.6.
  *   <li><b>Start to first step</b>: a worker process (demo size: E = 64, S = 32, B = 32) from its launch
  *       to its first progress event (every step is reported when steps ≤ 20), split by the worker's own
  *       log timestamps into JVM start, reading the training pairs, the PyTorch engine load and the
@@ -121,6 +121,10 @@ public final class TrainerBenchmark {
     BatchSampler sampler = new BatchSampler(pairs, b, 13);
 
     Engine engine = Engine.getInstance();
+    // The reference matmul is measured before and after the training steps; the ratio uses the faster of
+    // the two (on a shared machine a slow reference would flatter the ratio).
+    double[] referenceBefore = matmulFlopsWallAndCpu(2 * b * encoderSpec.maxLength(), encoderSpec.embeddingDim(),
+        4 * encoderSpec.embeddingDim());
     engine.setRandomSeed(13);
     TextTowers towers = TextTowers.create(encoderSpec, Device.cpu(), PreparedFixture.conf(), "bench");
     TextEncoder encoder = (TextEncoder) towers.query();
@@ -128,6 +132,10 @@ public final class TrainerBenchmark {
     LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
     int warmup = 3;
     double[] stepSeconds = new double[steps];
+    double[] stepCpuSeconds = new double[steps];
+    // The reference matmul right after each timed step (median of 5), so that on a shared machine both see
+    // about the same competition for the core.
+    double[] pairedReference = new double[steps];
     double[] profile;
     try (Model model = Model.newInstance("bench", Device.cpu())) {
       model.setBlock(encoder.block());
@@ -145,10 +153,16 @@ public final class TrainerBenchmark {
         for (int s = 1; s <= warmup; s++) {
           training.step(s);
         }
+        int refM = 2 * b * encoderSpec.maxLength();
+        int refK = encoderSpec.embeddingDim();
+        int refN = 4 * encoderSpec.embeddingDim();
         for (int s = 0; s < steps; s++) {
           long t0 = System.nanoTime();
+          long c0 = threadCpuNanos();
           training.step(warmup + 1 + s);
           stepSeconds[s] = (System.nanoTime() - t0) / 1e9;
+          stepCpuSeconds[s] = (threadCpuNanos() - c0) / 1e9;
+          pairedReference[s] = matmulFlopsWallAndCpu(refM, refK, refN, 5)[0];
         }
         profile = profile(trainer, encoder, loss, sampler, Math.max(3, steps / 2));
       }
@@ -175,7 +189,10 @@ public final class TrainerBenchmark {
     double achieved = training / median;
 
     // libtorch's matmul at the size of the feed-forward's first layer, same process and threads.
-    double reference = matmulFlops((int) t, (int) e, (int) h);
+    double[] referenceAfter = matmulFlopsWallAndCpu((int) t, (int) e, (int) h);
+    double reference = Math.max(referenceBefore[0], referenceAfter[0]);
+    double referenceCpu = Math.max(referenceBefore[1], referenceAfter[1]);
+    double medianCpu = median(stepCpuSeconds);
     double square = matmulFlops(512, 512, 512);
 
     System.out.printf(Locale.ROOT, "%n(1) training FLOP/s vs libtorch matmul FLOP/s (%d thread(s))%n", threads);
@@ -188,9 +205,25 @@ public final class TrainerBenchmark {
     System.out.printf(Locale.ROOT, "    step time: median %.1f ms over %d steps (after %d warm-up steps; min %.1f, max %.1f)%n",
         1000 * median, steps, warmup, 1000 * min(stepSeconds), 1000 * max(stepSeconds));
     System.out.printf(Locale.ROOT, "    training: %.2f GFLOP/s%n", achieved / 1e9);
-    System.out.printf(Locale.ROOT, "    libtorch matmul (%d×%d)·(%d×%d) float32: %.2f GFLOP/s (512³: %.2f GFLOP/s)%n",
-        t, e, e, h, reference / 1e9, square / 1e9);
+    System.out.printf(Locale.ROOT,
+        "    libtorch matmul (%d×%d)·(%d×%d) float32: %.2f GFLOP/s (the faster of %.2f before and %.2f after the steps; "
+            + "512³: %.2f GFLOP/s)%n",
+        t, e, e, h, reference / 1e9, referenceBefore[0] / 1e9, referenceAfter[0] / 1e9, square / 1e9);
     System.out.printf(Locale.ROOT, "    RATIO training / matmul = %.3f (target >= 0.6)%n", achieved / reference);
+    double[] pairedRatios = new double[steps];
+    for (int i = 0; i < steps; i++) {
+      pairedRatios[i] = training / stepSeconds[i] / pairedReference[i];
+    }
+    System.out.printf(Locale.ROOT,
+        "    paired (each step against the reference matmul timed right after it): median RATIO %.3f (min %.3f, max %.3f)%n",
+        median(pairedRatios), min(pairedRatios), max(pairedRatios));
+    // With one intra-op thread libtorch computes (forward and backward) on the calling thread, so the thread's
+    // CPU time is the work itself, whatever else the machine runs; the same for the reference matmul.
+    System.out.printf(Locale.ROOT,
+        "    in this thread's CPU time (robust to other processes): step median %.1f ms = %.2f GFLOP/s; matmul %.2f "
+            + "GFLOP/s (faster of %.2f, %.2f); RATIO %.3f%n",
+        1000 * medianCpu, training / medianCpu / 1e9, referenceCpu / 1e9, referenceBefore[1] / 1e9,
+        referenceAfter[1] / 1e9, training / medianCpu / referenceCpu);
 
     // Where the time goes: the same batch's forward (+ loss), forward + backward, and the encoder's
     // matmuls alone at libtorch's speed for their shapes (forward; ×3 for training).
@@ -289,25 +322,43 @@ public final class TrainerBenchmark {
     }
   }
 
-  /** Float32 matmul FLOP/s of (m × k)·(k × n) through DJL, after warm-up; the median of timed repeats. */
-  private static double matmulFlops(int m, int k, int n) {
+  /**
+   * Float32 matmul FLOP/s of (m × k)·(k × n) through DJL, after warm-up: {by the median wall time, by the
+   * median of this thread's CPU time} of timed repeats.
+   */
+  private static double[] matmulFlopsWallAndCpu(int m, int k, int n) {
+    return matmulFlopsWallAndCpu(m, k, n, 30);
+  }
+
+  private static double[] matmulFlopsWallAndCpu(int m, int k, int n, int repeats) {
     try (NDManager manager = NDManager.newBaseManager()) {
       NDArray a = manager.randomNormal(new Shape(m, k));
       NDArray b = manager.randomNormal(new Shape(k, n));
       for (int i = 0; i < 5; i++) {
         a.matMul(b).close();
       }
-      int repeats = 30;
       double[] seconds = new double[repeats];
+      double[] cpuSeconds = new double[repeats];
       for (int i = 0; i < repeats; i++) {
+        long c0 = threadCpuNanos();
         long t0 = System.nanoTime();
         NDArray c = a.matMul(b);
         c.getFloat(0, 0); // PyTorch on CPU is synchronous; reading one value makes sure the product exists
         seconds[i] = (System.nanoTime() - t0) / 1e9;
+        cpuSeconds[i] = (threadCpuNanos() - c0) / 1e9;
         c.close();
       }
-      return 2.0 * m * k * n / median(seconds);
+      return new double[] {2.0 * m * k * n / median(seconds), 2.0 * m * k * n / median(cpuSeconds)};
     }
+  }
+
+  /** Float32 matmul FLOP/s of (m × k)·(k × n) through DJL by the median wall time. */
+  private static double matmulFlops(int m, int k, int n) {
+    return matmulFlopsWallAndCpu(m, k, n)[0];
+  }
+
+  private static long threadCpuNanos() {
+    return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
   }
 
   // ---------------------------------------------------------------------------------------------------
