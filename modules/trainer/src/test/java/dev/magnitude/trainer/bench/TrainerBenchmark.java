@@ -31,6 +31,7 @@ import dev.magnitude.trainer.model.TextTowers;
 import dev.magnitude.trainer.train.BatchSampler;
 import dev.magnitude.trainer.train.ContrastiveTraining;
 import dev.magnitude.trainer.train.LearningRateSchedule;
+import dev.magnitude.trainer.train.NativeAllocator;
 import dev.magnitude.trainer.train.ResumableAdam;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -114,6 +115,8 @@ public final class TrainerBenchmark {
 
   private static void flops(String work, int threads, int steps, EncoderSpec encoderSpec) throws Exception {
     Worker.configureThreads(threads);
+    // as the worker does before it loads the engine
+    System.out.printf(Locale.ROOT, "    C allocator keeps freed memory (as in the worker): %s%n", NativeAllocator.keepFreedMemory());
     int b = 64;
     TrainingSpec settings = new TrainingSpec(steps, b, 1e-3, 2, 0.05, steps, 1.0, threads);
     TrainingPairs pairs = TrainingPairs.load(new PreparedTables(PreparedFixture.conf()), new WorkDir(work), "bench",
