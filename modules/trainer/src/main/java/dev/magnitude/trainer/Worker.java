@@ -38,6 +38,7 @@ import dev.magnitude.trainer.train.CurvePoint;
 import dev.magnitude.trainer.train.ImageTextSampler;
 import dev.magnitude.trainer.train.ImageTextSteps;
 import dev.magnitude.trainer.train.LearningRateSchedule;
+import dev.magnitude.trainer.train.NativeAllocator;
 import dev.magnitude.trainer.train.ResumableAdam;
 import java.io.IOException;
 import java.io.InputStream;
@@ -159,6 +160,7 @@ public final class Worker {
       if (System.getProperty(THREADS) == null) {
         configureThreads(placement.threads());
       }
+      NativeAllocator.keepFreedMemory();
       Engine engine = Engine.getInstance();
       engine.setRandomSeed(Long.hashCode(spec.seed()));
       if (spec.trainsOnImageText()) {

@@ -3,6 +3,7 @@ package dev.magnitude.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.LogitScale;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
@@ -54,12 +55,21 @@ class ReproducibilityTest {
     assertThat(vectors(a, other, "test", "queries")).isNotEqualTo(vectors(a, spec, "test", "queries"));
   }
 
-  /** A fixed variant; and learned with a learnable logit scale, whose three scalars and their Adam state resume too. */
+  /**
+   * A fixed variant; learned with a learnable logit scale, whose three scalars and their Adam state resume too;
+   * and a transformer with hidden dropout (encoder.dropout, default 0), whose masks a resumed run must draw as
+   * the uninterrupted one does.
+   */
   static Stream<RunSpec> resumable() {
     RunSpec learned = TinyRuns.spec(Variant.LEARNED, 6, 2);
+    RunSpec dot = TinyRuns.spec(Variant.DOT, 6, 2);
+    EncoderSpec e = dot.encoder();
+    EncoderSpec withDropout = new EncoderSpec(e.kind(), e.embeddingDim(), e.layers(), e.heads(), e.maxLength(),
+        e.vocabularySize(), e.tokenizerId(), e.path(), e.towers(), 0.1);
     return Stream.of(
-        TinyRuns.spec(Variant.DOT, 6, 2),
-        TinyRuns.withTraining(Variant.LEARNED, learned.training().withLogitScale(new LogitScale(100))));
+        dot,
+        TinyRuns.withTraining(Variant.LEARNED, learned.training().withLogitScale(new LogitScale(100))),
+        new RunSpec(dot.dataset(), dot.dataHash(), dot.variant(), dot.seed(), withDropout, dot.training(), dot.eval()));
   }
 
   @ParameterizedTest

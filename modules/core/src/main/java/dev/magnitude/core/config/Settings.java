@@ -313,7 +313,15 @@ public final class Settings {
             alphaInit,
             learnable,
             scaleMax,
-            b.has("hard-negatives") ? b.integer("hard-negatives", 0) : TrainSettings.DEFAULT_HARD_NEGATIVES);
+            b.has("hard-negatives") ? b.integer("hard-negatives", 0) : TrainSettings.DEFAULT_HARD_NEGATIVES,
+            e.has("dropout") ? e.number("dropout", 0, 1) : EncoderSpec.DEFAULT_DROPOUT);
+    if (settings.encoderDropout() >= 1) {
+      throw e.invalid("dropout", settings.encoderDropout(), "a probability in [0, 1)");
+    }
+    if (!settings.encoderKind().equals(EncoderSpec.TRANSFORMER) && settings.encoderDropout() != EncoderSpec.DEFAULT_DROPOUT) {
+      throw e.invalid("dropout", settings.encoderDropout(),
+          EncoderSpec.DEFAULT_DROPOUT + " (only kind = transformer has dropout; kind = " + settings.encoderKind() + ")");
+    }
     boolean torchscript = settings.encoderKind().equals(EncoderSpec.TORCHSCRIPT);
     if (torchscript && settings.encoderPath().isEmpty()) {
       throw e.invalid("path", "", "the path or URI of a TorchScript module (kind = torchscript needs one)");

@@ -41,6 +41,7 @@ import java.util.function.Function;
  *     {@code logitScaleLearnable}, part of every run's spec, else of none
  * @param hardNegatives judged non-relevant documents drawn per query of a batch as extra negatives
  *     ({@code hard-negatives}); 0 = none. Goes into the spec of retrieval runs only
+ * @param encoderDropout {@code encoder.dropout}: hidden dropout of the transformer encoder, in [0, 1)
  */
 public record TrainSettings(
     String encoderKind,
@@ -66,7 +67,8 @@ public record TrainSettings(
     double learnedAlphaInit,
     boolean logitScaleLearnable,
     double logitScaleMax,
-    int hardNegatives) {
+    int hardNegatives,
+    double encoderDropout) {
 
   /** The STS positive threshold of the trainer's reference.conf. */
   public static final double DEFAULT_STS_POSITIVE_THRESHOLD = 4.0;
@@ -104,6 +106,19 @@ public record TrainSettings(
         temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold,
         gpusPerRun, "", EncoderSpec.SHARED, DEFAULT_ALPHA_INIT, false, DEFAULT_LOGIT_SCALE_MAX,
         DEFAULT_HARD_NEGATIVES);
+  }
+
+  /** Settings with the default encoder dropout. */
+  public TrainSettings(
+      String encoderKind, int embeddingDim, int layers, int heads, int maxLength, String tokenizer, int steps,
+      int batchSize, double learningRate, int warmupSteps, Map<Variant, Double> temperature, int checkpointEvery,
+      double gradientClip, int threads, List<String> workerJavaOptions, int parallelism,
+      double stsPositiveThreshold, int gpusPerRun, String encoderPath, String towers, double learnedAlphaInit,
+      boolean logitScaleLearnable, double logitScaleMax, int hardNegatives) {
+    this(encoderKind, embeddingDim, layers, heads, maxLength, tokenizer, steps, batchSize, learningRate, warmupSteps,
+        temperature, checkpointEvery, gradientClip, threads, workerJavaOptions, parallelism, stsPositiveThreshold,
+        gpusPerRun, encoderPath, towers, learnedAlphaInit, logitScaleLearnable, logitScaleMax, hardNegatives,
+        EncoderSpec.DEFAULT_DROPOUT);
   }
 
   /** Settings with the default STS positive threshold. */
@@ -207,7 +222,8 @@ public record TrainSettings(
             manifest.tokenizer().vocabularySize(),
             expectedTokenizerId(manifest.tokenizer(), readFile),
             encoderPath,
-            towers);
+            towers,
+            encoderDropout);
     Double tau = temperature.get(variant);
     if (tau == null) {
       throw new IllegalArgumentException("no temperature for variant " + variant + " (magnitude.train.temperature."

@@ -9,7 +9,9 @@ import java.util.Objects;
  * The encoder of a run: what turns a text's token ids into its RAW embedding of size {@code embeddingDim}.
  *
  * <ul>
- *   <li>{@code transformer}: a DJL BertBlock over token ids with mean pooling over the non-padding positions.
+ *   <li>{@code transformer}: a post-norm transformer encoder of the trainer's own (fused Q/K/V projection,
+ *       LayerNorm, GELU, no dropout on the attention probabilities; DJL's BertBlock until trainer version 2) over
+ *       token ids, with mean pooling over the non-padding positions.
  *   <li>{@code bag}: a mean-pooled embedding bag (a vocabulary × E table averaged over the non-padding
  *       positions), the fast baseline; {@code layers} and {@code heads} are not used.
  *   <li>{@code torchscript}: a TorchScript module read from {@code path} and fine-tuned; its contract is
@@ -17,8 +19,9 @@ import java.util.Objects;
  *       {@code heads} are not used; E must be the module's output size.
  * </ul>
  *
- * <p>{@code path} and {@code towers} are left out of the JSON when they have their default (no path, shared
- * towers), so the specs and ids of runs that do not use them are what they were before they existed.
+ * <p>{@code path}, {@code towers} and {@code dropout} are left out of the JSON when they have their default (no
+ * path, shared towers, {@link #DEFAULT_DROPOUT}), so the specs and ids of runs that do not use them are what they
+ * were before they existed.
  *
  * @param kind {@link #KINDS}
  * @param embeddingDim hidden and output size E
@@ -30,6 +33,9 @@ import java.util.Objects;
  * @param path the TorchScript module (local path or Hadoop FileSystem URI); null for the other kinds
  * @param towers {@link #SHARED} (one encoder embeds queries and documents) or {@link #SEPARATE} (a query
  *     encoder and a document encoder of the same kind, trained together); null means shared
+ * @param dropout {@code transformer}: the hidden dropout probability in [0, 1) on the embeddings and both
+ *     sublayer outputs of every layer (never on the attention probabilities); null means
+ *     {@link #DEFAULT_DROPOUT}. The other kinds have no dropout and accept only the default
  */
 public record EncoderSpec(
     String kind,
@@ -40,7 +46,8 @@ public record EncoderSpec(
     int vocabularySize,
     String tokenizerId,
     @JsonInclude(JsonInclude.Include.NON_NULL) String path,
-    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = SharedTowers.class) String towers) {
+    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = SharedTowers.class) String towers,
+    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = DefaultDropout.class) Double dropout) {
 
   public static final String TRANSFORMER = "transformer";
   public static final String BAG = "bag";
@@ -49,11 +56,24 @@ public record EncoderSpec(
   public static final String SHARED = "shared";
   public static final String SEPARATE = "separate";
   public static final List<String> TOWERS = List.of(SHARED, SEPARATE);
+  /**
+   * {@code encoder.dropout} of the trainer's reference.conf: none. The runs are short (hundreds of steps over
+   * data seen a few times at most), the ablation compares variants under one encoder, not regularizers, and
+   * dropout's random masks cost a large share of a CPU step; a run that wants it sets the option.
+   */
+  public static final double DEFAULT_DROPOUT = 0.0;
 
   /** A shared-tower encoder of a kind without a module file. */
   public EncoderSpec(
       String kind, int embeddingDim, int layers, int heads, int maxLength, int vocabularySize, String tokenizerId) {
     this(kind, embeddingDim, layers, heads, maxLength, vocabularySize, tokenizerId, null, SHARED);
+  }
+
+  /** An encoder with the default dropout. */
+  public EncoderSpec(
+      String kind, int embeddingDim, int layers, int heads, int maxLength, int vocabularySize, String tokenizerId,
+      String path, String towers) {
+    this(kind, embeddingDim, layers, heads, maxLength, vocabularySize, tokenizerId, path, towers, null);
   }
 
   public EncoderSpec {
@@ -68,6 +88,15 @@ public record EncoderSpec(
           "encoder towers = '" + towers + "' is not supported; allowed: " + String.join(", ", TOWERS));
     }
     path = path == null || path.isBlank() ? null : path.strip();
+    dropout = dropout == null ? DEFAULT_DROPOUT : dropout;
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new IllegalArgumentException("encoder dropout = " + dropout + ": must be in [0, 1)");
+    }
+    if (!kind.equals(TRANSFORMER) && dropout != DEFAULT_DROPOUT) {
+      throw new IllegalArgumentException(
+          "encoder dropout = " + dropout + " is only used by kind = transformer, not kind = " + kind
+              + "; leave it at " + DEFAULT_DROPOUT);
+    }
     if (kind.equals(TORCHSCRIPT) && path == null) {
       throw new IllegalArgumentException(
           "encoder kind = torchscript needs encoder.path: the path or URI of the TorchScript module");
@@ -96,6 +125,19 @@ public record EncoderSpec(
   static void positive(String name, long value) {
     if (value <= 0) {
       throw new IllegalArgumentException(name + " = " + value + ": must be > 0");
+    }
+  }
+
+  /** Jackson value filter: true (leave out) for the default dropout, so older specs keep their JSON. */
+  public static final class DefaultDropout {
+    @Override
+    public boolean equals(Object value) {
+      return value == null || Double.valueOf(DEFAULT_DROPOUT).equals(value);
+    }
+
+    @Override
+    public int hashCode() {
+      return 0;
     }
   }
 

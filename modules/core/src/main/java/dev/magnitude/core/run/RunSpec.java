@@ -116,9 +116,10 @@ public record RunSpec(
    * Version of what the trainer computes from a spec. It is hashed into every run id, so when training
    * changes its results for the same spec, finished runs of older code are not taken for runs of this one.
    * 2: the engine's random generator is reseeded from (seed, step) before every step and Adam's state is
-   * checkpointed (exact resume).
+   * checkpointed (exact resume). 3: the transformer encoder is the trainer's own (LayerNorm, fused Q/K/V, no
+   * attention dropout, hidden dropout {@code encoder.dropout}, default 0) instead of DJL's BertBlock.
    */
-  public static final int TRAINER_VERSION = 2;
+  public static final int TRAINER_VERSION = 3;
 
   /** The spec as canonical JSON: with {@link #TRAINER_VERSION}, the input of the id hash; the content of {@code spec.json}. */
   public String canonicalJson() {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** magnitude.train.encoder.kind (transformer, bag, torchscript), .path and .towers: bound, validated, in the run spec. */
 class EncoderSettingsTest {
   static final Config REFERENCE =
-      ConfigFactory.parseString("magnitude.train.encoder { path = \"\", towers = shared }")
+      ConfigFactory.parseString("magnitude.train.encoder { path = \"\", towers = shared, dropout = 0 }")
           .withFallback(SettingsTest.REFERENCE);
 
   @TempDir Path dir;
@@ -121,5 +121,23 @@ class EncoderSettingsTest {
         .hasMessage("encoder towers = 'both' is not supported; allowed: shared, separate");
     assertThatThrownBy(() -> new EncoderSpec("rnn", 16, 1, 1, 8, 40, "t"))
         .hasMessage("encoder kind 'rnn' is not supported; allowed: transformer, bag, torchscript");
+  }
+
+  @Test
+  void dropoutIsBoundValidatedAndInTheSpecOnlyWhenSet() throws IOException {
+    RunSpec none = train("").runSpec(manifest("synthetic"), Variant.DOT, 1, "test");
+    assertThat(none.encoder().dropout()).isEqualTo(EncoderSpec.DEFAULT_DROPOUT);
+    assertThat(none.canonicalJson()).doesNotContain("dropout");
+    RunSpec some = train("magnitude.train.encoder.dropout = 0.1").runSpec(manifest("synthetic"), Variant.DOT, 1, "test");
+    assertThat(some.encoder().dropout()).isEqualTo(0.1);
+    assertThat(some.canonicalJson()).contains("\"dropout\":0.1");
+    assertThat(some.id()).isNotEqualTo(none.id());
+    assertThat(RunSpec.fromJson(some.canonicalJson())).isEqualTo(some);
+    assertThatThrownBy(() -> train("magnitude.train.encoder.dropout = 1"))
+        .hasMessageContaining("magnitude.train.encoder.dropout = 1.0").hasMessageContaining("[0, 1)");
+    assertThatThrownBy(() -> train("magnitude.train.encoder.dropout = -0.1"))
+        .hasMessageContaining("magnitude.train.encoder.dropout = -0.1");
+    assertThatThrownBy(() -> train("magnitude.train.encoder { kind = bag, dropout = 0.1 }"))
+        .hasMessageContaining("magnitude.train.encoder.dropout = 0.1").hasMessageContaining("only kind = transformer");
   }
 }

@@ -32,8 +32,8 @@ class RunSpecTest {
   void idHashesTheTrainerVersionWithTheCanonicalJson() throws Exception {
     RunSpec a = spec(Variant.DOC_NORM, 13, 10);
     byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
-        ("trainer-version=2\n" + a.canonicalJson()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    assertThat(RunSpec.TRAINER_VERSION).isEqualTo(2);
+        ("trainer-version=3\n" + a.canonicalJson()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(RunSpec.TRAINER_VERSION).isEqualTo(3);
     assertThat(a.id()).isEqualTo("synthetic-doc-norm-s13-" + java.util.HexFormat.of().formatHex(digest, 0, 6));
   }
 

@@ -13,11 +13,10 @@ import java.util.Arrays;
 /**
  * The two encoders of an image-text run as one block, so one Trainer (one optimizer) updates both and
  * one checkpoint file holds both. It has no forward of its own: training and export call
- * {@link TextEncoder} and {@link ImageEncoder} directly (see TextEncoder for why the text side must not
- * go through BertBlock's forward).
+ * {@link TextEncoder} and {@link ImageEncoder} directly (see TextEncoder for why every array of the text
+ * forward must live until backward).
  *
- * <p>Initialization shapes: the text encoder's three (token ids, type ids, mask, each (B, S)) followed
- * by the image input (B, 3, H, W).
+ * <p>Initialization shapes: the text encoder's (token ids (B, S)) followed by the image input (B, 3, H, W).
  */
 public final class ImageTextBlock extends AbstractBlock {
   private static final byte VERSION = 1;

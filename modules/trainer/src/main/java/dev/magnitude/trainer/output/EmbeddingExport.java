@@ -18,8 +18,8 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * Embeds every row of a prepared queries or documents table in eval mode (no dropout, BatchNorm
- * running statistics, so an embedding does not depend on its batch) and writes one Parquet file per
+ * Embeds every row of a prepared queries or documents table in eval mode (no dropout; normalization layers
+ * in inference mode, so an embedding does not depend on its batch) and writes one Parquet file per
  * data-schemas/embeddings.avsc: id, the raw float vector, and its L2 norm computed in double from the
  * stored floats. Rows keep the table's order. Streams: at most one inference batch is held at a time.
  */

@@ -29,7 +29,7 @@ import org.apache.hadoop.fs.Path;
  * worker needs to continue after step n exactly as if it had never stopped.
  *
  * <p>A checkpoint holds, in this order: a header (format, version, step); the block's parameters in
- * DJL's parameter format (BatchNorm running statistics included); the Adam state of every trained
+ * DJL's parameter format; the Adam state of every trained
  * parameter by name (update count, first and second moments, see {@link ResumableAdam}); the curve
  * points of steps 1..n; an end marker. The loss's trainable scalars (learned α, learned logit scale) are
  * parameters of the block ({@code LossScalars}), so they and their Adam state are saved like the encoders'.

@@ -26,8 +26,8 @@ import java.util.List;
  * step) before the forward, so a run resumed from a checkpoint draws the dropout masks an
  * uninterrupted run draws.
  *
- * <p>The forward is {@link TextEncoder#forward}, not {@code trainer.forward} (BertBlock's own forward
- * releases arrays autograd still needs, see {@link TextEncoder}); it reads the same parameter arrays
+ * <p>The forward is {@link TextEncoder#forward}, not {@code trainer.forward} (every array of the forward must
+ * live until backward, see {@link TextEncoder}); it reads the same parameter arrays
  * the trainer's optimizer updates in place. Every array of a step, the whole forward included, lives
  * in a sub-manager closed at the end of the step, after backward and the optimizer update. Not
  * thread-safe; one per process, since DJL's PyTorch gradient collector is process-global.

@@ -31,6 +31,7 @@ import dev.magnitude.trainer.model.TextTowers;
 import dev.magnitude.trainer.train.BatchSampler;
 import dev.magnitude.trainer.train.ContrastiveTraining;
 import dev.magnitude.trainer.train.LearningRateSchedule;
+import dev.magnitude.trainer.train.NativeAllocator;
 import dev.magnitude.trainer.train.ResumableAdam;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -49,11 +50,13 @@ import java.util.TreeMap;
  *
  * <ol>
  *   <li><b>FLOP/s efficiency</b>: training FLOP/s of the default transformer encoder (reference.conf:
- *       E = 64, 2 layers, 4 heads, feed-forward 4E; here B = 64 and S = 64) as a ratio to libtorch's own
- *       float32 matmul FLOP/s, both in this process with the same intra-op threads. Training FLOPs are
- *       counted analytically from the architecture (matmuls only; backward = 2 × forward) and the terms
- *       are printed. The reference matmul is the encoder's largest, the feed-forward (2BS × E)·(E × 4E).
- *       Target ≥ 0.6.
+ *       E = 64, 2 layers, 4 heads, feed-forward 4E; here B = 64 and S = 64; {@code --dim}, {@code --heads},
+ *       {@code --layers} and {@code --dropout} change the encoder) as a ratio to libtorch's own float32 matmul
+ *       FLOP/s, both in this process with the same intra-op threads. Training FLOPs are counted analytically
+ *       from the matmuls {@link dev.magnitude.trainer.model.TextTransformer} executes (fused Q/K/V projection,
+ *       Q·Kᵀ and weights·V of every head, output projection, feed-forward, the InfoNCE logits; backward = 2 ×
+ *       forward) and the terms are printed. The reference matmul is the encoder's largest, the feed-forward
+ *       (2BS × E)·(E × 4E), measured before and after the training steps (the faster counts). Target ≥ 0.6.
  *   <li><b>Start to first step</b>: a worker process (demo size: E = 64, S = 32, B = 32) from its launch
  *       to its first progress event (every step is reported when steps ≤ 20), split by the worker's own
  *       log timestamps into JVM start, reading the training pairs, the PyTorch engine load and the
@@ -65,7 +68,8 @@ import java.util.TreeMap;
  * </ol>
  *
  * <p>Run with {@code jobs/bench trainer dev.magnitude.trainer.bench.TrainerBenchmark [--threads N]
- * [--steps N] [--worker-steps N] [--workers N] [--parts 123] [--worker-java-options "-Xmx1g ..."]}: parts
+ * [--steps N] [--worker-steps N] [--workers N] [--parts 123] [--worker-java-options "-Xmx1g ..."] [--dim E]
+ * [--heads H] [--layers L] [--dropout p]}: parts
  * selects the figures; the worker JVM options default to the trainer's reference.conf. Not a test.
  */
 public final class TrainerBenchmark {
@@ -90,7 +94,12 @@ public final class TrainerBenchmark {
     String javaOptions = options.getOrDefault("worker-java-options", "-Xmx1g -XX:+UseSerialGC");
     workerJavaOptions = List.of(javaOptions.trim().split("\\s+"));
     if (parts.contains("1")) {
-      flops(work, threads, steps);
+      int dim = Integer.parseInt(options.getOrDefault("dim", "64"));
+      int heads = Integer.parseInt(options.getOrDefault("heads", "4"));
+      int layers = Integer.parseInt(options.getOrDefault("layers", "2"));
+      double dropout = Double.parseDouble(options.getOrDefault("dropout", String.valueOf(EncoderSpec.DEFAULT_DROPOUT)));
+      EncoderSpec encoder = new EncoderSpec("transformer", dim, layers, heads, 64, 2000, "bench", null, null, dropout);
+      flops(work, threads, steps, encoder);
     }
     if (parts.contains("2")) {
       startToFirstStep(root, work, workerSteps);
@@ -104,16 +113,21 @@ public final class TrainerBenchmark {
   // ---------------------------------------------------------------------------------------------------
   // (1) FLOP/s efficiency
 
-  private static void flops(String work, int threads, int steps) throws Exception {
+  private static void flops(String work, int threads, int steps, EncoderSpec encoderSpec) throws Exception {
     Worker.configureThreads(threads);
+    // as the worker does before it loads the engine
+    System.out.printf(Locale.ROOT, "    C allocator keeps freed memory (as in the worker): %s%n", NativeAllocator.keepFreedMemory());
     int b = 64;
-    EncoderSpec encoderSpec = new EncoderSpec("transformer", 64, 2, 4, 64, 2000, "bench");
     TrainingSpec settings = new TrainingSpec(steps, b, 1e-3, 2, 0.05, steps, 1.0, threads);
     TrainingPairs pairs = TrainingPairs.load(new PreparedTables(PreparedFixture.conf()), new WorkDir(work), "bench",
         "train", encoderSpec.vocabularySize());
     BatchSampler sampler = new BatchSampler(pairs, b, 13);
 
     Engine engine = Engine.getInstance();
+    // The reference matmul is measured before and after the training steps; the ratio uses the faster of
+    // the two (on a shared machine a slow reference would flatter the ratio).
+    double[] referenceBefore = matmulFlopsWallAndCpu(2 * b * encoderSpec.maxLength(), encoderSpec.embeddingDim(),
+        4 * encoderSpec.embeddingDim());
     engine.setRandomSeed(13);
     TextTowers towers = TextTowers.create(encoderSpec, Device.cpu(), PreparedFixture.conf(), "bench");
     TextEncoder encoder = (TextEncoder) towers.query();
@@ -121,6 +135,10 @@ public final class TrainerBenchmark {
     LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps());
     int warmup = 3;
     double[] stepSeconds = new double[steps];
+    double[] stepCpuSeconds = new double[steps];
+    // The reference matmul right after each timed step (median of 5), so that on a shared machine both see
+    // about the same competition for the core.
+    double[] pairedReference = new double[steps];
     double[] profile;
     try (Model model = Model.newInstance("bench", Device.cpu())) {
       model.setBlock(encoder.block());
@@ -138,10 +156,16 @@ public final class TrainerBenchmark {
         for (int s = 1; s <= warmup; s++) {
           training.step(s);
         }
+        int refM = 2 * b * encoderSpec.maxLength();
+        int refK = encoderSpec.embeddingDim();
+        int refN = 4 * encoderSpec.embeddingDim();
         for (int s = 0; s < steps; s++) {
           long t0 = System.nanoTime();
+          long c0 = threadCpuNanos();
           training.step(warmup + 1 + s);
           stepSeconds[s] = (System.nanoTime() - t0) / 1e9;
+          stepCpuSeconds[s] = (threadCpuNanos() - c0) / 1e9;
+          pairedReference[s] = matmulFlopsWallAndCpu(refM, refK, refN, 5)[0];
         }
         profile = profile(trainer, encoder, loss, sampler, Math.max(3, steps / 2));
       }
@@ -156,8 +180,8 @@ public final class TrainerBenchmark {
     long layers = encoderSpec.layers();
     long t = n * s;
     Map<String, Long> terms = new java.util.LinkedHashMap<>();
-    terms.put("embeddings (token/type/position lookups: gathers, no matmul)", 0L);
-    terms.put("attention Q,K,V projections  L·3·2·T·E·E", layers * 3 * 2 * t * e * e);
+    terms.put("embeddings (token/position lookups: gathers, no matmul)", 0L);
+    terms.put("attention fused Q,K,V projection (E→3E) L·2·T·E·3E", layers * 2 * t * e * 3 * e);
     terms.put("attention scores Q·Kᵀ        L·2·N·S·S·E", layers * 2 * n * s * s * e);
     terms.put("attention weights·V          L·2·N·S·S·E", layers * 2 * n * s * s * e);
     terms.put("attention output projection  L·2·T·E·E", layers * 2 * t * e * e);
@@ -168,21 +192,41 @@ public final class TrainerBenchmark {
     double achieved = training / median;
 
     // libtorch's matmul at the size of the feed-forward's first layer, same process and threads.
-    double reference = matmulFlops((int) t, (int) e, (int) h);
+    double[] referenceAfter = matmulFlopsWallAndCpu((int) t, (int) e, (int) h);
+    double reference = Math.max(referenceBefore[0], referenceAfter[0]);
+    double referenceCpu = Math.max(referenceBefore[1], referenceAfter[1]);
+    double medianCpu = median(stepCpuSeconds);
     double square = matmulFlops(512, 512, 512);
 
     System.out.printf(Locale.ROOT, "%n(1) training FLOP/s vs libtorch matmul FLOP/s (%d thread(s))%n", threads);
-    System.out.printf(Locale.ROOT, "    encoder E=%d, layers=%d, heads=%d, FF=%d, S=%d, B=%d (N=2B=%d texts, T=N·S=%d tokens)%n",
-        e, layers, encoderSpec.heads(), h, s, b, n, t);
+    System.out.printf(Locale.ROOT,
+        "    encoder E=%d, layers=%d, heads=%d, FF=%d, S=%d, B=%d (N=2B=%d texts, T=N·S=%d tokens), hidden dropout %s%n",
+        e, layers, encoderSpec.heads(), h, s, b, n, t, encoderSpec.dropout());
     terms.forEach((k, v) -> System.out.printf(Locale.ROOT, "    %-62s %8.1f MFLOP%n", k, v / 1e6));
     System.out.printf(Locale.ROOT, "    forward %.1f MFLOP; training = forward + backward (2× forward) = %.1f MFLOP/step%n",
         forward / 1e6, training / 1e6);
     System.out.printf(Locale.ROOT, "    step time: median %.1f ms over %d steps (after %d warm-up steps; min %.1f, max %.1f)%n",
         1000 * median, steps, warmup, 1000 * min(stepSeconds), 1000 * max(stepSeconds));
     System.out.printf(Locale.ROOT, "    training: %.2f GFLOP/s%n", achieved / 1e9);
-    System.out.printf(Locale.ROOT, "    libtorch matmul (%d×%d)·(%d×%d) float32: %.2f GFLOP/s (512³: %.2f GFLOP/s)%n",
-        t, e, e, h, reference / 1e9, square / 1e9);
+    System.out.printf(Locale.ROOT,
+        "    libtorch matmul (%d×%d)·(%d×%d) float32: %.2f GFLOP/s (the faster of %.2f before and %.2f after the steps; "
+            + "512³: %.2f GFLOP/s)%n",
+        t, e, e, h, reference / 1e9, referenceBefore[0] / 1e9, referenceAfter[0] / 1e9, square / 1e9);
     System.out.printf(Locale.ROOT, "    RATIO training / matmul = %.3f (target >= 0.6)%n", achieved / reference);
+    double[] pairedRatios = new double[steps];
+    for (int i = 0; i < steps; i++) {
+      pairedRatios[i] = training / stepSeconds[i] / pairedReference[i];
+    }
+    System.out.printf(Locale.ROOT,
+        "    paired (each step against the reference matmul timed right after it): median RATIO %.3f (min %.3f, max %.3f)%n",
+        median(pairedRatios), min(pairedRatios), max(pairedRatios));
+    // With one intra-op thread libtorch computes (forward and backward) on the calling thread, so the thread's
+    // CPU time is the work itself, whatever else the machine runs; the same for the reference matmul.
+    System.out.printf(Locale.ROOT,
+        "    in this thread's CPU time (robust to other processes): step median %.1f ms = %.2f GFLOP/s; matmul %.2f "
+            + "GFLOP/s (faster of %.2f, %.2f); RATIO %.3f%n",
+        1000 * medianCpu, training / medianCpu / 1e9, referenceCpu / 1e9, referenceBefore[1] / 1e9,
+        referenceAfter[1] / 1e9, training / medianCpu / referenceCpu);
 
     // Where the time goes: the same batch's forward (+ loss), forward + backward, and the encoder's
     // matmuls alone at libtorch's speed for their shapes (forward; ×3 for training).
@@ -194,20 +238,19 @@ public final class TrainerBenchmark {
         1000 * matmulForward, 3000 * matmulForward, 100 * 3 * matmulForward / median);
     int probabilities = (int) (n * encoderSpec.heads());
     double softmax = elementwiseSeconds(new Shape(probabilities, s, s), x -> x.softmax(-1));
-    double dropout = elementwiseSeconds(new Shape(probabilities, s, s), x -> x.getNDArrayInternal().dropout(x, 0.1f, true).head());
     double gelu = elementwiseSeconds(new Shape(t, h), ai.djl.nn.Activation::gelu);
-    // Dropout masks: per layer the attention probabilities (N·heads·S·S) and the two sublayer outputs
-    // (T·E each), plus the embedding output (T·E), at the measured cost per element of the first.
-    long dropped = layers * (n * encoderSpec.heads() * s * s + 2 * t * e) + t * e;
+    // Hidden dropout (when the option is > 0): per layer the two sublayer outputs (T·E each), plus the
+    // embedding output (T·E); none on the attention probabilities.
+    long dropped = encoderSpec.dropout() > 0 ? layers * 2 * t * e + t * e : 0;
+    double dropout = elementwiseSeconds(new Shape(t, e), x -> x.getNDArrayInternal().dropout(x, 0.1f, true).head());
     System.out.printf(Locale.ROOT,
-        "    dropout masks of a forward: %.1f M elements at %.1f ns each = %.1f ms%n",
-        dropped / 1e6, 1e9 * dropout / ((double) n * encoderSpec.heads() * s * s),
-        1000 * dropped * dropout / ((double) n * encoderSpec.heads() * s * s));
+        "    dropout masks of a forward: %.2f M elements at %.1f ns each = %.1f ms%n",
+        dropped / 1e6, 1e9 * dropout / ((double) t * e), 1000 * dropped * dropout / ((double) t * e));
     System.out.printf(Locale.ROOT,
-        "    elementwise ops of one layer's forward, each timed alone: attention softmax (%d×%d×%d) %.1f ms, its dropout %.1f ms, "
+        "    elementwise ops of one layer's forward, each timed alone: attention softmax (%d×%d×%d) %.1f ms, "
             + "feed-forward GELU (%d×%d) %.1f ms; ×%d layers = %.1f ms of the %.1f ms forward%n",
-        probabilities, s, s, 1000 * softmax, 1000 * dropout, t, h, 1000 * gelu, layers,
-        1000 * layers * (softmax + dropout + gelu), 1000 * profile[0]);
+        probabilities, s, s, 1000 * softmax, t, h, 1000 * gelu, layers,
+        1000 * layers * (softmax + gelu), 1000 * profile[0]);
   }
 
   private static double elementwiseSeconds(Shape shape, java.util.function.UnaryOperator<NDArray> op) {
@@ -258,7 +301,7 @@ public final class TrainerBenchmark {
   private static double encoderMatmulSeconds(int n, int s, int e, int h, int heads, int layers) {
     int t = n * s;
     int dh = e / heads;
-    double perLayer = 4 * matmulSeconds(1, t, e, e) // Q, K, V, output projections
+    double perLayer = matmulSeconds(1, t, e, 3 * e) + matmulSeconds(1, t, e, e) // fused Q/K/V, output projection
         + matmulSeconds(n * heads, s, dh, s) // scores
         + matmulSeconds(n * heads, s, s, dh) // weights · V
         + matmulSeconds(1, t, e, h) + matmulSeconds(1, t, h, e); // feed-forward
@@ -282,25 +325,43 @@ public final class TrainerBenchmark {
     }
   }
 
-  /** Float32 matmul FLOP/s of (m × k)·(k × n) through DJL, after warm-up; the median of timed repeats. */
-  private static double matmulFlops(int m, int k, int n) {
+  /**
+   * Float32 matmul FLOP/s of (m × k)·(k × n) through DJL, after warm-up: {by the median wall time, by the
+   * median of this thread's CPU time} of timed repeats.
+   */
+  private static double[] matmulFlopsWallAndCpu(int m, int k, int n) {
+    return matmulFlopsWallAndCpu(m, k, n, 30);
+  }
+
+  private static double[] matmulFlopsWallAndCpu(int m, int k, int n, int repeats) {
     try (NDManager manager = NDManager.newBaseManager()) {
       NDArray a = manager.randomNormal(new Shape(m, k));
       NDArray b = manager.randomNormal(new Shape(k, n));
       for (int i = 0; i < 5; i++) {
         a.matMul(b).close();
       }
-      int repeats = 30;
       double[] seconds = new double[repeats];
+      double[] cpuSeconds = new double[repeats];
       for (int i = 0; i < repeats; i++) {
+        long c0 = threadCpuNanos();
         long t0 = System.nanoTime();
         NDArray c = a.matMul(b);
         c.getFloat(0, 0); // PyTorch on CPU is synchronous; reading one value makes sure the product exists
         seconds[i] = (System.nanoTime() - t0) / 1e9;
+        cpuSeconds[i] = (threadCpuNanos() - c0) / 1e9;
         c.close();
       }
-      return 2.0 * m * k * n / median(seconds);
+      return new double[] {2.0 * m * k * n / median(seconds), 2.0 * m * k * n / median(cpuSeconds)};
     }
+  }
+
+  /** Float32 matmul FLOP/s of (m × k)·(k × n) through DJL by the median wall time. */
+  private static double matmulFlops(int m, int k, int n) {
+    return matmulFlopsWallAndCpu(m, k, n)[0];
+  }
+
+  private static long threadCpuNanos() {
+    return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
   }
 
   // ---------------------------------------------------------------------------------------------------
