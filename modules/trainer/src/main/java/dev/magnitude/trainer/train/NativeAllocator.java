@@ -63,7 +63,7 @@ public final class NativeAllocator {
         LOG.info("mallopt refused a setting: the C allocator keeps (some of) its defaults");
       }
       return ok;
-    } catch (UnsatisfiedLinkError | RuntimeException e) {
+    } catch (LinkageError | RuntimeException e) { // no JNA on the class path, no libc, no mallopt
       LOG.info("cannot call mallopt ({}): the C allocator keeps its defaults", e.toString());
       return false;
     }
