@@ -57,14 +57,14 @@ final class FloatGemm implements AutoCloseable {
   }
 
   /**
-   * Scores {@code rows} documents (row-major, {@code rows · dimension} floats of {@code documents})
-   * against every query.
+   * Scores {@code rows} documents (row-major, {@code rows · dimension} floats of {@code documents} from
+   * index {@code offset}) against every query.
    *
    * @return Q × rows scores, row-major: the scores of query q are {@code [q · rows, (q + 1) · rows)}
    */
-  float[] scores(float[] documents, int rows) {
+  float[] scores(float[] documents, int offset, int rows) {
     try (NDManager scope = manager.newSubManager()) {
-      float[] out = product(scope, documents, rows).toFloatArray();
+      float[] out = product(scope, documents, offset, rows).toFloatArray();
       if (out.length != queries * rows) {
         throw new IllegalStateException("libtorch returned " + out.length + " scores for " + queries + " × " + rows);
       }
@@ -73,67 +73,63 @@ final class FloatGemm implements AutoCloseable {
   }
 
   /**
-   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}). Each
-   * query's maximum over the block is taken in libtorch; only the rows of queries whose maximum reaches
-   * the cut come back to Java (all Q × rows scores at once when more than an eighth of the queries
-   * pass, as in the first blocks). Meant for blocks whose scores are all finite (a NaN score is never
-   * {@code >=} a cut).
+   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}), found inside
+   * libtorch: the Q × rows product is compared with the cuts as a column (one pass), the positions of
+   * the passing pairs are taken with {@code nonzero} and their scores gathered with {@code take}. Only
+   * the passing pairs cross JNI; the product itself never leaves native memory (copying all Q × rows
+   * scores out and filtering them in Java took longer than the product in the first version). Meant for
+   * blocks whose scores are all finite (a NaN score is never {@code >=} a cut).
    *
-   * @return (query, document) pairs flattened, {@code [q0, d0, q1, d1, …]}, queries ascending and
-   *     documents ascending within a query
+   * @return the passing pairs, row-major positions ascending (queries ascending, documents ascending
+   *     within a query)
    */
-  long[] atLeast(float[] documents, int rows, float[] cuts) {
+  Passing atLeast(float[] documents, int offset, int rows, float[] cuts) {
     if (cuts.length != queries) {
       throw new IllegalArgumentException("got " + cuts.length + " cuts for " + queries + " queries");
     }
     try (NDManager scope = manager.newSubManager()) {
-      NDArray product = product(scope, documents, rows);
-      // each query's best float score in the block: once the top-k lists are warm, most queries have
-      // nothing at or above their cut and their rows never leave libtorch
-      float[] best = product.max(new int[] {1}).toFloatArray();
-      int passing = 0;
-      for (int q = 0; q < queries; q++) {
-        passing += best[q] >= cuts[q] ? 1 : 0;
+      NDArray product = product(scope, documents, offset, rows);
+      NDArray column = scope.create(cuts, new Shape(queries, 1));
+      NDArray positions = product.gte(column).flatten().nonzero().flatten();
+      long[] where = positions.toLongArray();
+      float[] values = where.length == 0 ? new float[0] : product.take(scope, positions).toFloatArray();
+      if (values.length != where.length) {
+        throw new IllegalStateException("libtorch returned " + values.length + " scores for " + where.length + " pairs");
       }
-      long[] pairs = new long[64];
-      int size = 0;
-      float[] all = passing > queries / 8 ? product.toFloatArray() : null;
-      for (int q = 0; q < queries; q++) {
-        if (!(best[q] >= cuts[q])) {
-          continue;
-        }
-        float[] row;
-        int base;
-        if (all != null) {
-          row = all;
-          base = q * rows;
-        } else {
-          row = product.get(q).toFloatArray();
-          base = 0;
-        }
-        float cut = cuts[q];
-        for (int d = 0; d < rows; d++) {
-          if (row[base + d] >= cut) {
-            if (size + 2 > pairs.length) {
-              pairs = java.util.Arrays.copyOf(pairs, 2 * pairs.length);
-            }
-            pairs[size++] = q;
-            pairs[size++] = d;
-          }
-        }
-      }
-      return java.util.Arrays.copyOf(pairs, size);
+      return new Passing(rows, where, values);
     }
   }
 
-  private NDArray product(NDManager scope, float[] documents, int rows) {
+  /**
+   * Pairs of a block at or above their cut: {@code positions[i]} is {@code q · rows + d} (row-major in
+   * the Q × rows product), {@code scores[i]} its float score.
+   */
+  record Passing(int rows, long[] positions, float[] scores) {
+    int size() {
+      return positions.length;
+    }
+
+    int query(int i) {
+      return (int) (positions[i] / rows);
+    }
+
+    int document(int i) {
+      return (int) (positions[i] % rows);
+    }
+  }
+
+  private NDArray product(NDManager scope, float[] documents, int offset, int rows) {
     int floats = rows * dimension;
+    if (offset < 0 || offset + floats > documents.length) {
+      throw new IllegalArgumentException("block of " + rows + " documents from float " + offset
+          + " does not fit in " + documents.length + " floats");
+    }
     if (block == null || block.capacity() < floats * Float.BYTES) {
       block = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
     }
     block.clear();
     FloatBuffer view = block.asFloatBuffer();
-    view.put(documents, 0, floats);
+    view.put(documents, offset, floats);
     block.limit(floats * Float.BYTES);
     NDArray docs = scope.create(block, new Shape(rows, dimension), DataType.FLOAT32);
     // (Q × E) · (E × rows): the transpose is a strided view, libtorch passes it to SGEMM as transposed
