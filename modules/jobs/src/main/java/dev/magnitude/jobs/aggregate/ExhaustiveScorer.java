@@ -130,6 +130,13 @@ public final class ExhaustiveScorer {
             counters.rescored().add(shard.rescored);
             counters.gemmNanos().add(shard.gemmNanos);
             counters.selectNanos().add(shard.selectNanos);
+            counters.copyNanos().add(shard.copyNanos);
+            counters.matMulNanos().add(shard.matMulNanos);
+            counters.matMulCpuNanos().add(shard.matMulCpuNanos);
+            counters.taskNanos().add(shard.taskNanos);
+            counters.taskCpuNanos().add(shard.taskCpuNanos);
+            counters.gemmCpuNanos().add(shard.gemmCpuNanos);
+            counters.selectCpuNanos().add(shard.selectCpuNanos);
           }
           return List.of(Packed.of(top)).iterator();
         };
@@ -240,14 +247,22 @@ public final class ExhaustiveScorer {
 
   /**
    * Task counters: pairs rescored in double precision, and the task time spent in the float matrix
-   * products (copy in and out included) and in selecting (pre-filter, exact rescoring, top-k); the rest
-   * of a task's time is reading its documents.
+   * products (copy in, matMul and cut included) and in selecting (candidate filter, exact rescoring,
+   * top-k); of the former, the copies into native memory and the matMul calls alone (wall, and the
+   * thread's CPU time, which leaves out waiting for a core on a loaded machine); the tasks' whole time
+   * (wall and CPU), and the CPU time of the float products and of selecting. The rest of a task's time
+   * is reading and decoding its documents.
    */
-  public record Counters(LongAccumulator rescored, LongAccumulator gemmNanos, LongAccumulator selectNanos)
-      implements java.io.Serializable {
+  public record Counters(LongAccumulator rescored, LongAccumulator gemmNanos, LongAccumulator selectNanos,
+      LongAccumulator copyNanos, LongAccumulator matMulNanos, LongAccumulator matMulCpuNanos,
+      LongAccumulator taskNanos, LongAccumulator taskCpuNanos, LongAccumulator gemmCpuNanos,
+      LongAccumulator selectCpuNanos) implements java.io.Serializable {
     public static Counters register(JavaSparkContext jsc) {
-      return new Counters(jsc.sc().longAccumulator("rescored pairs"), jsc.sc().longAccumulator("gemm ns"),
-          jsc.sc().longAccumulator("select ns"));
+      var sc = jsc.sc();
+      return new Counters(sc.longAccumulator("rescored pairs"), sc.longAccumulator("gemm ns"),
+          sc.longAccumulator("select ns"), sc.longAccumulator("copy ns"), sc.longAccumulator("matMul ns"),
+          sc.longAccumulator("matMul cpu ns"), sc.longAccumulator("task ns"), sc.longAccumulator("task cpu ns"),
+          sc.longAccumulator("gemm cpu ns"), sc.longAccumulator("select cpu ns"));
     }
   }
 
@@ -346,6 +361,15 @@ public final class ExhaustiveScorer {
     private long rescored;
     private long gemmNanos;
     private long selectNanos;
+    private long copyNanos;
+    private long matMulNanos;
+    private long matMulCpuNanos;
+    private long taskNanos;
+    private long taskCpuNanos;
+    private long gemmCpuNanos;
+    private long selectCpuNanos;
+    private static final java.lang.management.ThreadMXBean THREADS =
+        java.lang.management.ManagementFactory.getThreadMXBean();
 
     Shard(QueryBlock queries, double documentExponent, int k, int blockSize, boolean nullableElements) {
       this(queries, documentExponent, k, blockSize, Math.max(blockSize, DEFAULT_WINDOW), MAX_PENDING, nullableElements);
@@ -399,6 +423,17 @@ public final class ExhaustiveScorer {
     }
 
     TopK[] score(Iterator<InternalRow> rows) {
+      long wall = System.nanoTime();
+      long cpu = THREADS.getCurrentThreadCpuTime();
+      try {
+        return scoreAll(rows);
+      } finally {
+        taskNanos = System.nanoTime() - wall;
+        taskCpuNanos = THREADS.getCurrentThreadCpuTime() - cpu;
+      }
+    }
+
+    private TopK[] scoreAll(Iterator<InternalRow> rows) {
       if (queries.size() == 0 || !rows.hasNext()) {
         return top;
       }
@@ -472,6 +507,9 @@ public final class ExhaustiveScorer {
           block(gemm, start, w - start);
         }
         rescore();
+        copyNanos = gemm.copyNanos();
+        matMulNanos = gemm.matMulNanos();
+        matMulCpuNanos = gemm.matMulCpuNanos();
       }
       return top;
     }
@@ -482,6 +520,7 @@ public final class ExhaustiveScorer {
      */
     private void block(FloatGemm gemm, int start, int n) {
       long t0 = System.nanoTime();
+      long c0 = THREADS.getCurrentThreadCpuTime();
       double maxNorm = 0;
       for (int d = start; d < start + n; d++) {
         // NaN norms make the block's bound NaN: the fast test then passes everything to the precise one
@@ -504,15 +543,20 @@ public final class ExhaustiveScorer {
       if (finite) {
         FloatGemm.Passing passing = gemm.atLeast(input, inputOffset, n, cuts);
         long t1 = System.nanoTime();
+        long c1 = THREADS.getCurrentThreadCpuTime();
         gemmNanos += t1 - t0;
+        gemmCpuNanos += c1 - c0;
         for (int i = 0; i < passing.size(); i++) {
           candidate(passing.query(i), start + passing.document(i), passing.scores()[i]);
         }
         selectNanos += System.nanoTime() - t1;
+        selectCpuNanos += THREADS.getCurrentThreadCpuTime() - c1;
       } else {
         float[] approx = gemm.scores(input, inputOffset, n);
         long t1 = System.nanoTime();
+        long c1 = THREADS.getCurrentThreadCpuTime();
         gemmNanos += t1 - t0;
+        gemmCpuNanos += c1 - c0;
         double[][] qv = queries.vectors();
         for (int q = 0; q < nq; q++) {
           int base = q * n;
@@ -534,6 +578,7 @@ public final class ExhaustiveScorer {
           }
         }
         selectNanos += System.nanoTime() - t1;
+        selectCpuNanos += THREADS.getCurrentThreadCpuTime() - c1;
       }
       if (pending > maxPending) {
         rescore();
@@ -617,6 +662,7 @@ public final class ExhaustiveScorer {
      */
     private void rescore() {
       long t0 = System.nanoTime();
+      long c0 = THREADS.getCurrentThreadCpuTime();
       double[][] qv = queries.vectors();
       int[] docs = new int[4];
       double[] exact = new double[4];
@@ -653,6 +699,7 @@ public final class ExhaustiveScorer {
       }
       pending = 0;
       selectNanos += System.nanoTime() - t0;
+      selectCpuNanos += THREADS.getCurrentThreadCpuTime() - c0;
     }
 
     /**

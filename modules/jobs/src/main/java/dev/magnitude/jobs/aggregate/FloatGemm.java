@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * The float32 pre-pass of the exhaustive scorer: scores of a block of documents against all queries as
@@ -19,7 +20,16 @@ import java.nio.FloatBuffer;
  * each block is copied into one reused direct buffer. PyTorch's intra-op threads are set to 1 if this is
  * the first use of the engine in the JVM: the parallelism is Spark's (one task per core), and libtorch
  * threads on top of it would oversubscribe the cores. A JVM that loaded the engine earlier keeps its
- * setting (it is process-wide and fixed at load).
+ * setting.
+ *
+ * <p><b>The setting must be applied in every calling thread.</b> libtorch's CPU build runs its kernels
+ * in OpenMP, whose thread count is a per-thread value: {@code torch.set_num_threads} at engine load sets
+ * it for the loading thread only, and any other thread starts with OpenMP's default (one thread per
+ * core). libtorch re-applies its setting in a thread only when that thread first enters one of its own
+ * parallel loops, and the matrix product (handed straight to the BLAS) is not one: in a Spark task's
+ * thread each matMul ran as a team of two OpenMP threads, so two tasks kept four busy threads on two
+ * cores (the same in the benchmark's baseline threads). The constructor therefore sets the configured
+ * count in the calling thread ({@code ai.djl.pytorch.num_threads}, 1 unless set otherwise).
  */
 final class FloatGemm implements AutoCloseable {
   static final String THREADS = "ai.djl.pytorch.num_threads";
@@ -30,6 +40,13 @@ final class FloatGemm implements AutoCloseable {
   private final NDManager manager;
   private final NDArray queryMatrix;
   private ByteBuffer block;
+  private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+  private static final java.lang.management.ThreadMXBean THREADS_BEAN =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+  /** Time spent copying blocks into native memory, and in the matMul call alone (wall and thread CPU). */
+  private long copyNanos;
+  private long matMulNanos;
+  private long matMulCpuNanos;
 
   /**
    * @param queryRows the queries as rows of a Q × E matrix, row-major ({@code queries · dimension}
@@ -43,6 +60,7 @@ final class FloatGemm implements AutoCloseable {
     this.queries = queries;
     this.dimension = dimension;
     this.manager = engine().newBaseManager();
+    useConfiguredThreads();
     this.queryMatrix = manager.create(queryRows, new Shape(queries, dimension));
   }
 
@@ -54,6 +72,26 @@ final class FloatGemm implements AutoCloseable {
       System.setProperty(INTEROP_THREADS, "1");
     }
     return Engine.getEngine("PyTorch");
+  }
+
+  /**
+   * Applies the configured intra-op thread count ({@code ai.djl.pytorch.num_threads}) to the calling
+   * thread's OpenMP setting, see the class comment. Cheap (a few thread-local writes); call it in every
+   * thread that runs libtorch kernels after the engine is loaded.
+   */
+  static void useConfiguredThreads() {
+    engine();
+    String value = System.getProperty(THREADS);
+    int threads;
+    try {
+      threads = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(THREADS + " must be a positive integer, got '" + value + "'", e);
+    }
+    if (threads <= 0) {
+      throw new IllegalArgumentException(THREADS + " must be a positive integer, got '" + value + "'");
+    }
+    ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
   }
 
   /**
@@ -73,12 +111,13 @@ final class FloatGemm implements AutoCloseable {
   }
 
   /**
-   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}), found inside
-   * libtorch: the Q × rows product is compared with the cuts as a column (one pass), the positions of
-   * the passing pairs are taken with {@code nonzero} and their scores gathered with {@code take}. Only
-   * the passing pairs cross JNI; the product itself never leaves native memory (copying all Q × rows
-   * scores out and filtering them in Java took longer than the product in the first version). Meant for
-   * blocks whose scores are all finite (a NaN score is never {@code >=} a cut).
+   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}). The
+   * comparison with the cuts as a column runs in libtorch (one vectorized pass over the Q × rows
+   * product, one byte per pair); Java then reads that mask and the scores in place through direct views
+   * of the tensors' memory, eight mask bytes at a time (almost all are zero once the top-k lists are
+   * warm). Nothing of size Q × rows is copied: copying all scores out and filtering them in Java, or
+   * libtorch's {@code nonzero}, cost a third to a half of the product itself. Meant for blocks whose
+   * scores are all finite (a NaN score is never {@code >=} a cut).
    *
    * @return the passing pairs, row-major positions ascending (queries ascending, documents ascending
    *     within a query)
@@ -90,14 +129,46 @@ final class FloatGemm implements AutoCloseable {
     try (NDManager scope = manager.newSubManager()) {
       NDArray product = product(scope, documents, offset, rows);
       NDArray column = scope.create(cuts, new Shape(queries, 1));
-      NDArray positions = product.gte(column).flatten().nonzero().flatten();
-      long[] where = positions.toLongArray();
-      float[] values = where.length == 0 ? new float[0] : product.take(scope, positions).toFloatArray();
-      if (values.length != where.length) {
-        throw new IllegalStateException("libtorch returned " + values.length + " scores for " + where.length + " pairs");
+      NDArray mask = product.gte(column);
+      int size = queries * rows;
+      // views of native memory, valid while the tensors live (until the scope closes)
+      ByteBuffer passes = mask.toByteBuffer(true).order(ByteOrder.nativeOrder());
+      ByteBuffer scores = product.toByteBuffer(true).order(ByteOrder.nativeOrder());
+      if (passes.capacity() != size || scores.capacity() != size * Float.BYTES) {
+        throw new IllegalStateException("libtorch returned " + scores.capacity() + " score bytes and " + passes.capacity()
+            + " mask bytes for " + queries + " × " + rows);
       }
-      return new Passing(rows, where, values);
+      long[] positions = new long[256];
+      float[] values = new float[256];
+      int count = 0;
+      int words = size & ~7;
+      for (int i = 0; i < size; i += 8) {
+        long word = i < words ? passes.getLong(i) : tail(passes, i, size);
+        while (word != 0) {
+          // the lowest position first: the lowest byte in little-endian order, the highest in big-endian
+          int shift = (LITTLE_ENDIAN ? Long.numberOfTrailingZeros(word) : 63 - Long.numberOfLeadingZeros(word)) & ~7;
+          int at = i + (LITTLE_ENDIAN ? shift >>> 3 : 7 - (shift >>> 3));
+          word &= ~(0xFFL << shift);
+          if (count == positions.length) {
+            positions = Arrays.copyOf(positions, 2 * count);
+            values = Arrays.copyOf(values, 2 * count);
+          }
+          positions[count] = at;
+          values[count++] = scores.getFloat(at * Float.BYTES);
+        }
+      }
+      return new Passing(rows, Arrays.copyOf(positions, count), Arrays.copyOf(values, count));
     }
+  }
+
+  /** Mask bytes {@code [from, size)} (fewer than 8) as a word, in native order, zeros after them. */
+  private static long tail(ByteBuffer passes, int from, int size) {
+    long word = 0;
+    for (int j = 0; j < size - from; j++) {
+      long b = passes.get(from + j) & 0xFFL;
+      word |= LITTLE_ENDIAN ? b << (j << 3) : b << ((7 - j) << 3);
+    }
+    return word;
   }
 
   /**
@@ -127,15 +198,38 @@ final class FloatGemm implements AutoCloseable {
     if (block == null || block.capacity() < floats * Float.BYTES) {
       block = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
     }
+    long t0 = System.nanoTime();
     block.clear();
     FloatBuffer view = block.asFloatBuffer();
     view.put(documents, offset, floats);
     block.limit(floats * Float.BYTES);
     NDArray docs = scope.create(block, new Shape(rows, dimension), DataType.FLOAT32);
+    NDArray transposed = docs.transpose();
+    long t1 = System.nanoTime();
+    long cpu = THREADS_BEAN.getCurrentThreadCpuTime();
     // (Q × E) · (E × rows): the transpose is a strided view, libtorch passes it to SGEMM as transposed
-    NDArray product = queryMatrix.matMul(docs.transpose());
+    NDArray product = queryMatrix.matMul(transposed);
+    matMulCpuNanos += THREADS_BEAN.getCurrentThreadCpuTime() - cpu;
+    long t2 = System.nanoTime();
+    copyNanos += t1 - t0;
+    matMulNanos += t2 - t1;
     product.attach(scope);
     return product;
+  }
+
+  /** Nanoseconds spent copying blocks into native memory so far. */
+  long copyNanos() {
+    return copyNanos;
+  }
+
+  /** Nanoseconds (wall) spent in the matMul calls alone so far. */
+  long matMulNanos() {
+    return matMulNanos;
+  }
+
+  /** Thread CPU nanoseconds spent in the matMul calls alone so far (excludes time the thread waited for a core). */
+  long matMulCpuNanos() {
+    return matMulCpuNanos;
   }
 
   @Override
