@@ -610,12 +610,14 @@ public final class ExhaustiveScorer {
 
     /**
      * A score every document that may still enter query q's top k reaches: the k-th largest lower bound
-     * counted (k distinct documents score at least that much and none of them is ever dropped), or the
-     * collector's threshold if higher; −∞ while fewer than k are known.
+     * counted (k distinct documents score at least that much and none of them is ever dropped); −∞
+     * while fewer than k are known. Every document offered to the collector was counted first (its
+     * exact score or its candidate's lower bound), so the collector is never full before this level is
+     * finite; its own threshold would be a little higher after a rescoring (exact scores instead of
+     * lower bounds) but costs a pointer chase per query and pair.
      */
     private double level(int q) {
-      double threshold = top[q].threshold();
-      return lowerBoundCount[q] == k ? Math.max(threshold, lowerBounds[q * k]) : threshold;
+      return lowerBoundCount[q] == k ? lowerBounds[q * k] : Double.NEGATIVE_INFINITY;
     }
 
     /** Counts a lower bound of a document's double score (min-heap of the k largest per query). */

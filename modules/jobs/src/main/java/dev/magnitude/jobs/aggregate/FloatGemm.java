@@ -40,6 +40,9 @@ final class FloatGemm implements AutoCloseable {
   private final NDManager manager;
   private final NDArray queryMatrix;
   private ByteBuffer block;
+  /** The passing pairs of the last block ({@link #atLeast}), reused: grown as needed, never shrunk. */
+  private long[] passingPositions = new long[4096];
+  private float[] passingScores = new float[4096];
   private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
   private static final java.lang.management.ThreadMXBean THREADS_BEAN =
       java.lang.management.ManagementFactory.getThreadMXBean();
@@ -120,7 +123,7 @@ final class FloatGemm implements AutoCloseable {
    * scores are all finite (a NaN score is never {@code >=} a cut).
    *
    * @return the passing pairs, row-major positions ascending (queries ascending, documents ascending
-   *     within a query)
+   *     within a query); valid until the next call
    */
   Passing atLeast(float[] documents, int offset, int rows, float[] cuts) {
     if (cuts.length != queries) {
@@ -138,8 +141,8 @@ final class FloatGemm implements AutoCloseable {
         throw new IllegalStateException("libtorch returned " + scores.capacity() + " score bytes and " + passes.capacity()
             + " mask bytes for " + queries + " × " + rows);
       }
-      long[] positions = new long[256];
-      float[] values = new float[256];
+      long[] positions = passingPositions;
+      float[] values = passingScores;
       int count = 0;
       int words = size & ~7;
       for (int i = 0; i < size; i += 8) {
@@ -157,7 +160,9 @@ final class FloatGemm implements AutoCloseable {
           values[count++] = scores.getFloat(at * Float.BYTES);
         }
       }
-      return new Passing(rows, Arrays.copyOf(positions, count), Arrays.copyOf(values, count));
+      passingPositions = positions;
+      passingScores = values;
+      return new Passing(rows, positions, values, count);
     }
   }
 
@@ -172,14 +177,11 @@ final class FloatGemm implements AutoCloseable {
   }
 
   /**
-   * Pairs of a block at or above their cut: {@code positions[i]} is {@code q · rows + d} (row-major in
-   * the Q × rows product), {@code scores[i]} its float score.
+   * Pairs of a block at or above their cut, the first {@code size} entries of the arrays (reused by the
+   * next {@link #atLeast} call): {@code positions[i]} is {@code q · rows + d} (row-major in the Q × rows
+   * product), {@code scores[i]} its float score.
    */
-  record Passing(int rows, long[] positions, float[] scores) {
-    int size() {
-      return positions.length;
-    }
-
+  record Passing(int rows, long[] positions, float[] scores, int size) {
     int query(int i) {
       return (int) (positions[i] / rows);
     }

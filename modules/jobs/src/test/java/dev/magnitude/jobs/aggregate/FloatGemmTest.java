@@ -75,6 +75,15 @@ class FloatGemmTest {
         }
         assertThat(got).as("rows %d", rows).containsExactlyElementsOf(expected);
         assertThat(expected).as("rows %d: the case passes some pairs", rows).isNotEmpty();
+        // every pair passes a cut of −∞ (more pairs than the reused arrays start with at 300 rows)
+        float[] none = new float[queries];
+        java.util.Arrays.fill(none, Float.NEGATIVE_INFINITY);
+        FloatGemm.Passing everything = gemm.atLeast(docs, dim, rows, none);
+        assertThat(everything.size()).isEqualTo(queries * rows);
+        for (int i = 0; i < everything.size(); i++) {
+          assertThat(everything.positions()[i]).isEqualTo(i);
+          assertThat(everything.scores()[i]).isEqualTo(all[i]);
+        }
       }
     }
   }
