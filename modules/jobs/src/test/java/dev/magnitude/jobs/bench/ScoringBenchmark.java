@@ -54,7 +54,11 @@ import org.apache.spark.util.LongAccumulator;
  *   <li>the exhaustive scorer ({@link ExhaustiveScorer}: document shards × broadcast queries, float GEMM
  *       pre-pass, exact double rescoring, per-shard top-k, merge): 2·D·E·Q FLOP per second per core and its
  *       ratio to the baseline (target ≥ 0.7), docs × queries per second, the pairs rescored in double, and
- *       the peak heap (heap pools' used bytes sampled every 10 ms, plus the pools' own peak usage);
+ *       the peak heap (heap pools' used bytes sampled every 10 ms, plus the pools' own peak usage); and the
+ *       tasks' thread CPU time by phase (matMul calls, copies and cut, selection, reading and decoding)
+ *       with the same ratio in CPU time (2·D·E·Q per task CPU-second over the baseline's FLOP per
+ *       CPU-second of its threads), which a shared machine's load does not distort the way it does wall
+ *       time;
  *   <li>for comparison, the former route, a pure-Java double loop over every pair (one thread, a sample of
  *       the documents), as FLOP/s and ratio.
  * </ol>
@@ -140,6 +144,7 @@ public final class ScoringBenchmark {
 
       double flop = 2.0 * docs * dim * queries;
       double best = Double.POSITIVE_INFINITY;
+      double bestCpuRatio = 0;
       double peakMb = 0;
       long rescoredPairs = 0;
       Map<String, List<ScoredDoc>> top = null;
@@ -175,6 +180,7 @@ public final class ScoringBenchmark {
             flop / taskCpu / baselinePerCpuSecond);
         if (seconds < best) {
           best = seconds;
+          bestCpuRatio = flop / taskCpu / baselinePerCpuSecond;
           peakMb = mb;
           rescoredPairs = rescored.value();
         }
@@ -201,10 +207,10 @@ public final class ScoringBenchmark {
       System.out.printf(Locale.ROOT, "libtorch matMul GFLOP/s/core: %.2f before, %.2f after scoring; the table uses "
           + "their mean%n", gemmBefore / 1e9, gemmAfter / 1e9);
       System.out.println("| libtorch matMul GFLOP/s/core | scoring s | scoring GFLOP/s/core | ratio (target ≥ 0.7) | "
-          + "docs×queries/s | Spark read alone s | rescored pairs % | peak heap MB | double loop ratio |");
-      System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-      System.out.printf(Locale.ROOT, "| %.2f | %.2f | %.2f | %.3f | %.3g | %.1f | %.4f | %.0f | %.3f |%n", gemm / 1e9,
-          best, rate / 1e9, rate / gemm, docs * (double) queries / best, readSeconds,
+          + "ratio in CPU time | docs×queries/s | Spark read alone s | rescored pairs % | peak heap MB | double loop ratio |");
+      System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+      System.out.printf(Locale.ROOT, "| %.2f | %.2f | %.2f | %.3f | %.3f | %.3g | %.1f | %.4f | %.0f | %.3f |%n",
+          gemm / 1e9, best, rate / 1e9, rate / gemm, bestCpuRatio, docs * (double) queries / best, readSeconds,
           100.0 * rescoredPairs / (docs * (double) queries), peakMb, loop / gemm);
     } finally {
       spark.stop();
