@@ -43,7 +43,6 @@ final class FloatGemm implements AutoCloseable {
   /** The passing pairs of the last block ({@link #atLeast}), reused: grown as needed, never shrunk. */
   private long[] passingPositions = new long[4096];
   private float[] passingScores = new float[4096];
-  private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
   private static final java.lang.management.ThreadMXBean THREADS_BEAN =
       java.lang.management.ManagementFactory.getThreadMXBean();
   /** Time spent copying blocks into native memory, and in the matMul call alone (wall and thread CPU). */
@@ -114,13 +113,13 @@ final class FloatGemm implements AutoCloseable {
   }
 
   /**
-   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}). The
-   * comparison with the cuts as a column runs in libtorch (one vectorized pass over the Q × rows
-   * product, one byte per pair); Java then reads that mask and the scores in place through direct views
-   * of the tensors' memory, eight mask bytes at a time (almost all are zero once the top-k lists are
-   * warm). Nothing of size Q × rows is copied: copying all scores out and filtering them in Java, or
-   * libtorch's {@code nonzero}, cost a third to a half of the product itself. Meant for blocks whose
-   * scores are all finite (a NaN score is never {@code >=} a cut).
+   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}). The scores
+   * are read in place, through a direct view of the product tensor's memory, row by row against the
+   * row's cut: nothing of size Q × rows is copied or allocated. (Copying all scores out into a Java
+   * array cost a third of the product itself; libtorch's {@code gte} against the cuts as a column plus
+   * {@code nonzero} half of it; {@code gte} plus a scan of its mask about 12 %; this scan, with almost no
+   * pair passing once the top-k lists are warm, about 8 %.) Meant for blocks whose scores are all finite
+   * (a NaN score is never {@code >=} a cut).
    *
    * @return the passing pairs, row-major positions ascending (queries ascending, documents ascending
    *     within a query); valid until the next call
@@ -131,49 +130,34 @@ final class FloatGemm implements AutoCloseable {
     }
     try (NDManager scope = manager.newSubManager()) {
       NDArray product = product(scope, documents, offset, rows);
-      NDArray column = scope.create(cuts, new Shape(queries, 1));
-      NDArray mask = product.gte(column);
-      int size = queries * rows;
-      // views of native memory, valid while the tensors live (until the scope closes)
-      ByteBuffer passes = mask.toByteBuffer(true).order(ByteOrder.nativeOrder());
-      ByteBuffer scores = product.toByteBuffer(true).order(ByteOrder.nativeOrder());
-      if (passes.capacity() != size || scores.capacity() != size * Float.BYTES) {
-        throw new IllegalStateException("libtorch returned " + scores.capacity() + " score bytes and " + passes.capacity()
-            + " mask bytes for " + queries + " × " + rows);
+      // a view of native memory, valid while the tensor lives (until the scope closes)
+      ByteBuffer bytes = product.toByteBuffer(true);
+      if (bytes.capacity() != queries * rows * Float.BYTES) {
+        throw new IllegalStateException("libtorch returned " + bytes.capacity() + " score bytes for " + queries + " × " + rows);
       }
+      FloatBuffer scores = bytes.order(ByteOrder.nativeOrder()).asFloatBuffer();
       long[] positions = passingPositions;
       float[] values = passingScores;
       int count = 0;
-      int words = size & ~7;
-      for (int i = 0; i < size; i += 8) {
-        long word = i < words ? passes.getLong(i) : tail(passes, i, size);
-        while (word != 0) {
-          // the lowest position first: the lowest byte in little-endian order, the highest in big-endian
-          int shift = (LITTLE_ENDIAN ? Long.numberOfTrailingZeros(word) : 63 - Long.numberOfLeadingZeros(word)) & ~7;
-          int at = i + (LITTLE_ENDIAN ? shift >>> 3 : 7 - (shift >>> 3));
-          word &= ~(0xFFL << shift);
-          if (count == positions.length) {
-            positions = Arrays.copyOf(positions, 2 * count);
-            values = Arrays.copyOf(values, 2 * count);
+      for (int q = 0; q < queries; q++) {
+        float cut = cuts[q];
+        int base = q * rows;
+        for (int d = 0; d < rows; d++) {
+          float score = scores.get(base + d);
+          if (score >= cut) {
+            if (count == positions.length) {
+              positions = Arrays.copyOf(positions, 2 * count);
+              values = Arrays.copyOf(values, 2 * count);
+            }
+            positions[count] = base + d;
+            values[count++] = score;
           }
-          positions[count] = at;
-          values[count++] = scores.getFloat(at * Float.BYTES);
         }
       }
       passingPositions = positions;
       passingScores = values;
       return new Passing(rows, positions, values, count);
     }
-  }
-
-  /** Mask bytes {@code [from, size)} (fewer than 8) as a word, in native order, zeros after them. */
-  private static long tail(ByteBuffer passes, int from, int size) {
-    long word = 0;
-    for (int j = 0; j < size - from; j++) {
-      long b = passes.get(from + j) & 0xFFL;
-      word |= LITTLE_ENDIAN ? b << (j << 3) : b << ((7 - j) << 3);
-    }
-    return word;
   }
 
   /**
