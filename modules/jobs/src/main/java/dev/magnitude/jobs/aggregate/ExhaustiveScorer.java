@@ -60,8 +60,9 @@ import org.apache.spark.util.LongAccumulator;
  * costs about k·(1 + ln(N/W)).
  *
  * <p><b>Two paths per block.</b> Once every query has a finite level and the block's norms rule out
- * overflow, the cut (level minus the block's largest bound, rounded down to float) is applied inside
- * libtorch and only the pairs at or above it come back ({@link FloatGemm#atLeast}). Otherwise (the first
+ * overflow, the cut (level minus the block's largest bound, rounded down to float) is applied to the
+ * product where it lies in libtorch's memory and only the pairs at or above it come back
+ * ({@link FloatGemm#atLeast}). Otherwise (the first
  * block of a shard, or a block with non-finite or huge values) all Q × block float scores come back and
  * are tested one by one against the rising level; a pair with a non-finite float score or bound is
  * rescored and offered at once. The first blocks are small (max(64, k) documents) and double up to
@@ -453,8 +454,8 @@ public final class ExhaustiveScorer {
         int w = 0;
         int start = 0;
         // The first blocks are small and double up to blockSize: until a query's level is finite its
-        // pairs go one by one through the slow path while the level rises; after that, the cut runs in
-        // libtorch.
+        // pairs go one by one through the slow path while the level rises; after that, only the pairs
+        // at or above the cut leave libtorch's memory.
         int fill = Math.min(blockSize, Math.max(64, k));
         while (rows.hasNext()) {
           InternalRow row = rows.next();
@@ -531,8 +532,8 @@ public final class ExhaustiveScorer {
       int nq = queries.size();
       // |a| ≤ ‖q‖‖d‖(1 + K) + A·…: with the norms and their product below 1e38 no float input or score
       // can overflow (NaN norms fail the test), so every float score is finite (no NaN, no ±∞) and a cut
-      // at each query's level minus the block's largest bound can run inside libtorch: only the pairs at
-      // or above it come back
+      // at each query's level minus the block's largest bound can be applied where the product lies:
+      // only the pairs at or above it come back
       boolean finite = maxNorm < 1e38 && maxQueryNorm < 1e38 && maxNorm * maxQueryNorm < 1e38;
       float[] cuts = new float[nq];
       for (int q = 0; q < nq && finite; q++) {
