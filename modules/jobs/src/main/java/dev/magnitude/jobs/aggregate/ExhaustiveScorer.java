@@ -46,18 +46,39 @@ import org.apache.spark.util.LongAccumulator;
  * the result is the one of offering every pair in double precision. Non-finite float scores
  * (overflow, NaN or infinite inputs) are always rescored.
  *
- * <p><b>Two paths per block.</b> Once every query's top k is full and the block's norms rule out
- * overflow, the cut (threshold minus the block's largest bound, rounded down to float) is applied inside
- * libtorch and only the pairs at or above it come back; they are rescored four at a time. Otherwise (the
- * first block of a shard, or a block with non-finite or huge values) all Q × block float scores come
- * back and are tested one by one against the rising threshold. The first blocks are small (max(64, k)
- * documents) and double up to {@code blockSize}, so little work goes through the slow path.
- * ExhaustiveScorerTest proves the equality with a single-thread double scorer on a fixture built to
- * defeat a float-only ranking (it fails if the bound is set to 0).
+ * <p><b>Deferred rescoring.</b> A task keeps the vectors of its last {@code window} documents (32,768
+ * by default, 32 MB at 256 dimensions) and rescores in double precision only when that window is full
+ * (or at the end): meanwhile each query keeps the float candidates of the window and a running lower
+ * bound of its k-th best score, the k-th largest of the values {@code a − bound} of its candidates and
+ * the exact scores already offered (each a lower bound of a distinct document's double score). A
+ * candidate whose {@code a + bound} falls below that level is dropped, at once or when the window is
+ * rescored: k other documents are then certainly ahead of it, and none of them is ever dropped (its
+ * {@code a + bound} is at least its own lower bound, which is at least the level), so the result is
+ * still the one of offering every pair. Rescoring each pair that enters a top k as the documents stream
+ * by costs k·(1 + ln(N/k)) double products per query over a shard of N documents (about 1 % of all
+ * pairs in the benchmark); rescoring per window of W documents only the candidates still in contention
+ * costs about k·(1 + ln(N/W)).
+ *
+ * <p><b>Two paths per block.</b> Once every query has a finite level and the block's norms rule out
+ * overflow, the cut (level minus the block's largest bound, rounded down to float) is applied to the
+ * product where it lies in libtorch's memory and only the pairs at or above it come back
+ * ({@link FloatGemm#atLeast}). Otherwise (the first
+ * block of a shard, or a block with non-finite or huge values) all Q × block float scores come back and
+ * are tested one by one against the rising level; a pair with a non-finite float score or bound is
+ * rescored and offered at once. The first blocks are small (max(64, k) documents) and double up to
+ * {@code blockSize}, so little work goes through the slow path. ExhaustiveScorerTest proves the equality
+ * with a single-thread double scorer on a fixture built to defeat a float-only ranking (it fails if the
+ * bound is set to 0), with small and default windows.
  */
 public final class ExhaustiveScorer {
   /** Documents per float32 matrix product: 2048 × 256 floats is 2 MB, Q × 2048 scores 8 MB at Q = 1000. */
   public static final int DEFAULT_BLOCK = 2048;
+
+  /**
+   * Documents whose vectors a task keeps for the deferred double rescoring: 32 MB at 256 dimensions.
+   * Larger windows rescore fewer pairs (about k·(1 + ln(N/W)) per query) for more memory per task.
+   */
+  public static final int DEFAULT_WINDOW = 32_768;
 
   private ExhaustiveScorer() {}
 
@@ -79,40 +100,110 @@ public final class ExhaustiveScorer {
    */
   public static Map<String, List<ScoredDoc>> score(
       JavaSparkContext jsc, Dataset<Row> documents, QueryBlock queries, int k, int blockSize, Counters counters) {
+    return score(jsc, documents, queries, k, blockSize, Math.max(blockSize, DEFAULT_WINDOW), counters);
+  }
+
+  /**
+   * {@link #score(JavaSparkContext, Dataset, QueryBlock, int, int, Counters)} with the window of
+   * documents kept for the deferred rescoring (≥ blockSize; small windows for tests).
+   */
+  static Map<String, List<ScoredDoc>> score(JavaSparkContext jsc, Dataset<Row> documents, QueryBlock queries, int k,
+      int blockSize, int window, Counters counters) {
     if (k <= 0) {
       throw new IllegalArgumentException("top k must be > 0, got " + k);
     }
     if (blockSize <= 0) {
       throw new IllegalArgumentException("scoring block size must be > 0 documents, got " + blockSize);
     }
+    if (window < blockSize) {
+      throw new IllegalArgumentException(
+          "the rescoring window (" + window + " documents) must hold at least one block (" + blockSize + ")");
+    }
     Dataset<Row> selected = documents.select("id", "vector");
     boolean nullableElements = ((ArrayType) selected.schema().apply("vector").dataType()).containsNull();
     Broadcast<QueryBlock> block = jsc.broadcast(queries);
     double documentExponent = queries.scoring().documentExponent();
-    FlatMapFunction<Iterator<InternalRow>, TopK[]> perShard =
+    FlatMapFunction<Iterator<InternalRow>, Packed> perShard =
         rows -> {
-          Shard shard = new Shard(block.value(), documentExponent, k, blockSize, nullableElements);
+          Shard shard = new Shard(block.value(), documentExponent, k, blockSize, window, Shard.MAX_PENDING, nullableElements);
           TopK[] top = shard.score(rows);
           if (counters != null) {
             counters.rescored().add(shard.rescored);
             counters.gemmNanos().add(shard.gemmNanos);
             counters.selectNanos().add(shard.selectNanos);
+            counters.copyNanos().add(shard.copyNanos);
+            counters.matMulNanos().add(shard.matMulNanos);
+            counters.matMulCpuNanos().add(shard.matMulCpuNanos);
+            counters.taskNanos().add(shard.taskNanos);
+            counters.taskCpuNanos().add(shard.taskCpuNanos);
+            counters.gemmCpuNanos().add(shard.gemmCpuNanos);
+            counters.selectCpuNanos().add(shard.selectCpuNanos);
           }
-          return List.<TopK[]>of(top).iterator();
+          return List.of(Packed.of(top)).iterator();
         };
-    JavaRDD<TopK[]> shards = documentRows(selected).mapPartitions(perShard);
-    TopK[] merged;
+    List<Packed> shards;
     try {
-      // fold, not reduce: a corpus without rows (or partitions) still gives an empty top-k per query
-      merged = shards.fold(empty(queries.size(), k), ExhaustiveScorer::merge);
+      shards = documentRows(selected).mapPartitions(perShard).collect();
     } finally {
       block.destroy();
+    }
+    // a corpus without rows (or partitions) still gives an empty top-k per query
+    TopK[] merged = empty(queries.size(), k);
+    for (Packed shard : shards) {
+      shard.offerTo(merged);
     }
     Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
     for (int q = 0; q < queries.size(); q++) {
       out.put(queries.ids()[q], merged[q].result());
     }
     return out;
+  }
+
+  /**
+   * A shard's top-k lists as primitive arrays, the task's result. Java serialization of the TopK
+   * objects themselves (k · Q ScoredDoc objects and strings, each through the handle table) took a
+   * noticeable share of a task; arrays of numbers and one UTF-8 byte array serialize in bulk.
+   *
+   * @param sizes documents kept per query
+   * @param scores their scores, query after query
+   * @param ids their ids in UTF-8, concatenated
+   * @param idEnds where each id ends in {@code ids}
+   */
+  record Packed(int[] sizes, double[] scores, byte[] ids, int[] idEnds) implements java.io.Serializable {
+    static Packed of(TopK[] top) {
+      int[] sizes = new int[top.length];
+      int total = 0;
+      for (int q = 0; q < top.length; q++) {
+        sizes[q] = top[q].size();
+        total += sizes[q];
+      }
+      double[] scores = new double[total];
+      int[] idEnds = new int[total];
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(total * 8);
+      int i = 0;
+      for (TopK collector : top) {
+        for (ScoredDoc doc : collector.result()) {
+          scores[i] = doc.score();
+          bytes.writeBytes(doc.docId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          idEnds[i++] = bytes.size();
+        }
+      }
+      return new Packed(sizes, scores, bytes.toByteArray(), idEnds);
+    }
+
+    /** Offers every kept document to {@code top}, query by query. */
+    void offerTo(TopK[] top) {
+      if (top.length != sizes.length) {
+        throw new IllegalStateException("a shard returned " + sizes.length + " top-k lists for " + top.length + " queries");
+      }
+      int i = 0;
+      for (int q = 0; q < sizes.length; q++) {
+        for (int j = 0; j < sizes[q]; j++, i++) {
+          int from = i == 0 ? 0 : idEnds[i - 1];
+          top[q].offer(new String(ids, from, idEnds[i] - from, java.nio.charset.StandardCharsets.UTF_8), scores[i]);
+        }
+      }
+    }
   }
 
   /**
@@ -157,14 +248,22 @@ public final class ExhaustiveScorer {
 
   /**
    * Task counters: pairs rescored in double precision, and the task time spent in the float matrix
-   * products (copy in and out included) and in selecting (pre-filter, exact rescoring, top-k); the rest
-   * of a task's time is reading its documents.
+   * products (copy in, matMul and cut included) and in selecting (candidate filter, exact rescoring,
+   * top-k); of the former, the copies into native memory and the matMul calls alone (wall, and the
+   * thread's CPU time, which leaves out waiting for a core on a loaded machine); the tasks' whole time
+   * (wall and CPU), and the CPU time of the float products and of selecting. The rest of a task's time
+   * is reading and decoding its documents.
    */
-  public record Counters(LongAccumulator rescored, LongAccumulator gemmNanos, LongAccumulator selectNanos)
-      implements java.io.Serializable {
+  public record Counters(LongAccumulator rescored, LongAccumulator gemmNanos, LongAccumulator selectNanos,
+      LongAccumulator copyNanos, LongAccumulator matMulNanos, LongAccumulator matMulCpuNanos,
+      LongAccumulator taskNanos, LongAccumulator taskCpuNanos, LongAccumulator gemmCpuNanos,
+      LongAccumulator selectCpuNanos) implements java.io.Serializable {
     public static Counters register(JavaSparkContext jsc) {
-      return new Counters(jsc.sc().longAccumulator("rescored pairs"), jsc.sc().longAccumulator("gemm ns"),
-          jsc.sc().longAccumulator("select ns"));
+      var sc = jsc.sc();
+      return new Counters(sc.longAccumulator("rescored pairs"), sc.longAccumulator("gemm ns"),
+          sc.longAccumulator("select ns"), sc.longAccumulator("copy ns"), sc.longAccumulator("matMul ns"),
+          sc.longAccumulator("matMul cpu ns"), sc.longAccumulator("task ns"), sc.longAccumulator("task cpu ns"),
+          sc.longAccumulator("gemm cpu ns"), sc.longAccumulator("select cpu ns"));
     }
   }
 
@@ -189,13 +288,6 @@ public final class ExhaustiveScorer {
       top[q] = new TopK(k);
     }
     return top;
-  }
-
-  static TopK[] merge(TopK[] a, TopK[] b) {
-    for (int q = 0; q < a.length; q++) {
-      a[q].merge(b[q]);
-    }
-    return a;
   }
 
   static float[] floats(List<?> values) {
@@ -225,37 +317,106 @@ public final class ExhaustiveScorer {
 
   /** One task's scoring: its documents in blocks, a top-k per query. */
   static final class Shard {
+    /**
+     * Candidates held at once over all queries before they are rescored early (the window's vectors are
+     * still there): 4 Mi pairs, 32 MB. Reached only by data whose float scores cannot separate the
+     * documents (e.g. many exact ties at the cut).
+     */
+    static final int MAX_PENDING = 1 << 22;
+
     private final QueryBlock queries;
     private final double documentExponent;
     /** Whether documents are scaled (exponent > 0): then the float products take the scaled copy. */
     private final boolean scaleDocs;
     private final int blockSize;
+    private final int window;
+    private final long maxPending;
     private final boolean nullableElements;
     private final int dim;
+    private final int k;
     private final TopK[] top;
     private final double[] queryNorms;
     private double maxQueryNorm;
+    private final double rel;
+    private final double abs;
+    /** Per query: rel·‖q‖ and abs·(2 + ‖q‖), the query's factors of the pair bound. */
+    private final double[] queryRel;
+    private final double[] queryAbs;
+    /**
+     * Per query a min-heap (k slots from {@code q · k}) of lower bounds of distinct documents' double
+     * scores: exact scores of documents offered, {@code a − bound} of candidates not yet rescored.
+     */
+    private final double[] lowerBounds;
+    private final int[] lowerBoundCount;
+    /** Per query the candidates of the window: document index in the window and float score. */
+    private final int[][] candidateDocs;
+    private final float[][] candidateScores;
+    private final int[] candidateCount;
+    private long pending;
+    /** The window: the documents' ids, raw vectors, scales and scaled norms. */
+    private String[] ids;
+    private float[] raw;
+    private float[] gemmInput;
+    private double[] scales;
+    private double[] norms;
     private long rescored;
     private long gemmNanos;
     private long selectNanos;
+    private long copyNanos;
+    private long matMulNanos;
+    private long matMulCpuNanos;
+    private long taskNanos;
+    private long taskCpuNanos;
+    private long gemmCpuNanos;
+    private long selectCpuNanos;
+    private static final java.lang.management.ThreadMXBean THREADS =
+        java.lang.management.ManagementFactory.getThreadMXBean();
 
     Shard(QueryBlock queries, double documentExponent, int k, int blockSize, boolean nullableElements) {
+      this(queries, documentExponent, k, blockSize, Math.max(blockSize, DEFAULT_WINDOW), MAX_PENDING, nullableElements);
+    }
+
+    /**
+     * @param window documents kept for the deferred rescoring (≥ blockSize)
+     * @param maxPending candidates held before an early rescoring ({@link #MAX_PENDING}; small in tests)
+     */
+    Shard(QueryBlock queries, double documentExponent, int k, int blockSize, int window, long maxPending,
+        boolean nullableElements) {
+      if (window < blockSize) {
+        throw new IllegalArgumentException(
+            "the rescoring window (" + window + " documents) must hold at least one block (" + blockSize + ")");
+      }
       this.queries = queries;
       this.documentExponent = documentExponent;
       this.scaleDocs = documentExponent != 0;
       this.blockSize = blockSize;
+      this.window = window;
+      this.maxPending = maxPending;
       this.nullableElements = nullableElements;
       this.dim = queries.dimension();
+      this.k = k;
       this.top = empty(queries.size(), k);
-      this.queryNorms = new double[queries.size()];
-      for (int q = 0; q < queryNorms.length; q++) {
+      this.rel = relativeBound(dim);
+      this.abs = absoluteBound(dim);
+      int n = queries.size();
+      this.queryNorms = new double[n];
+      this.queryRel = new double[n];
+      this.queryAbs = new double[n];
+      for (int q = 0; q < n; q++) {
         double s = 0;
         for (double x : queries.vectors()[q]) {
           s += x * x;
         }
         queryNorms[q] = Math.sqrt(s);
         maxQueryNorm = Double.isNaN(queryNorms[q]) ? Double.NaN : Math.max(maxQueryNorm, queryNorms[q]);
+        queryRel[q] = rel * queryNorms[q];
+        queryAbs[q] = abs * (2 + queryNorms[q]);
       }
+      this.lowerBounds = new double[n * k];
+      this.lowerBoundCount = new int[n];
+      this.candidateDocs = new int[n][];
+      this.candidateScores = new float[n][];
+      this.candidateCount = new int[n];
     }
 
     long rescored() {
@@ -263,6 +424,17 @@ public final class ExhaustiveScorer {
     }
 
     TopK[] score(Iterator<InternalRow> rows) {
+      long wall = System.nanoTime();
+      long cpu = THREADS.getCurrentThreadCpuTime();
+      try {
+        return scoreAll(rows);
+      } finally {
+        taskNanos = System.nanoTime() - wall;
+        taskCpuNanos = THREADS.getCurrentThreadCpuTime() - cpu;
+      }
+    }
+
+    private TopK[] scoreAll(Iterator<InternalRow> rows) {
       if (queries.size() == 0 || !rows.hasNext()) {
         return top;
       }
@@ -273,176 +445,297 @@ public final class ExhaustiveScorer {
           queryRows[q * dim + i] = (float) v[i];
         }
       }
-      String[] ids = new String[blockSize];
-      float[] raw = new float[blockSize * dim];
-      float[] gemmInput = scaleDocs ? new float[blockSize * dim] : raw;
-      double[] scales = new double[blockSize];
-      double[] norms = new double[blockSize];
+      ids = new String[window];
+      raw = new float[window * dim];
+      gemmInput = scaleDocs ? new float[blockSize * dim] : null;
+      scales = new double[window];
+      norms = new double[window];
       try (FloatGemm gemm = new FloatGemm(queryRows, queries.size(), dim)) {
-        int n = 0;
-        // The first blocks are small and double up to blockSize: until a query's top k is full, its pairs
-        // go one by one through the exact route while the threshold rises (about k·(1 + ln(B/k)) offers
-        // in a first block of B documents); after that, the cut runs in libtorch and the pairs above it
-        // are rescored in batches.
-        int fill = Math.min(blockSize, Math.max(64, top[0].k()));
+        int w = 0;
+        int start = 0;
+        // The first blocks are small and double up to blockSize: until a query's level is finite its
+        // pairs go one by one through the slow path while the level rises; after that, only the pairs
+        // at or above the cut leave libtorch's memory.
+        int fill = Math.min(blockSize, Math.max(64, k));
         while (rows.hasNext()) {
           InternalRow row = rows.next();
           if (row.isNullAt(0) || row.isNullAt(1)) {
             throw new IllegalArgumentException(
                 "a document embedding has a null " + (row.isNullAt(0) ? "id" : "vector") + "; the run's embeddings are incomplete");
           }
-          ids[n] = row.getUTF8String(0).toString();
+          ids[w] = row.getUTF8String(0).toString();
           ArrayData vector = row.getArray(1);
           if (vector.numElements() != dim) {
             throw new IllegalArgumentException(
                 "query and document dimensions differ: " + dim + " vs " + vector.numElements()
-                    + "; were they embedded by the same run? (document " + ids[n] + ")");
+                    + "; were they embedded by the same run? (document " + ids[w] + ")");
           }
           if (nullableElements) {
             for (int i = 0; i < dim; i++) {
               if (vector.isNullAt(i)) {
-                throw new IllegalArgumentException("document " + ids[n] + " has a null embedding value at index " + i);
+                throw new IllegalArgumentException("document " + ids[w] + " has a null embedding value at index " + i);
               }
             }
           }
           float[] v = vector.toFloatArray();
-          int offset = n * dim;
+          int offset = w * dim;
           System.arraycopy(v, 0, raw, offset, dim);
           double scale = Vectors.scale(raw, offset, dim, documentExponent);
-          scales[n] = scale;
+          scales[w] = scale;
+          int inputOffset = (w - start) * dim;
           double sum = 0;
           for (int i = 0; i < dim; i++) {
             double x = raw[offset + i] * scale;
             sum += x * x;
             if (scaleDocs) {
-              gemmInput[offset + i] = (float) x;
+              gemmInput[inputOffset + i] = (float) x;
             }
           }
-          norms[n] = Math.sqrt(sum);
-          if (++n == fill) {
-            block(gemm, ids, raw, gemmInput, scales, norms, n);
-            n = 0;
+          norms[w] = Math.sqrt(sum);
+          if (++w - start == fill) {
+            block(gemm, start, w - start);
+            start = w;
             fill = Math.min(blockSize, 2 * fill);
+            if (w + fill > window) {
+              // the next block would not fit: rescore the window's candidates, then reuse it
+              rescore();
+              w = 0;
+              start = 0;
+            }
           }
         }
-        if (n > 0) {
-          block(gemm, ids, raw, gemmInput, scales, norms, n);
+        if (w > start) {
+          block(gemm, start, w - start);
         }
+        rescore();
+        copyNanos = gemm.copyNanos();
+        matMulNanos = gemm.matMulNanos();
+        matMulCpuNanos = gemm.matMulCpuNanos();
       }
       return top;
     }
 
-    /** Float scores of the block, then the exact double score of every pair that might enter a top-k. */
-    private void block(
-        FloatGemm gemm, String[] ids, float[] raw, float[] gemmInput, double[] scales, double[] norms, int n) {
+    /**
+     * Float scores of the block of {@code n} documents from window index {@code start}; every pair that
+     * might enter a top k becomes a candidate (or, with a non-finite float score, is rescored at once).
+     */
+    private void block(FloatGemm gemm, int start, int n) {
       long t0 = System.nanoTime();
-      double rel = relativeBound(dim);
-      double abs = absoluteBound(dim);
+      long c0 = THREADS.getCurrentThreadCpuTime();
       double maxNorm = 0;
-      for (int d = 0; d < n; d++) {
+      for (int d = start; d < start + n; d++) {
         // NaN norms make the block's bound NaN: the fast test then passes everything to the precise one
         maxNorm = Double.isNaN(norms[d]) ? Double.NaN : Math.max(maxNorm, norms[d]);
       }
-      double[][] qv = queries.vectors();
+      float[] input = scaleDocs ? gemmInput : raw;
+      int inputOffset = scaleDocs ? 0 : start * dim;
+      int nq = queries.size();
       // |a| ≤ ‖q‖‖d‖(1 + K) + A·…: with the norms and their product below 1e38 no float input or score
-      // can overflow (NaN norms fail the test), so every float score is finite (no NaN, no ±∞) and a cut at each query's threshold
-      // minus the block's largest bound can run inside libtorch: only the pairs at or above it come back
+      // can overflow (NaN norms fail the test), so every float score is finite (no NaN, no ±∞) and a cut
+      // at each query's level minus the block's largest bound can be applied where the product lies:
+      // only the pairs at or above it come back
       boolean finite = maxNorm < 1e38 && maxQueryNorm < 1e38 && maxNorm * maxQueryNorm < 1e38;
-      float[] cuts = new float[qv.length];
-      for (int q = 0; q < qv.length && finite; q++) {
-        cuts[q] = floatBelow(top[q].threshold() - blockBound(q, maxNorm, rel, abs));
-        // a query without a finite threshold yet (its top k not full) needs every score
+      float[] cuts = new float[nq];
+      for (int q = 0; q < nq && finite; q++) {
+        cuts[q] = floatBelow(level(q) - blockBound(q, maxNorm));
+        // a query without a finite level yet (fewer than k lower bounds) needs every score
         finite = cuts[q] != Float.NEGATIVE_INFINITY;
       }
       if (finite) {
-        long[] pairs = gemm.atLeast(gemmInput, n, cuts);
+        FloatGemm.Passing passing = gemm.atLeast(input, inputOffset, n, cuts);
         long t1 = System.nanoTime();
+        long c1 = THREADS.getCurrentThreadCpuTime();
         gemmNanos += t1 - t0;
-        // offering more pairs than needed is harmless; every pair left out has a + bound < threshold
-        double[] exact = new double[4];
-        for (int i = 0; i < pairs.length; i += 8) {
-          int count = Math.min(4, (pairs.length - i) / 2);
-          exactScores(qv, raw, scales, pairs, i, count, exact);
-          for (int j = 0; j < count; j++) {
-            int q = (int) pairs[i + 2 * j];
-            top[q].offer(ids[(int) pairs[i + 2 * j + 1]], exact[j]);
-          }
+        gemmCpuNanos += c1 - c0;
+        for (int i = 0; i < passing.size(); i++) {
+          candidate(passing.query(i), start + passing.document(i), passing.scores()[i]);
         }
-        rescored += pairs.length / 2;
         selectNanos += System.nanoTime() - t1;
-        return;
-      }
-      float[] approx = gemm.scores(gemmInput, n);
-      long t1 = System.nanoTime();
-      gemmNanos += t1 - t0;
-      for (int q = 0; q < qv.length; q++) {
-        TopK collector = top[q];
-        double threshold = collector.threshold();
-        double qRel = rel * queryNorms[q];
-        double qAbs = abs * (2 + queryNorms[q]);
-        double blockBound = blockBound(q, maxNorm, rel, abs);
-        float cut = floatBelow(threshold - blockBound);
-        int base = q * n;
-        for (int d = 0; d < n; d++) {
-          float a = approx[base + d];
-          // fast test with the block's largest bound, in float: a < cut implies a + bound(d) < threshold
-          if (a < cut && a != Float.NEGATIVE_INFINITY) {
-            continue;
-          }
-          // the precise test; the negated comparison keeps NaN scores (and an infinite bound) on the exact path
-          if (!(a + (qRel * norms[d] + qAbs + abs * norms[d]) < threshold) || !Float.isFinite(a)) {
-            collector.offer(ids[d], Vectors.dot(qv[q], raw, d * dim, scales[d]));
-            rescored++;
-            double raised = collector.threshold();
-            if (raised != threshold) {
-              threshold = raised;
-              cut = floatBelow(threshold - blockBound);
+        selectCpuNanos += THREADS.getCurrentThreadCpuTime() - c1;
+      } else {
+        float[] approx = gemm.scores(input, inputOffset, n);
+        long t1 = System.nanoTime();
+        long c1 = THREADS.getCurrentThreadCpuTime();
+        gemmNanos += t1 - t0;
+        gemmCpuNanos += c1 - c0;
+        double[][] qv = queries.vectors();
+        for (int q = 0; q < nq; q++) {
+          int base = q * n;
+          for (int d = 0; d < n; d++) {
+            float a = approx[base + d];
+            int doc = start + d;
+            double bound = queryRel[q] * norms[doc] + queryAbs[q] + abs * norms[doc];
+            if (Float.isFinite(a) && bound < Double.POSITIVE_INFINITY) {
+              candidate(q, doc, a);
+            } else {
+              // no usable float bound: the exact score now, itself a lower bound of an offered document
+              double exact = Vectors.dot(qv[q], raw, doc * dim, scales[doc]);
+              top[q].offer(ids[doc], exact);
+              rescored++;
+              if (!Double.isNaN(exact)) {
+                lowerBound(q, exact);
+              }
             }
           }
         }
+        selectNanos += System.nanoTime() - t1;
+        selectCpuNanos += THREADS.getCurrentThreadCpuTime() - c1;
       }
-      selectNanos += System.nanoTime() - t1;
+      if (pending > maxPending) {
+        rescore();
+      }
     }
 
     /**
-     * The double scores of up to four (query, document) pairs of {@code pairs} from index {@code from}:
-     * each the very operations of {@link Vectors#dot(double[], float[], int, double)} in the same order
-     * (so bit-identical), but four independent sums interleaved. One sum is a chain of E dependent
-     * additions, bound by the adder's latency; four chains keep the adder busy.
+     * Pair (q, window document d) with finite float score a and finite bound: dropped if a + bound is
+     * below the query's level, else kept for {@link #rescore} with its lower bound a − bound counted.
      */
-    private void exactScores(double[][] qv, float[] raw, double[] scales, long[] pairs, int from, int count, double[] out) {
+    private void candidate(int q, int d, float a) {
+      double bound = queryRel[q] * norms[d] + queryAbs[q] + abs * norms[d];
+      if (a + bound < level(q)) {
+        return;
+      }
+      // rounded down, so it stays a lower bound of the double score
+      lowerBound(q, Math.nextDown(a - bound));
+      int c = candidateCount[q];
+      if (candidateDocs[q] == null || c == candidateDocs[q].length) {
+        int capacity = candidateDocs[q] == null ? 64 : 2 * c;
+        candidateDocs[q] = candidateDocs[q] == null ? new int[capacity] : Arrays.copyOf(candidateDocs[q], capacity);
+        candidateScores[q] = candidateScores[q] == null ? new float[capacity] : Arrays.copyOf(candidateScores[q], capacity);
+      }
+      candidateDocs[q][c] = d;
+      candidateScores[q][c] = a;
+      candidateCount[q] = c + 1;
+      pending++;
+    }
+
+    /**
+     * A score every document that may still enter query q's top k reaches: the k-th largest lower bound
+     * counted (k distinct documents score at least that much and none of them is ever dropped); −∞
+     * while fewer than k are known. Every document offered to the collector was counted first (its
+     * exact score or its candidate's lower bound), so the collector is never full before this level is
+     * finite; its own threshold would be a little higher after a rescoring (exact scores instead of
+     * lower bounds) but costs a pointer chase per query and pair.
+     */
+    private double level(int q) {
+      return lowerBoundCount[q] == k ? lowerBounds[q * k] : Double.NEGATIVE_INFINITY;
+    }
+
+    /** Counts a lower bound of a document's double score (min-heap of the k largest per query). */
+    private void lowerBound(int q, double value) {
+      int base = q * k;
+      int size = lowerBoundCount[q];
+      if (size < k) {
+        int i = size;
+        while (i > 0) {
+          int parent = (i - 1) >>> 1;
+          if (lowerBounds[base + parent] <= value) {
+            break;
+          }
+          lowerBounds[base + i] = lowerBounds[base + parent];
+          i = parent;
+        }
+        lowerBounds[base + i] = value;
+        lowerBoundCount[q] = size + 1;
+        return;
+      }
+      if (!(value > lowerBounds[base])) {
+        return;
+      }
+      int i = 0;
+      int half = k >>> 1;
+      while (i < half) {
+        int child = 2 * i + 1;
+        if (child + 1 < k && lowerBounds[base + child + 1] < lowerBounds[base + child]) {
+          child++;
+        }
+        if (lowerBounds[base + child] >= value) {
+          break;
+        }
+        lowerBounds[base + i] = lowerBounds[base + child];
+        i = child;
+      }
+      lowerBounds[base + i] = value;
+    }
+
+    /**
+     * The double score of every candidate still in contention (a + bound not below its query's level),
+     * offered to the query's collector; the candidate lists are emptied, the window's vectors may then
+     * be overwritten.
+     */
+    private void rescore() {
+      long t0 = System.nanoTime();
+      long c0 = THREADS.getCurrentThreadCpuTime();
+      double[][] qv = queries.vectors();
+      int[] docs = new int[4];
+      double[] exact = new double[4];
+      for (int q = 0; q < queries.size(); q++) {
+        int count = candidateCount[q];
+        if (count == 0) {
+          continue;
+        }
+        double level = level(q);
+        int[] candidates = candidateDocs[q];
+        float[] scores = candidateScores[q];
+        int batch = 0;
+        for (int j = 0; j < count; j++) {
+          int d = candidates[j];
+          double bound = queryRel[q] * norms[d] + queryAbs[q] + abs * norms[d];
+          if (scores[j] + bound < level) {
+            continue;
+          }
+          docs[batch++] = d;
+          if (batch == 4) {
+            exactScores(qv[q], docs, 4, exact);
+            for (int i = 0; i < 4; i++) {
+              top[q].offer(ids[docs[i]], exact[i]);
+            }
+            batch = 0;
+          }
+          rescored++;
+        }
+        exactScores(qv[q], docs, batch, exact);
+        for (int i = 0; i < batch; i++) {
+          top[q].offer(ids[docs[i]], exact[i]);
+        }
+        candidateCount[q] = 0;
+      }
+      pending = 0;
+      selectNanos += System.nanoTime() - t0;
+      selectCpuNanos += THREADS.getCurrentThreadCpuTime() - c0;
+    }
+
+    /**
+     * The double scores of query vector {@code q} with up to four window documents: each the very
+     * operations of {@link Vectors#dot(double[], float[], int, double)} in the same order (so
+     * bit-identical), but four independent sums interleaved. One sum is a chain of E dependent additions,
+     * bound by the adder's latency; four chains keep the adder busy.
+     */
+    private void exactScores(double[] q, int[] docs, int count, double[] out) {
       if (count < 4) {
         for (int j = 0; j < count; j++) {
-          int d = (int) pairs[from + 2 * j + 1];
-          out[j] = Vectors.dot(qv[(int) pairs[from + 2 * j]], raw, d * dim, scales[d]);
+          out[j] = Vectors.dot(q, raw, docs[j] * dim, scales[docs[j]]);
         }
         return;
       }
-      int d0 = (int) pairs[from + 1];
-      int d1 = (int) pairs[from + 3];
-      int d2 = (int) pairs[from + 5];
-      int d3 = (int) pairs[from + 7];
-      double[] q0 = qv[(int) pairs[from]];
-      double[] q1 = qv[(int) pairs[from + 2]];
-      double[] q2 = qv[(int) pairs[from + 4]];
-      double[] q3 = qv[(int) pairs[from + 6]];
-      int o0 = d0 * dim;
-      int o1 = d1 * dim;
-      int o2 = d2 * dim;
-      int o3 = d3 * dim;
-      double c0 = scales[d0];
-      double c1 = scales[d1];
-      double c2 = scales[d2];
-      double c3 = scales[d3];
+      int o0 = docs[0] * dim;
+      int o1 = docs[1] * dim;
+      int o2 = docs[2] * dim;
+      int o3 = docs[3] * dim;
+      double c0 = scales[docs[0]];
+      double c1 = scales[docs[1]];
+      double c2 = scales[docs[2]];
+      double c3 = scales[docs[3]];
       double s0 = 0;
       double s1 = 0;
       double s2 = 0;
       double s3 = 0;
       for (int i = 0; i < dim; i++) {
-        s0 += q0[i] * (raw[o0 + i] * c0);
-        s1 += q1[i] * (raw[o1 + i] * c1);
-        s2 += q2[i] * (raw[o2 + i] * c2);
-        s3 += q3[i] * (raw[o3 + i] * c3);
+        double x = q[i];
+        s0 += x * (raw[o0 + i] * c0);
+        s1 += x * (raw[o1 + i] * c1);
+        s2 += x * (raw[o2 + i] * c2);
+        s3 += x * (raw[o3 + i] * c3);
       }
       out[0] = s0;
       out[1] = s1;
@@ -451,7 +744,7 @@ public final class ExhaustiveScorer {
     }
 
     /** The largest error bound of query q in a block whose largest document norm is {@code maxNorm}. */
-    private double blockBound(int q, double maxNorm, double rel, double abs) {
+    private double blockBound(int q, double maxNorm) {
       return rel * queryNorms[q] * maxNorm + abs * (2 + queryNorms[q]) + abs * maxNorm;
     }
 

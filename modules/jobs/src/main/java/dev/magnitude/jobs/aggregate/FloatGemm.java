@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * The float32 pre-pass of the exhaustive scorer: scores of a block of documents against all queries as
@@ -19,7 +20,16 @@ import java.nio.FloatBuffer;
  * each block is copied into one reused direct buffer. PyTorch's intra-op threads are set to 1 if this is
  * the first use of the engine in the JVM: the parallelism is Spark's (one task per core), and libtorch
  * threads on top of it would oversubscribe the cores. A JVM that loaded the engine earlier keeps its
- * setting (it is process-wide and fixed at load).
+ * setting.
+ *
+ * <p><b>The setting must be applied in every calling thread.</b> libtorch's CPU build runs its kernels
+ * in OpenMP, whose thread count is a per-thread value: {@code torch.set_num_threads} at engine load sets
+ * it for the loading thread only, and any other thread starts with OpenMP's default (one thread per
+ * core). libtorch re-applies its setting in a thread only when that thread first enters one of its own
+ * parallel loops, and the matrix product (handed straight to the BLAS) is not one: in a Spark task's
+ * thread each matMul ran as a team of two OpenMP threads, so two tasks kept four busy threads on two
+ * cores (the same in the benchmark's baseline threads). The constructor therefore sets the configured
+ * count in the calling thread ({@code ai.djl.pytorch.num_threads}, 1 unless set otherwise).
  */
 final class FloatGemm implements AutoCloseable {
   static final String THREADS = "ai.djl.pytorch.num_threads";
@@ -30,6 +40,15 @@ final class FloatGemm implements AutoCloseable {
   private final NDManager manager;
   private final NDArray queryMatrix;
   private ByteBuffer block;
+  /** The passing pairs of the last block ({@link #atLeast}), reused: grown as needed, never shrunk. */
+  private long[] passingPositions = new long[4096];
+  private float[] passingScores = new float[4096];
+  private static final java.lang.management.ThreadMXBean THREADS_BEAN =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+  /** Time spent copying blocks into native memory, and in the matMul call alone (wall and thread CPU). */
+  private long copyNanos;
+  private long matMulNanos;
+  private long matMulCpuNanos;
 
   /**
    * @param queryRows the queries as rows of a Q × E matrix, row-major ({@code queries · dimension}
@@ -43,6 +62,7 @@ final class FloatGemm implements AutoCloseable {
     this.queries = queries;
     this.dimension = dimension;
     this.manager = engine().newBaseManager();
+    useConfiguredThreads();
     this.queryMatrix = manager.create(queryRows, new Shape(queries, dimension));
   }
 
@@ -57,14 +77,34 @@ final class FloatGemm implements AutoCloseable {
   }
 
   /**
-   * Scores {@code rows} documents (row-major, {@code rows · dimension} floats of {@code documents})
-   * against every query.
+   * Applies the configured intra-op thread count ({@code ai.djl.pytorch.num_threads}) to the calling
+   * thread's OpenMP setting, see the class comment. Cheap (a few thread-local writes); call it in every
+   * thread that runs libtorch kernels after the engine is loaded.
+   */
+  static void useConfiguredThreads() {
+    engine();
+    String value = System.getProperty(THREADS);
+    int threads;
+    try {
+      threads = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(THREADS + " must be a positive integer, got '" + value + "'", e);
+    }
+    if (threads <= 0) {
+      throw new IllegalArgumentException(THREADS + " must be a positive integer, got '" + value + "'");
+    }
+    ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+  }
+
+  /**
+   * Scores {@code rows} documents (row-major, {@code rows · dimension} floats of {@code documents} from
+   * index {@code offset}) against every query.
    *
    * @return Q × rows scores, row-major: the scores of query q are {@code [q · rows, (q + 1) · rows)}
    */
-  float[] scores(float[] documents, int rows) {
+  float[] scores(float[] documents, int offset, int rows) {
     try (NDManager scope = manager.newSubManager()) {
-      float[] out = product(scope, documents, rows).toFloatArray();
+      float[] out = product(scope, documents, offset, rows).toFloatArray();
       if (out.length != queries * rows) {
         throw new IllegalStateException("libtorch returned " + out.length + " scores for " + queries + " × " + rows);
       }
@@ -73,73 +113,109 @@ final class FloatGemm implements AutoCloseable {
   }
 
   /**
-   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}). Each
-   * query's maximum over the block is taken in libtorch; only the rows of queries whose maximum reaches
-   * the cut come back to Java (all Q × rows scores at once when more than an eighth of the queries
-   * pass, as in the first blocks). Meant for blocks whose scores are all finite (a NaN score is never
-   * {@code >=} a cut).
+   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}). The scores
+   * are read in place, through a direct view of the product tensor's memory, row by row against the
+   * row's cut: nothing of size Q × rows is copied or allocated. (Copying all scores out into a Java
+   * array cost a third of the product itself; libtorch's {@code gte} against the cuts as a column plus
+   * {@code nonzero} half of it; {@code gte} plus a scan of its mask about 12 %; this scan, with almost no
+   * pair passing once the top-k lists are warm, about 8 %.) Meant for blocks whose scores are all finite
+   * (a NaN score is never {@code >=} a cut).
    *
-   * @return (query, document) pairs flattened, {@code [q0, d0, q1, d1, …]}, queries ascending and
-   *     documents ascending within a query
+   * @return the passing pairs, row-major positions ascending (queries ascending, documents ascending
+   *     within a query); valid until the next call
    */
-  long[] atLeast(float[] documents, int rows, float[] cuts) {
+  Passing atLeast(float[] documents, int offset, int rows, float[] cuts) {
     if (cuts.length != queries) {
       throw new IllegalArgumentException("got " + cuts.length + " cuts for " + queries + " queries");
     }
     try (NDManager scope = manager.newSubManager()) {
-      NDArray product = product(scope, documents, rows);
-      // each query's best float score in the block: once the top-k lists are warm, most queries have
-      // nothing at or above their cut and their rows never leave libtorch
-      float[] best = product.max(new int[] {1}).toFloatArray();
-      int passing = 0;
-      for (int q = 0; q < queries; q++) {
-        passing += best[q] >= cuts[q] ? 1 : 0;
+      NDArray product = product(scope, documents, offset, rows);
+      // a view of native memory, valid while the tensor lives (until the scope closes)
+      ByteBuffer bytes = product.toByteBuffer(true);
+      if (bytes.capacity() != queries * rows * Float.BYTES) {
+        throw new IllegalStateException("libtorch returned " + bytes.capacity() + " score bytes for " + queries + " × " + rows);
       }
-      long[] pairs = new long[64];
-      int size = 0;
-      float[] all = passing > queries / 8 ? product.toFloatArray() : null;
+      FloatBuffer scores = bytes.order(ByteOrder.nativeOrder()).asFloatBuffer();
+      long[] positions = passingPositions;
+      float[] values = passingScores;
+      int count = 0;
       for (int q = 0; q < queries; q++) {
-        if (!(best[q] >= cuts[q])) {
-          continue;
-        }
-        float[] row;
-        int base;
-        if (all != null) {
-          row = all;
-          base = q * rows;
-        } else {
-          row = product.get(q).toFloatArray();
-          base = 0;
-        }
         float cut = cuts[q];
+        int base = q * rows;
         for (int d = 0; d < rows; d++) {
-          if (row[base + d] >= cut) {
-            if (size + 2 > pairs.length) {
-              pairs = java.util.Arrays.copyOf(pairs, 2 * pairs.length);
+          float score = scores.get(base + d);
+          if (score >= cut) {
+            if (count == positions.length) {
+              positions = Arrays.copyOf(positions, 2 * count);
+              values = Arrays.copyOf(values, 2 * count);
             }
-            pairs[size++] = q;
-            pairs[size++] = d;
+            positions[count] = base + d;
+            values[count++] = score;
           }
         }
       }
-      return java.util.Arrays.copyOf(pairs, size);
+      passingPositions = positions;
+      passingScores = values;
+      return new Passing(rows, positions, values, count);
     }
   }
 
-  private NDArray product(NDManager scope, float[] documents, int rows) {
+  /**
+   * Pairs of a block at or above their cut, the first {@code size} entries of the arrays (reused by the
+   * next {@link #atLeast} call): {@code positions[i]} is {@code q · rows + d} (row-major in the Q × rows
+   * product), {@code scores[i]} its float score.
+   */
+  record Passing(int rows, long[] positions, float[] scores, int size) {
+    int query(int i) {
+      return (int) (positions[i] / rows);
+    }
+
+    int document(int i) {
+      return (int) (positions[i] % rows);
+    }
+  }
+
+  private NDArray product(NDManager scope, float[] documents, int offset, int rows) {
     int floats = rows * dimension;
+    if (offset < 0 || offset + floats > documents.length) {
+      throw new IllegalArgumentException("block of " + rows + " documents from float " + offset
+          + " does not fit in " + documents.length + " floats");
+    }
     if (block == null || block.capacity() < floats * Float.BYTES) {
       block = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
     }
+    long t0 = System.nanoTime();
     block.clear();
     FloatBuffer view = block.asFloatBuffer();
-    view.put(documents, 0, floats);
+    view.put(documents, offset, floats);
     block.limit(floats * Float.BYTES);
     NDArray docs = scope.create(block, new Shape(rows, dimension), DataType.FLOAT32);
+    NDArray transposed = docs.transpose();
+    long t1 = System.nanoTime();
+    long cpu = THREADS_BEAN.getCurrentThreadCpuTime();
     // (Q × E) · (E × rows): the transpose is a strided view, libtorch passes it to SGEMM as transposed
-    NDArray product = queryMatrix.matMul(docs.transpose());
+    NDArray product = queryMatrix.matMul(transposed);
+    matMulCpuNanos += THREADS_BEAN.getCurrentThreadCpuTime() - cpu;
+    long t2 = System.nanoTime();
+    copyNanos += t1 - t0;
+    matMulNanos += t2 - t1;
     product.attach(scope);
     return product;
+  }
+
+  /** Nanoseconds spent copying blocks into native memory so far. */
+  long copyNanos() {
+    return copyNanos;
+  }
+
+  /** Nanoseconds (wall) spent in the matMul calls alone so far. */
+  long matMulNanos() {
+    return matMulNanos;
+  }
+
+  /** Thread CPU nanoseconds spent in the matMul calls alone so far (excludes time the thread waited for a core). */
+  long matMulCpuNanos() {
+    return matMulCpuNanos;
   }
 
   @Override

@@ -188,50 +188,11 @@ class ExhaustiveScorerTest {
    */
   @Test
   void parquetShardsWithTiesNearTiesAndNonFiniteValuesEqualSingleThread(@TempDir Path dir) {
-    Random random = new Random(20261127L);
-    int dim = 8;
-    List<String> docIds = new ArrayList<>();
-    List<float[]> docVectors = new ArrayList<>();
-    for (int i = 0; i < 1500; i++) {
-      float[] v = randomVector(dim, true, random);
-      docIds.add("d" + i);
-      docVectors.add(v);
-      float[] twin = v.clone();
-      int j = random.nextInt(dim);
-      twin[j] = twin[j] == 0 ? Float.MIN_NORMAL : Math.nextUp(twin[j]);
-      docIds.add("t" + i);
-      docVectors.add(twin);
-    }
-    List<String> queryIds = shuffledIds("q", 12, random);
-    List<float[]> queryVectors = new ArrayList<>();
-    for (int i = 0; i < queryIds.size(); i++) {
-      queryVectors.add(randomVector(dim, true, random));
-    }
-    // a cluster far ahead for the first query (center 4·q0 + 0.3), its members a few float ulps apart
-    // per coordinate: their double scores differ by less than the float pre-pass's own rounding
-    float[] center = new float[dim];
-    for (int j = 0; j < dim; j++) {
-      center[j] = 4 * queryVectors.get(0)[j] + 0.3f;
-    }
-    for (int i = 0; i < 600; i++) {
-      float[] member = center.clone();
-      for (int j = 0; j < dim; j++) {
-        for (int step = random.nextInt(7) - 3; step != 0; step -= Integer.signum(step)) {
-          member[j] = step > 0 ? Math.nextUp(member[j]) : Math.nextDown(member[j]);
-        }
-      }
-      docIds.add("c" + i);
-      docVectors.add(member);
-    }
-    float[] huge = new float[dim];
-    Arrays.fill(huge, 3e38f);
-    float[] nan = new float[dim];
-    nan[2] = Float.NaN;
-    float[] inf = new float[dim];
-    inf[0] = Float.POSITIVE_INFINITY;
-    inf[1] = 1;
-    docIds.addAll(List.of("huge", "nan", "inf", "zero"));
-    docVectors.addAll(List.of(huge, nan, inf, new float[dim]));
+    Fixture fixture = adversarial();
+    List<String> docIds = fixture.docIds();
+    List<float[]> docVectors = fixture.docVectors();
+    List<String> queryIds = fixture.queryIds();
+    List<float[]> queryVectors = fixture.queryVectors();
     String path = dir.resolve("documents").toString();
     documents(docIds, docVectors, 5).write().parquet(path);
 
@@ -258,6 +219,9 @@ class ExhaustiveScorerTest {
         long pairs = (long) docIds.size() * queryIds.size();
         // the float pre-pass really skipped pairs, and really sent pairs to the exact route
         assertThat(counters.rescored().value()).as("%s rescored pairs", variant).isPositive().isLessThan(pairs / 2);
+        // a window of two blocks (candidates rescored every other block) gives the same result
+        assertThat(ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, Scoring.of(variant)), k, 64,
+            128, null)).isEqualTo(distributed);
         // the default block size (one block per shard here) gives the same result
         assertThat(ExhaustiveScorer.score(jsc(), docs, QueryBlock.of(queryIds, queryVectors, Scoring.of(variant)), k))
             .isEqualTo(distributed);
@@ -307,6 +271,106 @@ class ExhaustiveScorerTest {
     } finally {
       spark.conf().set(openCost, previous);
     }
+  }
+
+  /** The adversarial documents and queries of the Parquet test (see its comment). */
+  record Fixture(List<String> docIds, List<float[]> docVectors, List<String> queryIds, List<float[]> queryVectors) {}
+
+  static Fixture adversarial() {
+    Random random = new Random(20261127L);
+    int dim = 8;
+    List<String> docIds = new ArrayList<>();
+    List<float[]> docVectors = new ArrayList<>();
+    for (int i = 0; i < 1500; i++) {
+      float[] v = randomVector(dim, true, random);
+      docIds.add("d" + i);
+      docVectors.add(v);
+      float[] twin = v.clone();
+      int j = random.nextInt(dim);
+      twin[j] = twin[j] == 0 ? Float.MIN_NORMAL : Math.nextUp(twin[j]);
+      docIds.add("t" + i);
+      docVectors.add(twin);
+    }
+    List<String> queryIds = shuffledIds("q", 12, random);
+    List<float[]> queryVectors = new ArrayList<>();
+    for (int i = 0; i < queryIds.size(); i++) {
+      queryVectors.add(randomVector(dim, true, random));
+    }
+    // a cluster far ahead for the first query (center 4·q0 + 0.3), its members a few float ulps apart
+    // per coordinate: their double scores differ by less than the float pre-pass's own rounding
+    float[] center = new float[dim];
+    for (int j = 0; j < dim; j++) {
+      center[j] = 4 * queryVectors.get(0)[j] + 0.3f;
+    }
+    for (int i = 0; i < 600; i++) {
+      float[] member = center.clone();
+      for (int j = 0; j < dim; j++) {
+        for (int step = random.nextInt(7) - 3; step != 0; step -= Integer.signum(step)) {
+          member[j] = step > 0 ? Math.nextUp(member[j]) : Math.nextDown(member[j]);
+        }
+      }
+      docIds.add("c" + i);
+      docVectors.add(member);
+    }
+    float[] huge = new float[dim];
+    Arrays.fill(huge, 3e38f);
+    float[] nan = new float[dim];
+    nan[2] = Float.NaN;
+    float[] inf = new float[dim];
+    inf[0] = Float.POSITIVE_INFINITY;
+    inf[1] = 1;
+    docIds.addAll(List.of("huge", "nan", "inf", "zero"));
+    docVectors.addAll(List.of(huge, nan, inf, new float[dim]));
+    return new Fixture(docIds, docVectors, queryIds, queryVectors);
+  }
+
+  /**
+   * The deferred rescoring at its edges, on the adversarial fixture in one shard: windows of one, two
+   * and many blocks (candidates rescored after each, every other or no block but the last), and early
+   * rescoring whenever more than a handful of candidates are pending. Each must give exactly the
+   * single-thread double ranking, and a smaller window must rescore more pairs than the whole-shard one
+   * (the level carried over a window really prunes).
+   */
+  @Test
+  void deferredRescoringWindowsAndEarlyRescoringEqualSingleThread() {
+    Fixture fixture = adversarial();
+    int k = 25;
+    List<Variant> variants = new ArrayList<>(Variant.scorings());
+    for (Variant variant : variants) {
+      QueryBlock queries = QueryBlock.of(fixture.queryIds(), fixture.queryVectors(), Scoring.of(variant));
+      Map<String, List<ScoredDoc>> expected = singleThread(
+          fixture.queryIds(), fixture.queryVectors(), fixture.docIds(), fixture.docVectors(), variant, k);
+      long[] rescored = new long[4];
+      int[][] settings = {{64, 64, Integer.MAX_VALUE}, {64, 128, Integer.MAX_VALUE}, {64, 100_000, Integer.MAX_VALUE},
+          {64, 100_000, 40}};
+      for (int s = 0; s < settings.length; s++) {
+        int[] setting = settings[s];
+        ExhaustiveScorer.Shard shard = new ExhaustiveScorer.Shard(
+            queries, queries.scoring().documentExponent(), k, setting[0], setting[1], setting[2], false);
+        var top = shard.score(internalRows(fixture.docIds(), fixture.docVectors()).iterator());
+        for (int q = 0; q < fixture.queryIds().size(); q++) {
+          assertThat(top[q].result()).as("%s window %d, max pending %d, query %s", variant, setting[1], setting[2],
+              fixture.queryIds().get(q)).containsExactlyElementsOf(expected.get(fixture.queryIds().get(q)));
+        }
+        rescored[s] = shard.rescored();
+      }
+      assertThat(rescored[0]).as("%s: one-block windows rescore more than one window", variant).isGreaterThan(rescored[2]);
+      assertThat(rescored[2]).as("%s: rescored pairs", variant).isPositive()
+          .isLessThan((long) fixture.docIds().size() * fixture.queryIds().size() / 4);
+    }
+    assertThatThrownBy(() -> new ExhaustiveScorer.Shard(QueryBlock.of(fixture.queryIds(), fixture.queryVectors(),
+        Scoring.of(Variant.DOT)), 0, 10, 64, 32, 100, false))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("window (32 documents)");
+  }
+
+  private static List<org.apache.spark.sql.catalyst.InternalRow> internalRows(List<String> ids, List<float[]> vectors) {
+    List<org.apache.spark.sql.catalyst.InternalRow> rows = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      rows.add(new org.apache.spark.sql.catalyst.expressions.GenericInternalRow(new Object[] {
+          org.apache.spark.unsafe.types.UTF8String.fromString(ids.get(i)),
+          org.apache.spark.sql.catalyst.expressions.UnsafeArrayData.fromPrimitiveArray(vectors.get(i))}));
+    }
+    return rows;
   }
 
   @Test
