@@ -36,6 +36,11 @@ import java.util.Objects;
  * @param dropout {@code transformer}: the hidden dropout probability in [0, 1) on the embeddings and both
  *     sublayer outputs of every layer (never on the attention probabilities); null means
  *     {@link #DEFAULT_DROPOUT}. The other kinds have no dropout and accept only the default
+ * @param moduleSha256 {@code torchscript}: the SHA-256 (64 lowercase hex digits) of the module file's bytes when
+ *     the run was planned, so a run's id names the module's content, not only its path: replacing the file at the
+ *     same path plans new runs instead of taking the old module's finished runs for them, and a worker refuses a
+ *     module whose bytes no longer match. The sweep's planner always sets it for a torchscript encoder; null
+ *     (left out of the JSON) for the other kinds, and for a spec built by hand that does not pin the content
  */
 public record EncoderSpec(
     String kind,
@@ -47,7 +52,8 @@ public record EncoderSpec(
     String tokenizerId,
     @JsonInclude(JsonInclude.Include.NON_NULL) String path,
     @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = SharedTowers.class) String towers,
-    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = DefaultDropout.class) Double dropout) {
+    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = DefaultDropout.class) Double dropout,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String moduleSha256) {
 
   public static final String TRANSFORMER = "transformer";
   public static final String BAG = "bag";
@@ -74,6 +80,13 @@ public record EncoderSpec(
       String kind, int embeddingDim, int layers, int heads, int maxLength, int vocabularySize, String tokenizerId,
       String path, String towers) {
     this(kind, embeddingDim, layers, heads, maxLength, vocabularySize, tokenizerId, path, towers, null);
+  }
+
+  /** An encoder whose module content is not pinned (see {@code moduleSha256}). */
+  public EncoderSpec(
+      String kind, int embeddingDim, int layers, int heads, int maxLength, int vocabularySize, String tokenizerId,
+      String path, String towers, Double dropout) {
+    this(kind, embeddingDim, layers, heads, maxLength, vocabularySize, tokenizerId, path, towers, dropout, null);
   }
 
   public EncoderSpec {
@@ -105,6 +118,16 @@ public record EncoderSpec(
       throw new IllegalArgumentException(
           "encoder path = " + path + " is only read for kind = torchscript, not kind = " + kind);
     }
+    if (moduleSha256 != null) {
+      if (!kind.equals(TORCHSCRIPT)) {
+        throw new IllegalArgumentException(
+            "encoder moduleSha256 names a module file's content; only kind = torchscript has one, not kind = " + kind);
+      }
+      if (!moduleSha256.matches("[0-9a-f]{64}")) {
+        throw new IllegalArgumentException(
+            "encoder moduleSha256 = '" + moduleSha256 + "': must be 64 lowercase hex digits (a SHA-256)");
+      }
+    }
     positive("embedding-dim", embeddingDim);
     positive("layers", layers);
     positive("heads", heads);
@@ -114,6 +137,12 @@ public record EncoderSpec(
       throw new IllegalArgumentException(
           "encoder heads = " + heads + " must divide embedding-dim = " + embeddingDim);
     }
+  }
+
+  /** This encoder with its module's content pinned to {@code sha256} (a new spec, so a new run id). */
+  public EncoderSpec withModuleSha256(String sha256) {
+    return new EncoderSpec(
+        kind, embeddingDim, layers, heads, maxLength, vocabularySize, tokenizerId, path, towers, dropout, sha256);
   }
 
   /** Whether queries and documents have encoders of their own. */

@@ -107,6 +107,11 @@ public record RunSpec(
     return eval.dataset().equals(dataset);
   }
 
+  /** This spec with {@code encoder} instead (a new spec, so a new id when they differ). */
+  public RunSpec withEncoder(EncoderSpec encoder) {
+    return new RunSpec(dataset, dataHash, variant, seed, encoder, training, eval, sts, imageText);
+  }
+
   /** This spec scored on {@code evalSets} instead (a new spec, so a new id when they differ). */
   public RunSpec withEval(List<EvalSet> evalSets) {
     return new RunSpec(dataset, dataHash, variant, seed, encoder, training, evalSets, sts, imageText);

@@ -162,4 +162,28 @@ class RunSpecTest {
         .containsExactly(new double[] {3 / Math.sqrt(5), 4 / Math.sqrt(5)}, org.assertj.core.api.Assertions.within(1e-12));
     assertThat(TrainedNormalization.scale(new double[] {0, 0}, 1)).containsExactly(0, 0);
   }
+
+  @Test
+  void aTorchScriptModulesContentHashIsPartOfTheIdWhenPinned() {
+    RunSpec base = spec(Variant.DOT, 1, 10);
+    EncoderSpec module = new EncoderSpec("torchscript", 16, 1, 1, 8, 100, "builtin-x", "/models/m.pt", null);
+    RunSpec unpinned = base.withEncoder(module);
+    assertThat(unpinned.canonicalJson()).doesNotContain("moduleSha256");
+    String a = "a".repeat(64);
+    String b = "0123456789abcdef".repeat(4);
+    RunSpec pinnedA = base.withEncoder(module.withModuleSha256(a));
+    RunSpec pinnedB = base.withEncoder(module.withModuleSha256(b));
+    assertThat(pinnedA.canonicalJson()).contains("\"moduleSha256\":\"" + a + "\"");
+    // same path, other bytes: another run
+    assertThat(List.of(unpinned.id(), pinnedA.id(), pinnedB.id())).doesNotHaveDuplicates();
+    assertThat(RunSpec.fromJson(pinnedA.canonicalJson())).isEqualTo(pinnedA);
+    // specs of the other kinds are unchanged by the new field
+    assertThat(base.canonicalJson()).doesNotContain("moduleSha256");
+    assertThatThrownBy(() -> module.withModuleSha256("A".repeat(64)))
+        .hasMessage("encoder moduleSha256 = '" + "A".repeat(64) + "': must be 64 lowercase hex digits (a SHA-256)");
+    assertThatThrownBy(() -> module.withModuleSha256("ab"))
+        .hasMessageContaining("must be 64 lowercase hex digits");
+    assertThatThrownBy(() -> base.encoder().withModuleSha256(a))
+        .hasMessage("encoder moduleSha256 names a module file's content; only kind = torchscript has one, not kind = transformer");
+  }
 }

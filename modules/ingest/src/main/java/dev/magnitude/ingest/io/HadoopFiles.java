@@ -113,6 +113,12 @@ public final class HadoopFiles {
     return new String(readBytes(uri), StandardCharsets.UTF_8);
   }
 
+  /** Opens a file for reading (the caller closes it). */
+  public InputStream open(String uri) throws IOException {
+    Path p = new Path(uri);
+    return p.getFileSystem(conf).open(p);
+  }
+
   public byte[] readBytes(String uri) {
     try {
       Path p = new Path(uri);

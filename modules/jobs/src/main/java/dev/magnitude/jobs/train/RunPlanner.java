@@ -6,12 +6,17 @@ import dev.magnitude.core.config.SweepSpec;
 import dev.magnitude.core.config.TrainSettings;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
+import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.EvalSet;
+import dev.magnitude.core.run.ModuleDigest;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.Variant;
 import dev.magnitude.ingest.io.HadoopFiles;
 import dev.magnitude.ingest.tokenize.Tokenizers;
 import dev.magnitude.jobs.support.JobError;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,6 +48,7 @@ public final class RunPlanner {
     List<RunSpec> runs = new ArrayList<>();
     Map<String, byte[]> read = new HashMap<>();
     Function<String, byte[]> files = path -> read.computeIfAbsent(path, p -> tokenizerJson(p, fs));
+    Map<String, String> moduleHashes = new HashMap<>();
     for (String dataset : sweep.datasets()) {
       if (!include.test(dataset)) {
         continue;
@@ -54,7 +60,7 @@ public final class RunPlanner {
       }
       for (Variant variant : sweep.variants()) {
         for (long seed : sweep.seeds()) {
-          RunSpec spec = train.runSpec(manifest, variant, seed, sweep.evalSplit(), files);
+          RunSpec spec = pinModule(train.runSpec(manifest, variant, seed, sweep.evalSplit(), files), fs, moduleHashes);
           runs.add(others.isEmpty() ? spec : withOutOfDomain(spec, manifest, others, sweep.evalSplit()));
         }
       }
@@ -95,6 +101,29 @@ public final class RunPlanner {
 
   private static boolean isRanked(String task) {
     return DatasetSpec.Task.RETRIEVAL.id().equals(task) || DatasetSpec.Task.QA.id().equals(task);
+  }
+
+  /**
+   * A torchscript run's spec with its module's content hash ({@link EncoderSpec#moduleSha256}), so the run id
+   * names the module's bytes and not only its path; other specs as they are. Each module file is read once
+   * per plan.
+   *
+   * @throws JobError naming magnitude.train.encoder.path when the module cannot be read
+   */
+  static RunSpec pinModule(RunSpec spec, HadoopFiles fs, Map<String, String> hashes) {
+    EncoderSpec encoder = spec.encoder();
+    if (!encoder.kind().equals(EncoderSpec.TORCHSCRIPT)) {
+      return spec;
+    }
+    String sha256 = hashes.computeIfAbsent(encoder.path(), path -> {
+      try (InputStream in = fs.open(path)) {
+        return ModuleDigest.sha256(in);
+      } catch (IOException | UncheckedIOException e) {
+        throw new JobError("magnitude.train.encoder.path = " + path + ": cannot read the TorchScript module: "
+            + e.getMessage(), e);
+      }
+    });
+    return spec.withEncoder(encoder.withModuleSha256(sha256));
   }
 
   private static byte[] tokenizerJson(String path, HadoopFiles fs) {

@@ -111,6 +111,36 @@ class RunPlannerTest {
     });
   }
 
+  @Test
+  void aTorchScriptEncodersRunsNameTheModulesContentNotOnlyItsPath() throws Exception {
+    WorkDir work = prepare();
+    Path module = Files.writeString(dir.resolve("module.pt"), "the bytes of one module");
+    // a TorchScript encoder names its tokenizer.json: the one the data was prepared with
+    String tokenizer = Files.write(dir.resolve("same/tokenizer.json"), PREPARED_WITH).toString();
+    Map<String, String> torchscript = Map.of("magnitude.train.encoder.kind", "torchscript",
+        "magnitude.train.encoder.path", module.toString());
+    List<RunSpec> first = RunPlanner.plan(settings(work, tokenizer, torchscript), work, fs);
+    String expected = java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(module)));
+    assertThat(first).hasSize(2).allSatisfy(s -> assertThat(s.encoder().moduleSha256()).isEqualTo(expected));
+
+    // other bytes at the same path: other runs, none of them taken for the first module's
+    Files.writeString(module, "the bytes of another module");
+    List<RunSpec> second = RunPlanner.plan(settings(work, tokenizer, torchscript), work, fs);
+    assertThat(second).extracting(RunSpec::id).doesNotContainAnyElementsOf(first.stream().map(RunSpec::id).toList());
+    assertThat(second).allSatisfy(s -> assertThat(s.encoder().moduleSha256()).isNotEqualTo(expected));
+
+    // the transformer's specs carry no module hash
+    assertThat(RunPlanner.plan(settings(work, ""), work, fs))
+        .allSatisfy(s -> assertThat(s.encoder().moduleSha256()).isNull());
+
+    Path missing = dir.resolve("gone.pt");
+    assertThatThrownBy(() -> RunPlanner.plan(settings(work, tokenizer, Map.of("magnitude.train.encoder.kind", "torchscript",
+        "magnitude.train.encoder.path", missing.toString())), work, fs))
+        .isInstanceOf(JobError.class)
+        .hasMessageStartingWith("magnitude.train.encoder.path = " + missing + ": cannot read the TorchScript module: ");
+  }
+
   private WorkDir prepare() throws IOException {
     Files.createDirectories(dir.resolve("same"));
     Files.createDirectories(dir.resolve("other"));
@@ -124,6 +154,10 @@ class RunPlannerTest {
   }
 
   private Settings settings(WorkDir work, String tokenizer) throws IOException {
+    return settings(work, tokenizer, Map.of());
+  }
+
+  private Settings settings(WorkDir work, String tokenizer, Map<String, String> more) throws IOException {
     Path conf = dir.resolve("toy.conf");
     Files.writeString(conf, String.join("\n",
         "magnitude.datasets.toy {",
@@ -133,7 +167,9 @@ class RunPlannerTest {
         "}",
         "magnitude.sweep { id = toy, datasets = [toy], variants = [dot, cosine], seeds = [1], eval-split = test }",
         ""));
-    return new Settings(ConfigLoader.fromClasspath().load(List.of(conf),
-        Map.of("magnitude.work-dir", work.root(), "magnitude.train.encoder.tokenizer", tokenizer))).validate();
+    Map<String, String> overrides = new java.util.HashMap<>(more);
+    overrides.put("magnitude.work-dir", work.root());
+    overrides.put("magnitude.train.encoder.tokenizer", tokenizer);
+    return new Settings(ConfigLoader.fromClasspath().load(List.of(conf), overrides)).validate();
   }
 }

@@ -17,9 +17,11 @@ import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.run.EncoderSpec;
+import dev.magnitude.core.run.ModuleDigest;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,6 +99,22 @@ public final class TorchScriptEncoder implements TextTower, AutoCloseable {
       fs.copyToLocalFile(false, source, new Path(copy.toUri()), true);
       local = copy;
     }
+    if (spec.moduleSha256() != null) {
+      String actual;
+      try (InputStream in = Files.newInputStream(local)) {
+        actual = ModuleDigest.sha256(in);
+      } catch (IOException e) {
+        deleteCopy(copy);
+        throw e;
+      }
+      if (!actual.equals(spec.moduleSha256())) {
+        deleteCopy(copy);
+        throw new IllegalArgumentException("encoder.path = " + spec.path() + ": the TorchScript module changed since "
+            + "this run was planned (its spec pins sha256 " + spec.moduleSha256() + ", the file now has " + actual
+            + "); this run's id names the old module, so it is not trained with another one: plan the sweep again "
+            + "(the new module gives new run ids), or put the old module back");
+      }
+    }
     Model model = Model.newInstance(name, device, "PyTorch");
     try {
       model.load(local, null, Map.of(TRAIN_PARAM, "true", MAP_LOCATION, "true"));
@@ -117,9 +135,13 @@ public final class TorchScriptEncoder implements TextTower, AutoCloseable {
       model.close();
       throw e;
     } finally {
-      if (copy != null) {
-        Files.deleteIfExists(copy);
-      }
+      deleteCopy(copy);
+    }
+  }
+
+  private static void deleteCopy(java.nio.file.Path copy) throws IOException {
+    if (copy != null) {
+      Files.deleteIfExists(copy);
     }
   }
 

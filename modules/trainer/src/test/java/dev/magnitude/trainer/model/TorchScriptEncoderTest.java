@@ -129,6 +129,42 @@ class TorchScriptEncoderTest {
         .hasMessage("encoder.path = " + uri + ".missing: no such file (the TorchScript module)");
   }
 
+  /** sha256sum of torchscript/tiny_encoder.pt, computed with coreutils when the test was written. */
+  static final String TINY_ENCODER_SHA256 = "f0721962ee538e48a2058f08798f78c03faee48cbeadb803e7a44e0e88a0926c";
+
+  @Test
+  void loadsAModuleWhoseBytesMatchThePinnedHashAndRefusesAChangedOne() throws IOException {
+    Configuration conf = new Configuration();
+    conf.set("fs." + OtherSchemeFileSystem.SCHEME + ".impl", OtherSchemeFileSystem.class.getName());
+    conf.setBoolean("fs." + OtherSchemeFileSystem.SCHEME + ".impl.disable.cache", true);
+    Path module = Files.copy(EncoderRig.resource("tiny_encoder.pt"), tmp.resolve("module.pt"));
+    EncoderSpec pinned = new EncoderSpec("torchscript", E, 1, 1, S, 40, "t", module.toString(), null)
+        .withModuleSha256(TINY_ENCODER_SHA256);
+    try (TorchScriptEncoder encoder = TorchScriptEncoder.load(pinned, Device.cpu(), conf, "pinned")) {
+      assertThat(encoder.spec().moduleSha256()).isEqualTo(TINY_ENCODER_SHA256);
+    }
+    // one byte appended: still a loadable file, but not the module the run was planned with
+    Files.write(module, new byte[] {0}, java.nio.file.StandardOpenOption.APPEND);
+    String changed;
+    try (var in = Files.newInputStream(module)) {
+      changed = dev.magnitude.core.run.ModuleDigest.sha256(in);
+    }
+    assertThat(changed).isNotEqualTo(TINY_ENCODER_SHA256);
+    String remote = OtherSchemeFileSystem.SCHEME + "://" + module.toAbsolutePath();
+    for (String path : List.of(module.toString(), remote)) {
+      EncoderSpec stale = new EncoderSpec("torchscript", E, 1, 1, S, 40, "t", path, null)
+          .withModuleSha256(TINY_ENCODER_SHA256);
+      assertThatThrownBy(() -> TorchScriptEncoder.load(stale, Device.cpu(), conf, "stale"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("encoder.path = " + path + ": the TorchScript module changed since this run was "
+              + "planned (its spec pins sha256 " + TINY_ENCODER_SHA256 + ", the file now has " + changed + ")");
+    }
+    // the local copy of the remote module is gone after the refusal too
+    try (var temp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      assertThat(temp.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("magnitude-torchscript-"));
+    }
+  }
+
   @Test
   void refusesAModuleOfAnotherEmbeddingSize() {
     assertThatThrownBy(() -> TextTowers.create(spec(8, 40, "shared"), Device.cpu(), new Configuration(), "t"))
