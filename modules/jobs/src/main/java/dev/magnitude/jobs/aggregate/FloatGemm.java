@@ -43,18 +43,16 @@ final class FloatGemm implements AutoCloseable {
   /** The passing pairs of the last block ({@link #atLeast}), reused: grown as needed, never shrunk. */
   private long[] passingPositions = new long[4096];
   private float[] passingScores = new float[4096];
+  /** One query's row of scores, copied out of the product for {@link #atLeast}: reused, grown as needed. */
+  private float[] row = new float[0];
+  /** Scores tested with one branch in {@link #atLeast} (the test below is written out for eight). */
+  static final int CHUNK = 8;
   private static final java.lang.management.ThreadMXBean THREADS_BEAN =
       java.lang.management.ManagementFactory.getThreadMXBean();
   /** Time spent copying blocks into native memory, and in the matMul call alone (wall and thread CPU). */
   private long copyNanos;
   private long matMulNanos;
   private long matMulCpuNanos;
-  /**
-   * Documents per group of the cut's pre-test ({@link #atLeast}): a group's scores are read only if its
-   * maximum reaches the query's cut. 32 scores are 128 bytes, two cache lines; the maxima are 1/32 of
-   * the product.
-   */
-  static final int GROUP = 32;
 
   /**
    * @param queryRows the queries as rows of a Q × E matrix, row-major ({@code queries · dimension}
@@ -119,22 +117,21 @@ final class FloatGemm implements AutoCloseable {
   }
 
   /**
-   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}). libtorch
-   * first takes the maximum of each group of {@link #GROUP} consecutive documents of each query (a max
-   * pool over the Q × rows product, the last group of a row shorter when rows is not a multiple of
-   * {@code GROUP}); only these Q × ⌈rows / GROUP⌉ maxima are read, and Java scans the scores of a group
-   * only when its maximum is not below the query's cut. A group is skipped only if its maximum is below
-   * the cut, and then every score of it is too, so the passing pairs are exactly those of a scan of all
-   * scores. A NaN maximum (libtorch's max pool propagates NaN) or a NaN cut is not "below", so such a
-   * group is scanned, and the scan, as before, passes no NaN score and nothing against a NaN cut; a
-   * −∞ cut scans every group. With the top-k lists warm almost no pair passes (about 0.2 %), so the
-   * scan touches a few percent of the scores.
+   * The pairs whose float score is not below their query's cut ({@code score >= cuts[q]}). Each query's
+   * row of scores is copied in bulk from the product tensor's memory (through a direct view of it) into
+   * one reused row of {@code rows} floats, and tested {@link #CHUNK} scores at a time with one branch
+   * (the comparisons of the chunk or-ed together); only a chunk with a passing score is scanned score by
+   * score. The test per score is the same {@code score >= cut}, so the pairs are exactly those of a
+   * one-by-one scan: a NaN score never passes, a NaN cut passes nothing, a −∞ cut every non-NaN score.
+   * With the top-k lists warm almost no pair passes (about 0.2 %).
    *
-   * <p>The scores and maxima are read in place, through direct views of the tensors' memory: nothing of
-   * size Q × rows is copied or allocated. (Copying all scores out into a Java array cost a third of the
-   * product itself; libtorch's {@code gte} against the cuts plus {@code nonzero} half of it; a Java scan
-   * of every score in place about 8–10 %, about 1 ns per score; the max pool, a single native pass,
-   * about half of that, and the scan of the few passing groups next to nothing.)
+   * <p>Measured per block of 1000 × 2048 scores (matMul 12–14 ms of CPU): copying all scores into a
+   * fresh Java array cost a third of the product; libtorch's {@code gte} against the cuts plus
+   * {@code nonzero} half of it; a one-by-one Java scan in place (through {@code FloatBuffer.get}) about
+   * 2.2 ms, this chunked scan of bulk-copied rows about 1.4 ms. Passes in libtorch that reduce the
+   * product to maxima over groups of documents first (a max pool with kernel 32, or a tree of
+   * elementwise maxima) cost more than the whole Java scan (2–3 ms with the scan of the passing groups):
+   * each reads the 8 MB product once more, which is not in cache any more after the product.
    *
    * @return the passing pairs, row-major positions ascending (queries ascending, documents ascending
    *     within a query); valid until the next call
@@ -145,38 +142,33 @@ final class FloatGemm implements AutoCloseable {
     }
     try (NDManager scope = manager.newSubManager()) {
       NDArray product = product(scope, documents, offset, rows);
-      int groups = (rows + GROUP - 1) / GROUP;
-      // (1, Q, rows) → (1, Q, ⌈rows / GROUP⌉): max_pool1d with kernel = stride = GROUP; ceil mode keeps
-      // the short last group (its window starts inside the row, no padding)
-      NDArray maxima = product.reshape(1, queries, rows).getNDArrayInternal()
-          .maxPool(new Shape(GROUP), new Shape(GROUP), new Shape(0), true);
-      maxima.attach(scope);
-      // views of native memory, valid while the tensors live (until the scope closes)
+      // a view of native memory, valid while the tensor lives (until the scope closes)
       ByteBuffer bytes = product.toByteBuffer(true);
       if (bytes.capacity() != queries * rows * Float.BYTES) {
         throw new IllegalStateException("libtorch returned " + bytes.capacity() + " score bytes for " + queries + " × " + rows);
       }
-      ByteBuffer maxBytes = maxima.toByteBuffer(true);
-      if (maxBytes.capacity() != queries * groups * Float.BYTES) {
-        throw new IllegalStateException("libtorch returned " + maxBytes.capacity() + " group maximum bytes for "
-            + queries + " × " + groups + " groups");
-      }
       FloatBuffer scores = bytes.order(ByteOrder.nativeOrder()).asFloatBuffer();
-      FloatBuffer max = maxBytes.order(ByteOrder.nativeOrder()).asFloatBuffer();
+      if (row.length < rows) {
+        row = new float[rows];
+      }
+      float[] r = row;
       long[] positions = passingPositions;
       float[] values = passingScores;
       int count = 0;
+      int chunked = rows - rows % CHUNK;
       for (int q = 0; q < queries; q++) {
         float cut = cuts[q];
         int base = q * rows;
-        int groupBase = q * groups;
-        for (int g = 0; g < groups; g++) {
-          if (max.get(groupBase + g) < cut) {
+        scores.get(base, r, 0, rows);
+        for (int from = 0; from < rows; from += CHUNK) {
+          // non-short-circuit or: eight compares, one branch; the short last chunk is scanned as it is
+          if (from < chunked && !(r[from] >= cut | r[from + 1] >= cut | r[from + 2] >= cut | r[from + 3] >= cut
+              | r[from + 4] >= cut | r[from + 5] >= cut | r[from + 6] >= cut | r[from + 7] >= cut)) {
             continue;
           }
-          int end = Math.min(rows, (g + 1) * GROUP);
-          for (int d = g * GROUP; d < end; d++) {
-            float score = scores.get(base + d);
+          int to = Math.min(rows, from + CHUNK);
+          for (int d = from; d < to; d++) {
+            float score = r[d];
             if (score >= cut) {
               if (count == positions.length) {
                 positions = Arrays.copyOf(positions, 2 * count);

@@ -89,14 +89,14 @@ class FloatGemmTest {
   }
 
   /**
-   * The grouped pre-test of atLeast (group maxima of {@link FloatGemm#GROUP} documents) against a scan
-   * of every score: blocks whose size is below, at and above multiples of the group size, cuts equal to
-   * a group's maximum and to a score inside a group (ties pass), NaN and ±∞ scores (a document with a
+   * The chunked test of atLeast ({@link FloatGemm#CHUNK} scores with one branch) against a scan of every
+   * score: blocks whose size is below, at and above multiples of the chunk, cuts equal to the maximum
+   * of a group of documents and to a score inside a group (ties pass), NaN and ±∞ scores (a document with a
    * NaN element, one with an infinite element), and NaN, −∞ and +∞ cuts.
    */
   @Test
-  void groupedCutEqualsScanningEveryScore() {
-    int group = FloatGemm.GROUP;
+  void chunkedCutEqualsScanningEveryScore() {
+    int group = FloatGemm.CHUNK;
     Random random = new Random(29);
     int queries = 23;
     int dim = 8;
