@@ -186,7 +186,9 @@ public final class ExhaustiveScorer {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(total * 8);
       int i = 0;
       for (TopK collector : top) {
-        for (ScoredDoc doc : collector.result()) {
+        // in the collector's own order: the driver offers them into a collector again, no sort needed
+        for (int j = 0; j < collector.size(); j++) {
+          ScoredDoc doc = collector.get(j);
           scores[i] = doc.score();
           bytes.writeBytes(doc.docId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
           idEnds[i++] = bytes.size();
