@@ -88,6 +88,17 @@ public final class TopK implements Serializable {
     return this;
   }
 
+  /**
+   * The i-th kept document (0 ≤ i &lt; {@link #size}) in no particular order: for handing the kept
+   * documents to another collector without sorting them (the exhaustive scorer's shard results).
+   */
+  public ScoredDoc get(int i) {
+    if (i < 0 || i >= size) {
+      throw new IndexOutOfBoundsException("kept document " + i + " of " + size);
+    }
+    return heap[i];
+  }
+
   /** The kept documents, best first under {@link ScoredDoc#RANKING_ORDER}; a new list each call. */
   public List<ScoredDoc> result() {
     ScoredDoc[] sorted = Arrays.copyOf(heap, size);

@@ -179,4 +179,23 @@ class TopKTest {
       return (T) in.readObject();
     }
   }
+
+  /** get(i) hands out exactly the kept documents (the result's, unordered) and rejects other indexes. */
+  @Test
+  void getListsTheKeptDocumentsInAnyOrder() {
+    TopK top = new TopK(3);
+    top.offer("a", 1.0);
+    top.offer("b", 5.0);
+    top.offer("c", 3.0);
+    top.offer("d", 4.0);
+    top.offer("e", 0.5);
+    List<ScoredDoc> kept = new ArrayList<>();
+    for (int i = 0; i < top.size(); i++) {
+      kept.add(top.get(i));
+    }
+    assertThat(kept).containsExactlyInAnyOrderElementsOf(top.result());
+    assertThat(top.result()).extracting(ScoredDoc::docId).containsExactly("b", "d", "c");
+    assertThatThrownBy(() -> top.get(3)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("3 of 3");
+    assertThatThrownBy(() -> new TopK(2).get(0)).isInstanceOf(IndexOutOfBoundsException.class);
+  }
 }

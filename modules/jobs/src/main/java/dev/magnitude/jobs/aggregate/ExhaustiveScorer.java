@@ -20,7 +20,10 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.execution.ColumnarToRowExec;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.WholeStageCodegenExec;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.util.LongAccumulator;
 
@@ -123,27 +126,28 @@ public final class ExhaustiveScorer {
     boolean nullableElements = ((ArrayType) selected.schema().apply("vector").dataType()).containsNull();
     Broadcast<QueryBlock> block = jsc.broadcast(queries);
     double documentExponent = queries.scoring().documentExponent();
+    SparkPlan scan = columnarScan(selected);
+    FlatMapFunction<Iterator<ColumnarBatch>, Packed> perBatchShard =
+        batches -> {
+          Shard shard = new Shard(block.value(), documentExponent, k, blockSize, window, Shard.MAX_PENDING, nullableElements);
+          TopK[] top = shard.scoreBatches(batches);
+          shard.addTo(counters);
+          return List.of(Packed.of(top)).iterator();
+        };
     FlatMapFunction<Iterator<InternalRow>, Packed> perShard =
         rows -> {
           Shard shard = new Shard(block.value(), documentExponent, k, blockSize, window, Shard.MAX_PENDING, nullableElements);
           TopK[] top = shard.score(rows);
-          if (counters != null) {
-            counters.rescored().add(shard.rescored);
-            counters.gemmNanos().add(shard.gemmNanos);
-            counters.selectNanos().add(shard.selectNanos);
-            counters.copyNanos().add(shard.copyNanos);
-            counters.matMulNanos().add(shard.matMulNanos);
-            counters.matMulCpuNanos().add(shard.matMulCpuNanos);
-            counters.taskNanos().add(shard.taskNanos);
-            counters.taskCpuNanos().add(shard.taskCpuNanos);
-            counters.gemmCpuNanos().add(shard.gemmCpuNanos);
-            counters.selectCpuNanos().add(shard.selectCpuNanos);
-          }
+          shard.addTo(counters);
           return List.of(Packed.of(top)).iterator();
         };
     List<Packed> shards;
     try {
-      shards = documentRows(selected).mapPartitions(perShard).collect();
+      // a columnar scan (Spark's vectorized Parquet reader) hands its batches over as they are: the
+      // vectors of a batch are copied out in bulk; any other plan gives Catalyst rows
+      shards = scan != null
+          ? scan.executeColumnar().toJavaRDD().mapPartitions(perBatchShard).collect()
+          : selected.queryExecution().toRdd().toJavaRDD().mapPartitions(perShard).collect();
     } finally {
       block.destroy();
     }
@@ -182,7 +186,9 @@ public final class ExhaustiveScorer {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(total * 8);
       int i = 0;
       for (TopK collector : top) {
-        for (ScoredDoc doc : collector.result()) {
+        // in the collector's own order: the driver offers them into a collector again, no sort needed
+        for (int j = 0; j < collector.size(); j++) {
+          ScoredDoc doc = collector.get(j);
           scores[i] = doc.score();
           bytes.writeBytes(doc.docId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
           idEnds[i++] = bytes.size();
@@ -213,7 +219,9 @@ public final class ExhaustiveScorer {
    * (Spark's vectorized Parquet reader, which handles {@code array<float>}), the rows are read straight
    * from its column batches, skipping the conversion of every batch into unsafe rows (a copy of each
    * vector); any other plan goes through {@code toRdd}. Either way each row is valid only until the next
-   * one is read: the caller copies what it keeps. Public for the scoring benchmark.
+   * one is read: the caller copies what it keeps. Public for the scoring benchmark (its "Spark read
+   * alone"); the scorer itself takes a columnar scan's batches as they are ({@link Shard#scoreBatches}),
+   * to copy each batch's vectors in bulk.
    */
   public static JavaRDD<InternalRow> documentRows(Dataset<Row> selected) {
     String[] names = selected.schema().fieldNames();
@@ -252,18 +260,20 @@ public final class ExhaustiveScorer {
    * top-k); of the former, the copies into native memory and the matMul calls alone (wall, and the
    * thread's CPU time, which leaves out waiting for a core on a loaded machine); the tasks' whole time
    * (wall and CPU), and the CPU time of the float products and of selecting. The rest of a task's time
-   * is reading and decoding its documents.
+   * is reading and decoding its documents. Last, the documents whose vectors were copied out of a
+   * column batch in bulk (the others went row by row).
    */
   public record Counters(LongAccumulator rescored, LongAccumulator gemmNanos, LongAccumulator selectNanos,
       LongAccumulator copyNanos, LongAccumulator matMulNanos, LongAccumulator matMulCpuNanos,
       LongAccumulator taskNanos, LongAccumulator taskCpuNanos, LongAccumulator gemmCpuNanos,
-      LongAccumulator selectCpuNanos) implements java.io.Serializable {
+      LongAccumulator selectCpuNanos, LongAccumulator bulkDocuments) implements java.io.Serializable {
     public static Counters register(JavaSparkContext jsc) {
       var sc = jsc.sc();
       return new Counters(sc.longAccumulator("rescored pairs"), sc.longAccumulator("gemm ns"),
           sc.longAccumulator("select ns"), sc.longAccumulator("copy ns"), sc.longAccumulator("matMul ns"),
           sc.longAccumulator("matMul cpu ns"), sc.longAccumulator("task ns"), sc.longAccumulator("task cpu ns"),
-          sc.longAccumulator("gemm cpu ns"), sc.longAccumulator("select cpu ns"));
+          sc.longAccumulator("gemm cpu ns"), sc.longAccumulator("select cpu ns"),
+          sc.longAccumulator("documents read in bulk"));
     }
   }
 
@@ -359,6 +369,11 @@ public final class ExhaustiveScorer {
     private float[] gemmInput;
     private double[] scales;
     private double[] norms;
+    /** The task's float product, and the window's fill: documents held, start of the open block, its size. */
+    private FloatGemm gemm;
+    private int w;
+    private int start;
+    private int fill;
     private long rescored;
     private long gemmNanos;
     private long selectNanos;
@@ -369,6 +384,7 @@ public final class ExhaustiveScorer {
     private long taskCpuNanos;
     private long gemmCpuNanos;
     private long selectCpuNanos;
+    private long bulkDocuments;
     private static final java.lang.management.ThreadMXBean THREADS =
         java.lang.management.ManagementFactory.getThreadMXBean();
 
@@ -419,6 +435,23 @@ public final class ExhaustiveScorer {
       this.candidateCount = new int[n];
     }
 
+    /** Adds what this shard did to the job's counters (if any). */
+    void addTo(Counters counters) {
+      if (counters != null) {
+        counters.rescored().add(rescored);
+        counters.gemmNanos().add(gemmNanos);
+        counters.selectNanos().add(selectNanos);
+        counters.copyNanos().add(copyNanos);
+        counters.matMulNanos().add(matMulNanos);
+        counters.matMulCpuNanos().add(matMulCpuNanos);
+        counters.taskNanos().add(taskNanos);
+        counters.taskCpuNanos().add(taskCpuNanos);
+        counters.gemmCpuNanos().add(gemmCpuNanos);
+        counters.selectCpuNanos().add(selectCpuNanos);
+        counters.bulkDocuments().add(bulkDocuments);
+      }
+    }
+
     long rescored() {
       return rescored;
     }
@@ -427,17 +460,135 @@ public final class ExhaustiveScorer {
       long wall = System.nanoTime();
       long cpu = THREADS.getCurrentThreadCpuTime();
       try {
-        return scoreAll(rows);
+        if (queries.size() == 0 || !rows.hasNext()) {
+          return top;
+        }
+        begin();
+        try {
+          while (rows.hasNext()) {
+            row(rows.next());
+          }
+          return finish();
+        } finally {
+          gemm.close();
+        }
       } finally {
         taskNanos = System.nanoTime() - wall;
         taskCpuNanos = THREADS.getCurrentThreadCpuTime() - cpu;
       }
     }
 
-    private TopK[] scoreAll(Iterator<InternalRow> rows) {
-      if (queries.size() == 0 || !rows.hasNext()) {
-        return top;
+    /**
+     * {@link #score(Iterator)} over the column batches of Spark's vectorized Parquet reader: a batch
+     * whose vectors all have the query dimension and no null (checked through the array column's
+     * offsets, lengths and null flags) is copied out of the array column's element vector in one bulk
+     * copy, instead of one array object and copy per row; any other batch (or a column vector that is
+     * not one of Spark's writable vectors) goes row by row, with the row path's errors.
+     */
+    TopK[] scoreBatches(Iterator<ColumnarBatch> batches) {
+      long wall = System.nanoTime();
+      long cpu = THREADS.getCurrentThreadCpuTime();
+      try {
+        ColumnarBatch batch = null;
+        while (batch == null && batches.hasNext()) {
+          batch = batches.next();
+          if (batch.numRows() == 0) {
+            batch = null;
+          }
+        }
+        if (queries.size() == 0 || batch == null) {
+          return top;
+        }
+        begin();
+        try {
+          while (batch != null) {
+            batch(batch);
+            batch = batches.hasNext() ? batches.next() : null;
+          }
+          return finish();
+        } finally {
+          gemm.close();
+        }
+      } finally {
+        taskNanos = System.nanoTime() - wall;
+        taskCpuNanos = THREADS.getCurrentThreadCpuTime() - cpu;
       }
+    }
+
+    private void batch(ColumnarBatch batch) {
+      int n = batch.numRows();
+      if (n == 0) {
+        return;
+      }
+      float[] floats = bulkVectors(batch.column(1), n);
+      if (floats == null) {
+        for (int r = 0; r < n; r++) {
+          row(batch.getRow(r));
+        }
+        return;
+      }
+      bulkDocuments += n;
+      ColumnVector idColumn = batch.column(0);
+      for (int r = 0; r < n; r++) {
+        if (idColumn.isNullAt(r)) {
+          throw new IllegalArgumentException("a document embedding has a null id; the run's embeddings are incomplete");
+        }
+        document(idColumn.getUTF8String(r).toString(), floats, r * dim);
+      }
+    }
+
+    /**
+     * The batch's n vectors as one row-major array, read from the array column's element vector in one
+     * copy; null unless every vector is present, has the query dimension and (if elements may be null)
+     * no null element, and the vectors lie one after the other in the element vector (as Spark's
+     * Parquet reader writes them).
+     */
+    private float[] bulkVectors(ColumnVector vectors, int n) {
+      if (!(vectors instanceof WritableColumnVector column) || !(column.arrayData().dataType() instanceof FloatType)) {
+        return null;
+      }
+      int first = column.getArrayOffset(0);
+      for (int r = 0; r < n; r++) {
+        if (column.isNullAt(r) || column.getArrayLength(r) != dim || column.getArrayOffset(r) != first + r * dim) {
+          return null;
+        }
+      }
+      ColumnVector elements = column.arrayData();
+      int count = n * dim;
+      if (nullableElements) {
+        for (int i = first; i < first + count; i++) {
+          if (elements.isNullAt(i)) {
+            return null;
+          }
+        }
+      }
+      return elements.getFloats(first, count);
+    }
+
+    private void row(InternalRow row) {
+      if (row.isNullAt(0) || row.isNullAt(1)) {
+        throw new IllegalArgumentException(
+            "a document embedding has a null " + (row.isNullAt(0) ? "id" : "vector") + "; the run's embeddings are incomplete");
+      }
+      String id = row.getUTF8String(0).toString();
+      ArrayData vector = row.getArray(1);
+      if (vector.numElements() != dim) {
+        throw new IllegalArgumentException(
+            "query and document dimensions differ: " + dim + " vs " + vector.numElements()
+                + "; were they embedded by the same run? (document " + id + ")");
+      }
+      if (nullableElements) {
+        for (int i = 0; i < dim; i++) {
+          if (vector.isNullAt(i)) {
+            throw new IllegalArgumentException("document " + id + " has a null embedding value at index " + i);
+          }
+        }
+      }
+      document(id, vector.toFloatArray(), 0);
+    }
+
+    /** The window, the float product's input and the product itself, before the first document. */
+    private void begin() {
       float[] queryRows = new float[queries.size() * dim];
       for (int q = 0; q < queries.size(); q++) {
         double[] v = queries.vectors()[q];
@@ -450,68 +601,53 @@ public final class ExhaustiveScorer {
       gemmInput = scaleDocs ? new float[blockSize * dim] : null;
       scales = new double[window];
       norms = new double[window];
-      try (FloatGemm gemm = new FloatGemm(queryRows, queries.size(), dim)) {
-        int w = 0;
-        int start = 0;
-        // The first blocks are small and double up to blockSize: until a query's level is finite its
-        // pairs go one by one through the slow path while the level rises; after that, only the pairs
-        // at or above the cut leave libtorch's memory.
-        int fill = Math.min(blockSize, Math.max(64, k));
-        while (rows.hasNext()) {
-          InternalRow row = rows.next();
-          if (row.isNullAt(0) || row.isNullAt(1)) {
-            throw new IllegalArgumentException(
-                "a document embedding has a null " + (row.isNullAt(0) ? "id" : "vector") + "; the run's embeddings are incomplete");
-          }
-          ids[w] = row.getUTF8String(0).toString();
-          ArrayData vector = row.getArray(1);
-          if (vector.numElements() != dim) {
-            throw new IllegalArgumentException(
-                "query and document dimensions differ: " + dim + " vs " + vector.numElements()
-                    + "; were they embedded by the same run? (document " + ids[w] + ")");
-          }
-          if (nullableElements) {
-            for (int i = 0; i < dim; i++) {
-              if (vector.isNullAt(i)) {
-                throw new IllegalArgumentException("document " + ids[w] + " has a null embedding value at index " + i);
-              }
-            }
-          }
-          float[] v = vector.toFloatArray();
-          int offset = w * dim;
-          System.arraycopy(v, 0, raw, offset, dim);
-          double scale = Vectors.scale(raw, offset, dim, documentExponent);
-          scales[w] = scale;
-          int inputOffset = (w - start) * dim;
-          double sum = 0;
-          for (int i = 0; i < dim; i++) {
-            double x = raw[offset + i] * scale;
-            sum += x * x;
-            if (scaleDocs) {
-              gemmInput[inputOffset + i] = (float) x;
-            }
-          }
-          norms[w] = Math.sqrt(sum);
-          if (++w - start == fill) {
-            block(gemm, start, w - start);
-            start = w;
-            fill = Math.min(blockSize, 2 * fill);
-            if (w + fill > window) {
-              // the next block would not fit: rescore the window's candidates, then reuse it
-              rescore();
-              w = 0;
-              start = 0;
-            }
-          }
+      gemm = new FloatGemm(queryRows, queries.size(), dim);
+      w = 0;
+      start = 0;
+      // The first blocks are small and double up to blockSize: until a query's level is finite its
+      // pairs go one by one through the slow path while the level rises; after that, only the pairs
+      // at or above the cut leave libtorch's memory.
+      fill = Math.min(blockSize, Math.max(64, k));
+    }
+
+    /** Adds a document (its vector: {@code dim} floats of {@code vector} from {@code from}) to the window. */
+    private void document(String id, float[] vector, int from) {
+      ids[w] = id;
+      int offset = w * dim;
+      System.arraycopy(vector, from, raw, offset, dim);
+      double scale = Vectors.scale(raw, offset, dim, documentExponent);
+      scales[w] = scale;
+      int inputOffset = (w - start) * dim;
+      double sum = 0;
+      for (int i = 0; i < dim; i++) {
+        double x = raw[offset + i] * scale;
+        sum += x * x;
+        if (scaleDocs) {
+          gemmInput[inputOffset + i] = (float) x;
         }
-        if (w > start) {
-          block(gemm, start, w - start);
-        }
-        rescore();
-        copyNanos = gemm.copyNanos();
-        matMulNanos = gemm.matMulNanos();
-        matMulCpuNanos = gemm.matMulCpuNanos();
       }
+      norms[w] = Math.sqrt(sum);
+      if (++w - start == fill) {
+        block(gemm, start, w - start);
+        start = w;
+        fill = Math.min(blockSize, 2 * fill);
+        if (w + fill > window) {
+          // the next block would not fit: rescore the window's candidates, then reuse it
+          rescore();
+          w = 0;
+          start = 0;
+        }
+      }
+    }
+
+    private TopK[] finish() {
+      if (w > start) {
+        block(gemm, start, w - start);
+      }
+      rescore();
+      copyNanos = gemm.copyNanos();
+      matMulNanos = gemm.matMulNanos();
+      matMulCpuNanos = gemm.matMulCpuNanos();
       return top;
     }
 

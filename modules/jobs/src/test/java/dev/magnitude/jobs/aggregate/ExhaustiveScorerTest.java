@@ -217,6 +217,8 @@ class ExhaustiveScorerTest {
           assertThat(distributed.get(q)).as("%s query %s", variant, q).containsExactlyElementsOf(expected.get(q));
         }
         long pairs = (long) docIds.size() * queryIds.size();
+        // the vectors came out of the Parquet reader's column batches in bulk, none row by row
+        assertThat(counters.bulkDocuments().value()).as("%s documents read in bulk", variant).isEqualTo(docIds.size());
         // the float pre-pass really skipped pairs, and really sent pairs to the exact route
         assertThat(counters.rescored().value()).as("%s rescored pairs", variant).isPositive().isLessThan(pairs / 2);
         // a window of two blocks (candidates rescored every other block) gives the same result
@@ -371,6 +373,57 @@ class ExhaustiveScorerTest {
           org.apache.spark.sql.catalyst.expressions.UnsafeArrayData.fromPrimitiveArray(vectors.get(i))}));
     }
     return rows;
+  }
+
+  /**
+   * Parquet batches the bulk copy must not take (a vector of another dimension, a null vector, a null
+   * element) go row by row and fail with the row path's messages; a batch of good vectors next to them
+   * is still read in bulk.
+   */
+  @Test
+  void parquetBatchesWithBadVectorsFailAsRowsDo(@TempDir Path dir) {
+    SparkSession spark = spark();
+    List<Object[]> cases = List.of(
+        new Object[] {Arrays.asList(1f, 0f, 0f), "query and document dimensions differ: 2 vs 3; were they embedded by the same run? (document bad)"},
+        new Object[] {null, "a document embedding has a null vector"},
+        new Object[] {Arrays.asList(1f, null), "document bad has a null embedding value at index 1"});
+    for (int c = 0; c < cases.size(); c++) {
+      List<Row> rows = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        rows.add(RowFactory.create("d" + i, Arrays.asList((float) i, 1f)));
+      }
+      rows.add(RowFactory.create("bad", cases.get(c)[0]));
+      String path = dir.resolve("case" + c).toString();
+      spark.createDataFrame(rows, DOCUMENTS).coalesce(1).write().parquet(path);
+      Dataset<Row> docs = spark.read().parquet(path);
+      assertThat(ExhaustiveScorer.columnarScan(docs.select("id", "vector"))).isNotNull();
+      assertThatThrownBy(() -> score(docs, List.of("q"), List.of(v(1, 0)), Variant.DOT, 3))
+          .hasStackTraceContaining((String) cases.get(c)[1]);
+    }
+    // the good rows alone, in two batches of the reader (batch size 16): read in bulk, ranked as by one thread
+    List<Row> rows = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    List<float[]> vectors = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      rows.add(RowFactory.create("d" + i, Arrays.asList((float) i, 1f)));
+      ids.add("d" + i);
+      vectors.add(v(i, 1));
+    }
+    String path = dir.resolve("good").toString();
+    spark.createDataFrame(rows, DOCUMENTS).coalesce(1).write().parquet(path);
+    String batchSize = "spark.sql.parquet.columnarReaderBatchSize";
+    String previous = spark.conf().get(batchSize);
+    spark.conf().set(batchSize, "16");
+    try {
+      ExhaustiveScorer.Counters counters = ExhaustiveScorer.Counters.register(jsc());
+      Map<String, List<ScoredDoc>> top = ExhaustiveScorer.score(jsc(), spark.read().parquet(path),
+          QueryBlock.of(List.of("q"), List.of(v(1, 0)), Scoring.of(Variant.DOT)), 3, 8, counters);
+      assertThat(counters.bulkDocuments().value()).isEqualTo(50);
+      assertThat(top.get("q")).containsExactlyElementsOf(
+          singleThread(List.of("q"), List.of(v(1, 0)), ids, vectors, Variant.DOT, 3).get("q"));
+    } finally {
+      spark.conf().set(batchSize, previous);
+    }
   }
 
   @Test

@@ -87,4 +87,86 @@ class FloatGemmTest {
       }
     }
   }
+
+  /**
+   * The chunked test of atLeast ({@link FloatGemm#CHUNK} scores with one branch) against a scan of every
+   * score: blocks whose size is below, at and above multiples of the chunk, cuts equal to the maximum
+   * of a group of documents and to a score inside a group (ties pass), NaN and ±∞ scores (a document with a
+   * NaN element, one with an infinite element), and NaN, −∞ and +∞ cuts.
+   */
+  @Test
+  void chunkedCutEqualsScanningEveryScore() {
+    int group = FloatGemm.CHUNK;
+    Random random = new Random(29);
+    int queries = 23;
+    int dim = 8;
+    float[] q = new float[queries * dim];
+    for (int i = 0; i < q.length; i++) {
+      q[i] = (float) random.nextGaussian();
+    }
+    try (FloatGemm gemm = new FloatGemm(q, queries, dim)) {
+      for (int rows : new int[] {1, group - 1, group, group + 1, 3 * group - 1, 4 * group, 300}) {
+        float[] docs = new float[rows * dim];
+        for (int i = 0; i < docs.length; i++) {
+          docs[i] = (float) random.nextGaussian();
+        }
+        if (rows > group) {
+          docs[(rows - 1) * dim] = Float.NaN; // a NaN score for every query in the last (short) group
+          docs[dim + 3] = Float.POSITIVE_INFINITY; // +∞ or −∞ by the sign of the query's element
+        }
+        float[] all = gemm.scores(docs, 0, rows);
+        float[] cuts = new float[queries];
+        int boundaries = 0;
+        for (int j = 0; j < queries; j++) {
+          int g = (j / 6) % ((rows + group - 1) / group);
+          int from = g * group;
+          int to = Math.min(rows, from + group);
+          float groupMax = Float.NEGATIVE_INFINITY;
+          for (int d = from; d < to; d++) {
+            if (all[j * rows + d] > groupMax) {
+              groupMax = all[j * rows + d];
+            }
+          }
+          cuts[j] = switch (j % 6) {
+            case 0 -> groupMax; // the group's maximum itself: the group must be scanned
+            case 1 -> all[j * rows + (from + to) / 2]; // a score inside a group
+            case 2 -> Float.NaN;
+            case 3 -> Float.NEGATIVE_INFINITY;
+            case 4 -> Float.POSITIVE_INFINITY;
+            default -> (float) (2.0 + random.nextGaussian());
+          };
+          if (j % 6 == 0 && Float.isFinite(groupMax)) {
+            boundaries++;
+          }
+        }
+        List<Long> expected = new ArrayList<>();
+        for (int j = 0; j < queries; j++) {
+          for (int d = 0; d < rows; d++) {
+            if (all[j * rows + d] >= cuts[j]) {
+              expected.add((long) j * rows + d);
+            }
+          }
+        }
+        FloatGemm.Passing passing = gemm.atLeast(docs, 0, rows, cuts);
+        List<Long> got = new ArrayList<>();
+        for (int i = 0; i < passing.size(); i++) {
+          got.add(passing.positions()[i]);
+          assertThat(Float.floatToRawIntBits(passing.scores()[i]))
+              .isEqualTo(Float.floatToRawIntBits(all[(int) passing.positions()[i]]));
+        }
+        assertThat(got).as("rows %d", rows).containsExactlyElementsOf(expected);
+        assertThat(boundaries).as("rows %d: some cut equals a finite group maximum", rows).isPositive();
+        if (rows > group) {
+          boolean infinite = false;
+          for (float a : all) {
+            infinite |= Float.isInfinite(a);
+          }
+          assertThat(infinite).as("rows %d: the case has infinite scores", rows).isTrue();
+          assertThat(all[rows - 1]).isNaN();
+          // a query with a +∞ cut gets exactly its +∞ scores (the document with the infinite element)
+          assertThat(got).as("rows %d", rows).contains(expected.stream().filter(p -> all[(int) (long) p] == Float.POSITIVE_INFINITY).toArray(Long[]::new));
+        }
+      }
+    }
+  }
 }

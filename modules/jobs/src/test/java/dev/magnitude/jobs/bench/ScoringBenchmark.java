@@ -175,9 +175,9 @@ public final class ScoringBenchmark {
         System.out.printf(Locale.ROOT, "  thread CPU time of the tasks: %.2f s (wall %.2f s): matMul calls %.2f s "
             + "(%.2f GFLOP/s per CPU-second), float products with copies and cut %.2f s, selection %.2f s, "
             + "reading and decoding (the rest) %.2f s; 2·D·E·Q per task CPU-second %.2f GFLOP/s, ratio %.3f to the "
-            + "baseline's per CPU-second%n", taskCpu, counters.taskNanos().value() / 1e9, matMulCpu,
+            + "baseline's per CPU-second; vectors copied in bulk from column batches: %d of %d%n", taskCpu, counters.taskNanos().value() / 1e9, matMulCpu,
             flop / matMulCpu / 1e9, gemmCpu, selectCpu, taskCpu - gemmCpu - selectCpu, flop / taskCpu / 1e9,
-            flop / taskCpu / baselinePerCpuSecond);
+            flop / taskCpu / baselinePerCpuSecond, counters.bulkDocuments().value(), docs);
         if (seconds < best) {
           best = seconds;
           bestCpuRatio = flop / taskCpu / baselinePerCpuSecond;
