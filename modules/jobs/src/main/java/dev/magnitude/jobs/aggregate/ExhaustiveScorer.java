@@ -457,16 +457,32 @@ public final class ExhaustiveScorer {
     }
 
     TopK[] score(Iterator<InternalRow> rows) {
+      return scoreAll(rows, this::row);
+    }
+
+    /**
+     * {@link #score(Iterator)} over the column batches of Spark's vectorized Parquet reader: a batch
+     * whose vectors all have the query dimension and no null (checked through the array column's
+     * offsets, lengths and null flags) is copied out of the array column's element vector in one bulk
+     * copy, instead of one array object and copy per row; any other batch (or a column vector that is
+     * not one of Spark's writable vectors) goes row by row, with the row path's errors.
+     */
+    TopK[] scoreBatches(Iterator<ColumnarBatch> batches) {
+      return scoreAll(nonEmpty(batches), this::batch);
+    }
+
+    /** Scores every item (a row or a column batch) of one task, timing the task's wall and thread CPU. */
+    private <T> TopK[] scoreAll(Iterator<T> items, java.util.function.Consumer<T> add) {
       long wall = System.nanoTime();
       long cpu = THREADS.getCurrentThreadCpuTime();
       try {
-        if (queries.size() == 0 || !rows.hasNext()) {
+        if (queries.size() == 0 || !items.hasNext()) {
           return top;
         }
         begin();
         try {
-          while (rows.hasNext()) {
-            row(rows.next());
+          while (items.hasNext()) {
+            add.accept(items.next());
           }
           return finish();
         } finally {
@@ -479,40 +495,32 @@ public final class ExhaustiveScorer {
     }
 
     /**
-     * {@link #score(Iterator)} over the column batches of Spark's vectorized Parquet reader: a batch
-     * whose vectors all have the query dimension and no null (checked through the array column's
-     * offsets, lengths and null flags) is copied out of the array column's element vector in one bulk
-     * copy, instead of one array object and copy per row; any other batch (or a column vector that is
-     * not one of Spark's writable vectors) goes row by row, with the row path's errors.
+     * The batches with rows. Lazy: the reader refills one batch object in place, so the next batch is only
+     * asked for in {@code hasNext}, after the previous one has been scored.
      */
-    TopK[] scoreBatches(Iterator<ColumnarBatch> batches) {
-      long wall = System.nanoTime();
-      long cpu = THREADS.getCurrentThreadCpuTime();
-      try {
-        ColumnarBatch batch = null;
-        while (batch == null && batches.hasNext()) {
-          batch = batches.next();
-          if (batch.numRows() == 0) {
-            batch = null;
+    private static Iterator<ColumnarBatch> nonEmpty(Iterator<ColumnarBatch> batches) {
+      return new Iterator<>() {
+        private ColumnarBatch pending;
+
+        @Override
+        public boolean hasNext() {
+          while (pending == null && batches.hasNext()) {
+            ColumnarBatch batch = batches.next();
+            pending = batch.numRows() > 0 ? batch : null;
           }
+          return pending != null;
         }
-        if (queries.size() == 0 || batch == null) {
-          return top;
-        }
-        begin();
-        try {
-          while (batch != null) {
-            batch(batch);
-            batch = batches.hasNext() ? batches.next() : null;
+
+        @Override
+        public ColumnarBatch next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
           }
-          return finish();
-        } finally {
-          gemm.close();
+          ColumnarBatch batch = pending;
+          pending = null;
+          return batch;
         }
-      } finally {
-        taskNanos = System.nanoTime() - wall;
-        taskCpuNanos = THREADS.getCurrentThreadCpuTime() - cpu;
-      }
+      };
     }
 
     private void batch(ColumnarBatch batch) {
