@@ -190,10 +190,7 @@ public final class BuiltinTokenizer implements TextTokenizer {
    */
   static void forEachWord(String text, int limit, java.util.function.Consumer<String> sink) {
     int length = text.length();
-    boolean ascii = true;
-    for (int i = 0; i < length && ascii; i++) {
-      ascii = text.charAt(i) < 0x80;
-    }
+    boolean ascii = isAscii(text);
     int emitted = 0;
     if (ascii) {
       char[] word = new char[Math.min(length, 256)];
@@ -525,10 +522,6 @@ public final class BuiltinTokenizer implements TextTokenizer {
         offsets[k + 1] = chars.size();
       }
       pool = chars.toByteArray();
-    }
-
-    private static boolean isAscii(String word) {
-      return word.chars().allMatch(ch -> ch < 0x80);
     }
 
     /** A power of two above 1.5 times {@code count}, at least 16: the table is at most two thirds full. */
