@@ -316,7 +316,7 @@ public final class AggregateJob {
       queryIds.add(r.getString(0));
       queryVectors.add(ExhaustiveScorer.floats(r.getList(1)));
     }
-    Dataset<Row> docs = spark.read().parquet(docsPath);
+    Dataset<Row> docs = ExhaustiveScorer.readDocuments(spark, docsPath);
     Map<String, Set<String>> relevant = relevantByQuery(qrels);
     Map<Scoring, Map<String, List<String>>> retrieved = new LinkedHashMap<>();
     List<RunMetricsRow> rows = new ArrayList<>();

@@ -15,6 +15,7 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.execution.ColumnarToRowExec;
@@ -83,7 +84,29 @@ public final class ExhaustiveScorer {
    */
   public static final int DEFAULT_WINDOW = 32_768;
 
+  /**
+   * Parquet's reader option for the largest buffer it allocates when it reads a row group's column chunk
+   * (8 MB by default).
+   */
+  static final String READ_ALLOCATION = "parquet.read.allocation.size";
+
+  /**
+   * The reader's buffers are kept below half a G1 region (regions are 1 MB at a 2 GB heap): a larger
+   * buffer is a humongous object, allocated in the old generation, and in the benchmark those
+   * allocations started a concurrent marking cycle every second or so, whose thread took a third of a core
+   * from the two scoring tasks.
+   */
+  static final int READ_ALLOCATION_BYTES = 256 * 1024;
+
   private ExhaustiveScorer() {}
+
+  /**
+   * The documents of an embeddings table (or folder of Parquet files) as the scorer reads them: Parquet's
+   * reader then allocates its buffers in pieces of {@link #READ_ALLOCATION_BYTES}.
+   */
+  public static Dataset<Row> readDocuments(SparkSession spark, String path) {
+    return spark.read().option(READ_ALLOCATION, READ_ALLOCATION_BYTES).parquet(path);
+  }
 
   /**
    * @param documents rows with a string column {@code id} and a float array column {@code vector}
@@ -334,6 +357,14 @@ public final class ExhaustiveScorer {
      */
     static final int MAX_PENDING = 1 << 22;
 
+    /**
+     * Floats copied out of a column batch at a time: 64 Ki floats, 256 KB. A whole batch (4,096 vectors
+     * of 256 floats, 4 MB) would be a humongous object for G1 (half a region or more; regions are 1 MB
+     * at a 2 GB heap), allocated outside the young generation, and every such allocation can start a
+     * concurrent marking cycle; a small copy dies young.
+     */
+    static final int BULK_FLOATS = 1 << 16;
+
     private final QueryBlock queries;
     private final double documentExponent;
     /** Whether documents are scaled (exponent > 0): then the float products take the scaled copy. */
@@ -528,8 +559,8 @@ public final class ExhaustiveScorer {
       if (n == 0) {
         return;
       }
-      float[] floats = bulkVectors(batch.column(1), n);
-      if (floats == null) {
+      ColumnVector vectors = batch.column(1);
+      if (!bulk(vectors, n)) {
         for (int r = 0; r < n; r++) {
           row(batch.getRow(r));
         }
@@ -537,40 +568,46 @@ public final class ExhaustiveScorer {
       }
       bulkDocuments += n;
       ColumnVector idColumn = batch.column(0);
-      for (int r = 0; r < n; r++) {
-        if (idColumn.isNullAt(r)) {
-          throw new IllegalArgumentException("a document embedding has a null id; the run's embeddings are incomplete");
+      WritableColumnVector column = (WritableColumnVector) vectors;
+      ColumnVector elements = column.arrayData();
+      int first = column.getArrayOffset(0);
+      int chunk = Math.max(1, BULK_FLOATS / dim);
+      for (int from = 0; from < n; from += chunk) {
+        int m = Math.min(chunk, n - from);
+        float[] floats = elements.getFloats(first + from * dim, m * dim);
+        for (int r = 0; r < m; r++) {
+          if (idColumn.isNullAt(from + r)) {
+            throw new IllegalArgumentException("a document embedding has a null id; the run's embeddings are incomplete");
+          }
+          document(idColumn.getUTF8String(from + r).toString(), floats, r * dim);
         }
-        document(idColumn.getUTF8String(r).toString(), floats, r * dim);
       }
     }
 
     /**
-     * The batch's n vectors as one row-major array, read from the array column's element vector in one
-     * copy; null unless every vector is present, has the query dimension and (if elements may be null)
-     * no null element, and the vectors lie one after the other in the element vector (as Spark's
-     * Parquet reader writes them).
+     * Whether the batch's n vectors can be copied out of the array column's element vector in bulk: every
+     * vector is present, has the query dimension and (if elements may be null) no null element, and the
+     * vectors lie one after the other in the element vector (as Spark's Parquet reader writes them).
      */
-    private float[] bulkVectors(ColumnVector vectors, int n) {
+    private boolean bulk(ColumnVector vectors, int n) {
       if (!(vectors instanceof WritableColumnVector column) || !(column.arrayData().dataType() instanceof FloatType)) {
-        return null;
+        return false;
       }
       int first = column.getArrayOffset(0);
       for (int r = 0; r < n; r++) {
         if (column.isNullAt(r) || column.getArrayLength(r) != dim || column.getArrayOffset(r) != first + r * dim) {
-          return null;
+          return false;
         }
       }
-      ColumnVector elements = column.arrayData();
-      int count = n * dim;
       if (nullableElements) {
-        for (int i = first; i < first + count; i++) {
+        ColumnVector elements = column.arrayData();
+        for (int i = first; i < first + n * dim; i++) {
           if (elements.isNullAt(i)) {
-            return null;
+            return false;
           }
         }
       }
-      return elements.getFloats(first, count);
+      return true;
     }
 
     private void row(InternalRow row) {

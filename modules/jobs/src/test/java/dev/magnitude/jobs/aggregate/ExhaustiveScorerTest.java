@@ -426,6 +426,61 @@ class ExhaustiveScorerTest {
     }
   }
 
+  /**
+   * Wide vectors (20,003 dimensions: {@link ExhaustiveScorer.Shard#BULK_FLOATS} floats hold 3 of them) in
+   * reader batches of 16: each batch is copied out in six pieces, the last one short, and the documents
+   * come out ranked as by one thread; read as {@link ExhaustiveScorer#readDocuments} reads them (Parquet's
+   * buffers in 256 KB pieces, so a page straddles them).
+   */
+  @Test
+  void wideVectorsAreCopiedOutOfABatchInPiecesAndRankedAsByOneThread(@TempDir Path dir) {
+    int dim = 20_003;
+    assertThat(ExhaustiveScorer.Shard.BULK_FLOATS / dim).isEqualTo(3);
+    Random random = new Random(11);
+    List<String> ids = new ArrayList<>();
+    List<float[]> vectors = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      ids.add("d" + i);
+      float[] vector = new float[dim];
+      for (int j = 0; j < dim; j++) {
+        vector[j] = (float) random.nextGaussian();
+      }
+      vectors.add(vector);
+    }
+    List<String> queryIds = List.of("q0", "q1", "q2");
+    List<float[]> queryVectors = new ArrayList<>();
+    for (int q = 0; q < queryIds.size(); q++) {
+      // each query leans towards one document, so the rankings differ from query to query
+      float[] vector = vectors.get(7 * q + 1).clone();
+      for (int j = 0; j < dim; j++) {
+        vector[j] += (float) random.nextGaussian();
+      }
+      queryVectors.add(vector);
+    }
+    String path = dir.resolve("wide").toString();
+    documents(ids, vectors, 1).write().parquet(path);
+    SparkSession spark = spark();
+    String batchSize = "spark.sql.parquet.columnarReaderBatchSize";
+    String previous = spark.conf().get(batchSize);
+    spark.conf().set(batchSize, "16");
+    try {
+      for (Variant variant : List.of(Variant.DOT, Variant.COSINE)) {
+        ExhaustiveScorer.Counters counters = ExhaustiveScorer.Counters.register(jsc());
+        Map<String, List<ScoredDoc>> top = ExhaustiveScorer.score(jsc(), ExhaustiveScorer.readDocuments(spark, path),
+            QueryBlock.of(queryIds, queryVectors, Scoring.of(variant)), 5, 8, counters);
+        assertThat(counters.bulkDocuments().value()).isEqualTo(40);
+        Map<String, List<ScoredDoc>> expected = singleThread(queryIds, queryVectors, ids, vectors, variant, 5);
+        for (int q = 0; q < queryIds.size(); q++) {
+          assertThat(top.get(queryIds.get(q))).as("%s %s", variant, queryIds.get(q))
+              .containsExactlyElementsOf(expected.get(queryIds.get(q)));
+          assertThat(top.get(queryIds.get(q)).get(0).docId()).isEqualTo("d" + (7 * q + 1));
+        }
+      }
+    } finally {
+      spark.conf().set(batchSize, previous);
+    }
+  }
+
   @Test
   void rowsFromAnythingButAColumnarScanGoThroughCatalystRows() {
     Dataset<Row> docs = documents(List.of("a"), List.of(v(1, 0)), 1);

@@ -84,7 +84,7 @@ public final class EmbeddingExport {
 
   private long write(String path, Source source) throws IOException {
     Schema schema = DataSchemas.load(Tables.EMBEDDINGS);
-    try (AtomicParquetFile file = AtomicParquetFile.create(path, schema, conf)) {
+    try (AtomicParquetFile file = AtomicParquetFile.embeddings(path, schema, conf)) {
       List<TokenizedText> pending = new ArrayList<>(INFERENCE_BATCH);
       source.read(text -> {
         pending.add(text);

@@ -41,7 +41,7 @@ public final class ImageExport {
 
   /** @return rows written */
   public long export(String folder, String path) throws IOException {
-    try (AtomicParquetFile file = AtomicParquetFile.create(path, DataSchemas.load(Tables.EMBEDDINGS), conf)) {
+    try (AtomicParquetFile file = AtomicParquetFile.embeddings(path, DataSchemas.load(Tables.EMBEDDINGS), conf)) {
       List<String> ids = new ArrayList<>(INFERENCE_BATCH);
       List<float[]> pixels = new ArrayList<>(INFERENCE_BATCH);
       int[] size = {-1};
