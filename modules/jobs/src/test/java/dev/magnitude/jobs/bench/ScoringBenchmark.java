@@ -6,9 +6,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.magnitude.core.metrics.ScoredDoc;
 import dev.magnitude.core.run.Variant;
+import dev.magnitude.core.schema.Tables;
 import dev.magnitude.jobs.aggregate.ExhaustiveScorer;
 import dev.magnitude.jobs.aggregate.QueryBlock;
 import dev.magnitude.jobs.aggregate.Scoring;
+import dev.magnitude.trainer.data.DataSchemas;
+import dev.magnitude.trainer.output.AtomicParquetFile;
+import dev.magnitude.trainer.output.EmbeddingExport;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -101,7 +105,7 @@ public final class ScoringBenchmark {
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
 
     Path root = keep != null ? keep : Files.createTempDirectory("magnitude-scoring-bench");
-    String path = root.resolve("documents-" + docs + "x" + dim).toString();
+    String path = root.resolve("embeddings-" + docs + "x" + dim).toString();
     SparkSession spark = SparkSession.builder().master(master).appName("scoring-benchmark")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", String.valueOf(2 * cores))
         .getOrCreate();
@@ -132,7 +136,7 @@ public final class ScoringBenchmark {
         queryVectors.add(gaussian(random, dim, 1));
       }
       QueryBlock qb = QueryBlock.of(queryIds, queryVectors, Scoring.of(variant));
-      Dataset<Row> documents = spark.read().parquet(path);
+      Dataset<Row> documents = System.getProperty("bench.plainread") != null ? spark.read().parquet(path) : ExhaustiveScorer.readDocuments(spark, path);
       System.out.println("document partitions: " + documents.rdd().getNumPartitions());
 
       double rowSeconds = readOnly(documents, false);
@@ -217,17 +221,27 @@ public final class ScoringBenchmark {
     }
   }
 
-  /** Writes the documents in Spark tasks: each partition draws its own ids' vectors (seeded by the id). */
-  static void generate(SparkSession spark, String path, long docs, int dim, int partitions) {
-    StructType schema = new StructType()
-        .add("id", DataTypes.StringType, false)
-        .add("vector", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-    JavaRDD<Row> rows = spark.range(0, docs, 1, partitions).javaRDD().map(n -> {
-      SplittableRandom random = new SplittableRandom(0x5eedL * 31 + n);
-      // document norms vary (0.5 to 2 times), as the unnormalized runs' embeddings do
-      return RowFactory.create("d" + n, gaussian(random, dim, 0.5 + 1.5 * random.nextDouble()));
-    });
-    spark.createDataFrame(rows, schema).write().mode("overwrite").parquet(path);
+  /**
+   * Writes the documents in Spark tasks, one Parquet file per partition, each with the trainer's writer for
+   * embeddings ({@link AtomicParquetFile#embeddings}: uncompressed, small pages): each partition draws its own
+   * ids' vectors (seeded by the id); then a {@code _SUCCESS} marker.
+   */
+  static void generate(SparkSession spark, String path, long docs, int dim, int partitions) throws IOException {
+    JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(java.util.stream.IntStream.range(0, partitions).boxed().toList(), partitions)
+        .foreach(p -> {
+          org.apache.avro.Schema schema = DataSchemas.load(Tables.EMBEDDINGS);
+          String file = path + "/part-" + String.format(Locale.ROOT, "%05d", p) + ".parquet";
+          try (AtomicParquetFile out = AtomicParquetFile.embeddings(file, schema, new org.apache.hadoop.conf.Configuration())) {
+            for (long n = docs * p / partitions; n < docs * (p + 1) / partitions; n++) {
+              SplittableRandom random = new SplittableRandom(0x5eedL * 31 + n);
+              // document norms vary (0.5 to 2 times), as the unnormalized runs' embeddings do
+              EmbeddingExport.writeRow(out, "d" + n, gaussian(random, dim, 0.5 + 1.5 * random.nextDouble()), 0, dim);
+            }
+            out.commit();
+          }
+        });
+    Files.createFile(Path.of(path, "_SUCCESS"));
   }
 
   static float[] gaussian(SplittableRandom random, int dim, double scale) {

@@ -48,6 +48,11 @@ public final class AtomicParquetFile implements Closeable {
    */
   public static AtomicParquetFile create(String path, Schema schema, Configuration conf, CompressionCodecName codec)
       throws IOException {
+    return create(path, schema, conf, codec, ParquetWriter.DEFAULT_PAGE_SIZE);
+  }
+
+  private static AtomicParquetFile create(
+      String path, Schema schema, Configuration conf, CompressionCodecName codec, int pageSize) throws IOException {
     Path target = new Path(path);
     FileSystem fs = target.getFileSystem(conf);
     fs.mkdirs(target.getParent());
@@ -59,6 +64,7 @@ public final class AtomicParquetFile implements Closeable {
             .withSchema(schema)
             .withConf(writeConf)
             .withCompressionCodec(codec)
+            .withPageSize(pageSize)
             .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
             .build();
     return new AtomicParquetFile(fs, target, tmp, writer, schema);
@@ -68,11 +74,16 @@ public final class AtomicParquetFile implements Closeable {
    * An embeddings file: uncompressed. Float vectors do not compress (Snappy saved 1.4 % of the vector
    * column on the demo's trained embeddings, 0.5 % on Gaussian vectors), while decompressing them costs
    * the scorer a copy of every page: a fresh array per page (1 MB by default, a humongous object for
-   * G1 at a 2 GB heap) and a fifth of the reading time.
+   * G1 at a 2 GB heap) and a fifth of the reading time. Pages are {@link #EMBEDDING_PAGE_BYTES}: the
+   * scorer reads with Parquet buffers of 256 KB, and a page that straddles two of them is copied into
+   * an array of its own, which stays small (not humongous) when the page is.
    */
   public static AtomicParquetFile embeddings(String path, Schema schema, Configuration conf) throws IOException {
-    return create(path, schema, conf, CompressionCodecName.UNCOMPRESSED);
+    return create(path, schema, conf, CompressionCodecName.UNCOMPRESSED, EMBEDDING_PAGE_BYTES);
   }
+
+  /** Target size of an embeddings file's data pages (Parquet's default is 1 MB). */
+  public static final int EMBEDDING_PAGE_BYTES = 128 * 1024;
 
   public Schema schema() {
     return schema;

@@ -116,8 +116,8 @@ public final class EmbeddingExport {
     pending.clear();
   }
 
-  /** Writes row i of a (B, E) row-major block: id, the raw vector, its L2 norm computed in double. */
-  static void writeRow(AtomicParquetFile file, String id, float[] vectors, int i, int e) throws IOException {
+  /** Writes row i of a (B, E) row-major block: id, the raw vector, its L2 norm computed in double. Public for the scoring benchmark. */
+  public static void writeRow(AtomicParquetFile file, String id, float[] vectors, int i, int e) throws IOException {
     List<Float> vector = new ArrayList<>(e);
     double squares = 0;
     for (int k = 0; k < e; k++) {

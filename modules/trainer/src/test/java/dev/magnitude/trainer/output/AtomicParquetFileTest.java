@@ -54,6 +54,44 @@ class AtomicParquetFileTest {
     }
   }
 
+  /**
+   * An embeddings file's data pages stay near {@link AtomicParquetFile#EMBEDDING_PAGE_BYTES} (Parquet
+   * checks the size every so many rows, so a page may overshoot a little), far below Parquet's 1 MB.
+   */
+  @Test
+  void embeddingPagesAreSmall(@TempDir Path dir) throws IOException {
+    Configuration conf = new Configuration();
+    String path = dir.resolve("documents.parquet").toString();
+    int rows = 1200;
+    int dim = 256;
+    float[] vectors = new float[rows * dim];
+    java.util.Random random = new java.util.Random(3);
+    for (int i = 0; i < vectors.length; i++) {
+      vectors[i] = (float) random.nextGaussian();
+    }
+    try (AtomicParquetFile file = AtomicParquetFile.embeddings(path, DataSchemas.load(Tables.EMBEDDINGS), conf)) {
+      for (int i = 0; i < rows; i++) {
+        EmbeddingExport.writeRow(file, "d" + i, vectors, i, dim);
+      }
+      file.commit();
+    }
+    List<Long> pageBytes = new ArrayList<>();
+    try (ParquetFileReader reader = open(path, conf)) {
+      org.apache.parquet.column.ColumnDescriptor vector = reader.getFileMetaData().getSchema().getColumns().get(1);
+      assertThat(vector.getPath()).containsExactly("vector", "list", "element");
+      for (org.apache.parquet.column.page.PageReadStore group = reader.readNextRowGroup(); group != null;
+          group = reader.readNextRowGroup()) {
+        org.apache.parquet.column.page.PageReader pages = group.getPageReader(vector);
+        for (org.apache.parquet.column.page.DataPage page = pages.readPage(); page != null; page = pages.readPage()) {
+          pageBytes.add((long) page.getUncompressedSize());
+        }
+      }
+    }
+    // 1.2 MB of floats (and their levels): one or two pages at Parquet's default size
+    assertThat(pageBytes.stream().mapToLong(Long::longValue).sum()).isGreaterThan((long) rows * dim * 4);
+    assertThat(pageBytes).hasSizeGreaterThanOrEqualTo(6).allMatch(b -> b < 256 * 1024);
+  }
+
   private static Set<CompressionCodecName> codecs(String path, Configuration conf) throws IOException {
     Set<CompressionCodecName> codecs = new HashSet<>();
     try (ParquetFileReader reader = open(path, conf)) {
