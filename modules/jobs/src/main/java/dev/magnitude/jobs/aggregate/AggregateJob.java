@@ -331,7 +331,8 @@ public final class AggregateJob {
       if (scoring == scorings.get(0)) {
         checkDimensions(docs, block, spec, docsPath);
       }
-      Map<String, List<ScoredDoc>> top = ExhaustiveScorer.score(jsc, docs, block, agg.topK());
+      Map<String, List<ScoredDoc>> top =
+          ExhaustiveScorer.scoreFiles(spark, docsPath, block, agg.topK(), ExhaustiveScorer.DEFAULT_BLOCK, null);
       Map<String, List<String>> rankings = new HashMap<>();
       Map<String, List<String>> topDepth = new HashMap<>();
       top.forEach((q, list) -> {

@@ -2,6 +2,7 @@ package dev.magnitude.jobs.aggregate;
 
 import dev.magnitude.core.metrics.ScoredDoc;
 import dev.magnitude.core.metrics.TopK;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
@@ -109,6 +110,55 @@ public final class ExhaustiveScorer {
   }
 
   /**
+   * Scores the documents of an embeddings table (a Parquet file or a folder of them): straight from their
+   * Parquet pages ({@link EmbeddingPages}) when the table is in the trainer's layout, else through Spark's
+   * reader ({@link #readDocuments}); the results are the same.
+   *
+   * @param counters if not null, what the tasks did (for the benchmark)
+   * @return query id → its top k documents, best first (queries in input order)
+   */
+  public static Map<String, List<ScoredDoc>> scoreFiles(
+      SparkSession spark, String path, QueryBlock queries, int k, int blockSize, Counters counters) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<EmbeddingPages.Split> splits;
+    try {
+      splits = EmbeddingPages.plan(path, jsc.hadoopConfiguration());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the embeddings at " + path + ": " + e.getMessage(), e);
+    }
+    if (splits == null) {
+      return score(jsc, readDocuments(spark, path), queries, k, blockSize, counters);
+    }
+    checkSizes(k, blockSize, Math.max(blockSize, DEFAULT_WINDOW));
+    Broadcast<QueryBlock> block = jsc.broadcast(queries);
+    Broadcast<EmbeddingPages.Conf> conf = jsc.broadcast(new EmbeddingPages.Conf(jsc.hadoopConfiguration()));
+    double documentExponent = queries.scoring().documentExponent();
+    List<Packed> shards;
+    try {
+      // tasks as Spark's own file scan cuts them (FilePartition): at most maxPartitionBytes, at least the open
+      // cost, else the table spread evenly over the default parallelism, each file counted with its open cost
+      var sql = spark.sessionState().conf();
+      long openCost = sql.filesOpenCostInBytes();
+      long total = splits.stream().mapToLong(split -> split.bytes() + openCost).sum();
+      long maxBytes = Math.min(sql.filesMaxPartitionBytes(), Math.max(openCost, total / Math.max(1, jsc.defaultParallelism())));
+      List<List<EmbeddingPages.Split>> tasks = EmbeddingPages.pack(splits, maxBytes, openCost);
+      shards = tasks.isEmpty() ? List.of() : jsc.parallelize(tasks, tasks.size()).mapPartitions(
+          (FlatMapFunction<Iterator<List<EmbeddingPages.Split>>, Packed>) parts -> {
+            Shard shard = new Shard(block.value(), documentExponent, k, blockSize, false);
+            java.util.List<EmbeddingPages.Split> mine = new ArrayList<>();
+            parts.forEachRemaining(mine::addAll);
+            TopK[] top = shard.scorePages(mine.iterator(), conf.value().get());
+            shard.addTo(counters);
+            return List.of(Packed.of(top)).iterator();
+          }).collect();
+    } finally {
+      block.destroy();
+      conf.destroy();
+    }
+    return merge(queries, k, shards);
+  }
+
+  /**
    * @param documents rows with a string column {@code id} and a float array column {@code vector}
    * @param queries the queries, prepared for their scoring
    * @return query id → its top k documents, best first (queries in input order)
@@ -135,16 +185,7 @@ public final class ExhaustiveScorer {
    */
   static Map<String, List<ScoredDoc>> score(JavaSparkContext jsc, Dataset<Row> documents, QueryBlock queries, int k,
       int blockSize, int window, Counters counters) {
-    if (k <= 0) {
-      throw new IllegalArgumentException("top k must be > 0, got " + k);
-    }
-    if (blockSize <= 0) {
-      throw new IllegalArgumentException("scoring block size must be > 0 documents, got " + blockSize);
-    }
-    if (window < blockSize) {
-      throw new IllegalArgumentException(
-          "the rescoring window (" + window + " documents) must hold at least one block (" + blockSize + ")");
-    }
+    checkSizes(k, blockSize, window);
     Dataset<Row> selected = documents.select("id", "vector");
     boolean nullableElements = ((ArrayType) selected.schema().apply("vector").dataType()).containsNull();
     Broadcast<QueryBlock> block = jsc.broadcast(queries);
@@ -174,6 +215,24 @@ public final class ExhaustiveScorer {
     } finally {
       block.destroy();
     }
+    return merge(queries, k, shards);
+  }
+
+  private static void checkSizes(int k, int blockSize, int window) {
+    if (k <= 0) {
+      throw new IllegalArgumentException("top k must be > 0, got " + k);
+    }
+    if (blockSize <= 0) {
+      throw new IllegalArgumentException("scoring block size must be > 0 documents, got " + blockSize);
+    }
+    if (window < blockSize) {
+      throw new IllegalArgumentException(
+          "the rescoring window (" + window + " documents) must hold at least one block (" + blockSize + ")");
+    }
+  }
+
+  /** The shards' top-k lists merged into one per query (queries in input order). */
+  private static Map<String, List<ScoredDoc>> merge(QueryBlock queries, int k, List<Packed> shards) {
     // a corpus without rows (or partitions) still gives an empty top-k per query
     TopK[] merged = empty(queries.size(), k);
     for (Packed shard : shards) {
@@ -289,14 +348,15 @@ public final class ExhaustiveScorer {
   public record Counters(LongAccumulator rescored, LongAccumulator gemmNanos, LongAccumulator selectNanos,
       LongAccumulator copyNanos, LongAccumulator matMulNanos, LongAccumulator matMulCpuNanos,
       LongAccumulator taskNanos, LongAccumulator taskCpuNanos, LongAccumulator gemmCpuNanos,
-      LongAccumulator selectCpuNanos, LongAccumulator bulkDocuments) implements java.io.Serializable {
+      LongAccumulator selectCpuNanos, LongAccumulator bulkDocuments, LongAccumulator pageDocuments)
+      implements java.io.Serializable {
     public static Counters register(JavaSparkContext jsc) {
       var sc = jsc.sc();
       return new Counters(sc.longAccumulator("rescored pairs"), sc.longAccumulator("gemm ns"),
           sc.longAccumulator("select ns"), sc.longAccumulator("copy ns"), sc.longAccumulator("matMul ns"),
           sc.longAccumulator("matMul cpu ns"), sc.longAccumulator("task ns"), sc.longAccumulator("task cpu ns"),
           sc.longAccumulator("gemm cpu ns"), sc.longAccumulator("select cpu ns"),
-          sc.longAccumulator("documents read in bulk"));
+          sc.longAccumulator("documents read in bulk"), sc.longAccumulator("documents read from Parquet pages"));
     }
   }
 
@@ -416,6 +476,7 @@ public final class ExhaustiveScorer {
     private long gemmCpuNanos;
     private long selectCpuNanos;
     private long bulkDocuments;
+    private long pageDocuments;
     private static final java.lang.management.ThreadMXBean THREADS =
         java.lang.management.ManagementFactory.getThreadMXBean();
 
@@ -480,6 +541,7 @@ public final class ExhaustiveScorer {
         counters.gemmCpuNanos().add(gemmCpuNanos);
         counters.selectCpuNanos().add(selectCpuNanos);
         counters.bulkDocuments().add(bulkDocuments);
+        counters.pageDocuments().add(pageDocuments);
       }
     }
 
@@ -500,6 +562,22 @@ public final class ExhaustiveScorer {
      */
     TopK[] scoreBatches(Iterator<ColumnarBatch> batches) {
       return scoreAll(nonEmpty(batches), this::batch);
+    }
+
+    /**
+     * {@link #score(Iterator)} over row groups read straight from their Parquet pages ({@link EmbeddingPages}).
+     */
+    TopK[] scorePages(Iterator<EmbeddingPages.Split> splits, org.apache.hadoop.conf.Configuration conf) {
+      return scoreAll(splits, split -> {
+        try {
+          EmbeddingPages.read(split, conf, dim, READ_ALLOCATION_BYTES, (id, vector, from) -> {
+            pageDocuments++;
+            document(id, vector, from);
+          });
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException("cannot read " + split.file() + ": " + e.getMessage(), e);
+        }
+      });
     }
 
     /** Scores every item (a row or a column batch) of one task, timing the task's wall and thread CPU. */

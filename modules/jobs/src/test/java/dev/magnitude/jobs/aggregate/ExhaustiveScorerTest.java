@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.magnitude.core.metrics.ScoredDoc;
 import dev.magnitude.core.run.Variant;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -373,6 +374,69 @@ class ExhaustiveScorerTest {
           org.apache.spark.sql.catalyst.expressions.UnsafeArrayData.fromPrimitiveArray(vectors.get(i))}));
     }
     return rows;
+  }
+
+  /**
+   * The adversarial fixture in the trainer's layout (five files written by its embeddings writer) is scored
+   * straight from the Parquet pages, in two tasks as Spark's file scan would cut the folder, and ranked
+   * exactly as by one thread under every scoring; the same table written by Spark (nullable elements) goes
+   * through Spark's reader with the same result; a file whose vectors are shorter than the queries' is the
+   * dimension error.
+   */
+  @Test
+  void trainerLayoutIsScoredFromParquetPagesAsByOneThread(@TempDir Path dir) throws java.io.IOException {
+    Fixture fixture = adversarial();
+    List<String> docIds = fixture.docIds();
+    List<float[]> docVectors = fixture.docVectors();
+    List<String> queryIds = fixture.queryIds();
+    List<float[]> queryVectors = fixture.queryVectors();
+    int dim = queryVectors.get(0).length;
+    Path folder = dir.resolve("trainer");
+    int files = 5;
+    for (int f = 0; f < files; f++) {
+      List<EmbeddingPagesTest.Doc> part = new ArrayList<>();
+      for (int i = f * docIds.size() / files; i < (f + 1) * docIds.size() / files; i++) {
+        part.add(new EmbeddingPagesTest.Doc(docIds.get(i), docVectors.get(i)));
+      }
+      EmbeddingPagesTest.writeTrainerFile(folder.resolve("part-" + f + ".parquet").toString(), part, dim);
+    }
+    String sparkFolder = dir.resolve("spark").toString();
+    documents(docIds, docVectors, 3).write().parquet(sparkFolder);
+    int k = 25;
+    for (Variant variant : Variant.scorings()) {
+      QueryBlock queries = QueryBlock.of(queryIds, queryVectors, Scoring.of(variant));
+      Map<String, List<ScoredDoc>> expected = singleThread(queryIds, queryVectors, docIds, docVectors, variant, k);
+      ExhaustiveScorer.Counters counters = ExhaustiveScorer.Counters.register(jsc());
+      Map<String, List<ScoredDoc>> pages = ExhaustiveScorer.scoreFiles(spark(), folder.toString(), queries, k, 64, counters);
+      assertThat(counters.pageDocuments().value()).as("%s documents read from pages", variant).isEqualTo(docIds.size());
+      assertThat(counters.bulkDocuments().value()).isZero();
+      assertThat(pages.keySet()).containsExactlyElementsOf(queryIds);
+      for (String q : queryIds) {
+        assertThat(pages.get(q)).as("%s query %s", variant, q).containsExactlyElementsOf(expected.get(q));
+      }
+      ExhaustiveScorer.Counters sparkCounters = ExhaustiveScorer.Counters.register(jsc());
+      assertThat(ExhaustiveScorer.scoreFiles(spark(), sparkFolder, queries, k, 64, sparkCounters)).isEqualTo(pages);
+      assertThat(sparkCounters.pageDocuments().value()).isZero();
+      assertThat(sparkCounters.bulkDocuments().value()).isEqualTo(docIds.size());
+    }
+    // a learned scoring takes the same route
+    Map<String, List<ScoredDoc>> learned = ExhaustiveScorer.scoreFiles(spark(), folder.toString(),
+        QueryBlock.of(queryIds, queryVectors, Scoring.learned(0.5, 0.25)), k, 64, null);
+    assertThat(learned).isEqualTo(singleThread(queryIds, queryVectors, docIds, docVectors, 0.5, 0.25, k));
+    // an empty folder of the layout (a marker only) gives an empty ranking per query
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    Files.createFile(empty.resolve("_SUCCESS"));
+    Map<String, List<ScoredDoc>> none = ExhaustiveScorer.scoreFiles(spark(), empty.toString(),
+        QueryBlock.of(queryIds, queryVectors, Scoring.of(Variant.DOT)), k, 64, null);
+    assertThat(none.keySet()).containsExactlyElementsOf(queryIds);
+    assertThat(none.values()).allSatisfy(list -> assertThat(list).isEmpty());
+    // vectors of another dimension than the queries'
+    String shortFile = dir.resolve("short.parquet").toString();
+    EmbeddingPagesTest.writeTrainerFile(shortFile, List.of(new EmbeddingPagesTest.Doc("s1", new float[] {1, 2})), 2);
+    assertThatThrownBy(() -> ExhaustiveScorer.scoreFiles(spark(), shortFile,
+        QueryBlock.of(queryIds, queryVectors, Scoring.of(Variant.DOT)), k, 64, null))
+        .hasStackTraceContaining("query and document dimensions differ: " + dim + " vs 2; were they embedded by the "
+            + "same run? (document s1)");
   }
 
   /**

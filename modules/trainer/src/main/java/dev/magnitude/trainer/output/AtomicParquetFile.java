@@ -48,11 +48,12 @@ public final class AtomicParquetFile implements Closeable {
    */
   public static AtomicParquetFile create(String path, Schema schema, Configuration conf, CompressionCodecName codec)
       throws IOException {
-    return create(path, schema, conf, codec, ParquetWriter.DEFAULT_PAGE_SIZE);
+    return create(path, schema, conf, codec, ParquetWriter.DEFAULT_PAGE_SIZE, true);
   }
 
   private static AtomicParquetFile create(
-      String path, Schema schema, Configuration conf, CompressionCodecName codec, int pageSize) throws IOException {
+      String path, Schema schema, Configuration conf, CompressionCodecName codec, int pageSize, boolean dictionaries)
+      throws IOException {
     Path target = new Path(path);
     FileSystem fs = target.getFileSystem(conf);
     fs.mkdirs(target.getParent());
@@ -65,6 +66,7 @@ public final class AtomicParquetFile implements Closeable {
             .withConf(writeConf)
             .withCompressionCodec(codec)
             .withPageSize(pageSize)
+            .withDictionaryEncoding(dictionaries)
             .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
             .build();
     return new AtomicParquetFile(fs, target, tmp, writer, schema);
@@ -76,10 +78,12 @@ public final class AtomicParquetFile implements Closeable {
    * the scorer a copy of every page: a fresh array per page (1 MB by default, a humongous object for
    * G1 at a 2 GB heap) and a fifth of the reading time. Pages are {@link #EMBEDDING_PAGE_BYTES}: the
    * scorer reads with Parquet buffers of 256 KB, and a page that straddles two of them is copied into
-   * an array of its own, which stays small (not humongous) when the page is.
+   * an array of its own, which stays small (not humongous) when the page is. No dictionaries: ids are
+   * distinct and float values nearly so, and the scorer reads plain pages straight (its {@code
+   * EmbeddingPages}), while a dictionary-encoded page sends the whole table through Spark's reader.
    */
   public static AtomicParquetFile embeddings(String path, Schema schema, Configuration conf) throws IOException {
-    return create(path, schema, conf, CompressionCodecName.UNCOMPRESSED, EMBEDDING_PAGE_BYTES);
+    return create(path, schema, conf, CompressionCodecName.UNCOMPRESSED, EMBEDDING_PAGE_BYTES, false);
   }
 
   /** Target size of an embeddings file's data pages (Parquet's default is 1 MB). */
