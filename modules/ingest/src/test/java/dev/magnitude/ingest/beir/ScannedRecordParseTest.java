@@ -256,12 +256,15 @@ class ScannedRecordParseTest {
       int length = random.nextInt(40);
       boolean plain = random.nextBoolean(); // mostly printable ASCII, so that both flags are often clear
       for (int i = 0; i < length; i++) {
-        s.append(plain && random.nextInt(30) != 0 ? (char) (' ' + random.nextInt(95)) : alphabet[random.nextInt(alphabet.length)]);
+        s.append(plain && random.nextInt(30) != 0
+            ? (char) (' ' + random.nextInt(95))
+            : alphabet[random.nextInt(alphabet.length)]);
       }
       String line = s.toString();
       boolean control = line.chars().anyMatch(c -> c < 0x20);
       boolean notAscii = line.chars().anyMatch(c -> c >= 0x80);
-      int expected = (control ? BeirReader.RecordParser.CONTROL : 0) | (notAscii ? BeirReader.RecordParser.NOT_ASCII : 0);
+      int expected =
+          (control ? BeirReader.RecordParser.CONTROL : 0) | (notAscii ? BeirReader.RecordParser.NOT_ASCII : 0);
       assertThat(BeirReader.RecordParser.charKinds(line)).as(line).isEqualTo(expected);
       controls += control ? 1 : 0;
       ascii += notAscii ? 0 : 1;
@@ -278,7 +281,7 @@ class ScannedRecordParseTest {
     for (int k = 0; k < 5_000; k++) {
       StringBuilder s = new StringBuilder();
       for (int i = random.nextInt(12); i > 0; i--) {
-        s.append(random.nextInt(4) == 0 ? alphabet.charAt(random.nextInt(alphabet.length())) : alphabet.charAt(random.nextInt(5)));
+        s.append(alphabet.charAt(random.nextInt(random.nextInt(4) == 0 ? alphabet.length() : 5)));
       }
       String text = s.toString();
       boolean expected = BuiltinTokenizer.hasWord(text);
