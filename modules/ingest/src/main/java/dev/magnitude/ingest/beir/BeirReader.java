@@ -453,7 +453,9 @@ public final class BeirReader {
     /**
      * The row of a line of the commonest shape, found without a JSON parser: one object whose members are all
      * {@code "name": "string"} (JSON whitespace between tokens), no string holding a backslash or a char below
-     * U+0020, no name twice; null for any other line, which {@link #parseFlat} then reads. For such a line the
+     * U+0020, no name twice; null for any other line, which {@link #parseFlat} then reads. A member other than
+     * {@code _id}, {@code title} and {@code text} may also be an empty object, as BEIR's {@code "metadata":
+     * {}} (which {@link #parseFlat} leaves to the tree). For such a line the
      * text between a string's quotes is the string's value, so that the scan is whole-string searches: one
      * {@code indexOf('\\')} rules escapes out, and since no string then holds a quote, each string ends at
      * the next {@code '"'} ({@code indexOf}, a vectorized search on Latin-1 strings); the chars below U+0020
@@ -501,29 +503,42 @@ public final class BeirReader {
             return null;
           }
           i = skipWhitespace(line, i + 1);
-          if (i == n || line.charAt(i) != '"') {
-            return null;
-          }
-          int valueFrom = i + 1;
-          int valueTo = line.indexOf('"', valueFrom);
-          if (valueTo < 0
-              || controls && (hasControl(line, nameFrom, nameTo) || hasControl(line, valueFrom, valueTo))) {
-            return null;
-          }
           int length = nameTo - nameFrom;
-          if (length == 3 && line.startsWith("_id", nameFrom)) {
+          boolean isId = length == 3 && line.startsWith("_id", nameFrom);
+          boolean isText = !isId && length == 4 && line.startsWith("text", nameFrom);
+          boolean isTitle = !isId && !isText && length == 5 && line.startsWith("title", nameFrom);
+          int valueFrom = i + 1;
+          int valueTo;
+          if (i < n && line.charAt(i) == '"') {
+            valueTo = line.indexOf('"', valueFrom);
+            if (valueTo < 0 || controls && hasControl(line, valueFrom, valueTo)) {
+              return null;
+            }
+          } else if (i < n && line.charAt(i) == '{' && !isId && !isText && !isTitle) {
+            // An empty object, as BEIR's "metadata": {} (no row reads a member but _id, title and text).
+            valueTo = skipWhitespace(line, valueFrom);
+            if (valueTo == n || line.charAt(valueTo) != '}') {
+              return null;
+            }
+          } else {
+            return null;
+          }
+          if (controls && hasControl(line, nameFrom, nameTo)) {
+            return null;
+          }
+          if (isId) {
             if (idFrom >= 0) {
               return null;
             }
             idFrom = valueFrom;
             idTo = valueTo;
-          } else if (length == 4 && line.startsWith("text", nameFrom)) {
+          } else if (isText) {
             if (textFrom >= 0) {
               return null;
             }
             textFrom = valueFrom;
             textTo = valueTo;
-          } else if (length == 5 && line.startsWith("title", nameFrom)) {
+          } else if (isTitle) {
             if (titleSeen) {
               return null;
             }
@@ -723,18 +738,21 @@ public final class BeirReader {
 
     /**
      * Whether a member before the one whose name is chars {@code nameFrom} to {@code nameTo} of the line has
-     * the same name. Only for a line scanned so far by {@link #parseScanned}: its strings hold no quote, so
-     * its quotes open and close, in turn, a name and a string value.
+     * the same name. Only for a line scanned so far by {@link #parseScanned}, whose members up to there are
+     * {@code "name" : value ,} with a value that is a string without quotes or an empty object: so the walk
+     * needs no checks.
      */
     private static boolean namedBefore(String line, int nameFrom, int nameTo) {
       int length = nameTo - nameFrom;
-      for (int open = line.indexOf('"'); open + 1 < nameFrom; ) {
+      int open = skipWhitespace(line, skipWhitespace(line, 0) + 1); // past '{'
+      while (open + 1 < nameFrom) {
         int close = line.indexOf('"', open + 1);
         if (close - open - 1 == length && line.regionMatches(open + 1, line, nameFrom, length)) {
           return true;
         }
-        int valueClose = line.indexOf('"', line.indexOf('"', close + 1) + 1);
-        open = line.indexOf('"', valueClose + 1);
+        int value = skipWhitespace(line, skipWhitespace(line, close + 1) + 1); // past ':'
+        int end = line.charAt(value) == '"' ? line.indexOf('"', value + 1) : line.indexOf('}', value);
+        open = skipWhitespace(line, skipWhitespace(line, end + 1) + 1); // past ','
       }
       return false;
     }

@@ -6,6 +6,7 @@ import dev.magnitude.ingest.tokenize.BuiltinTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Pattern;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +47,8 @@ class ScannedRecordParseTest {
       "{\"_id\":\"\u00e9\u4e2d\",\"text\":\"ascii text, non-ASCII id\"}",
       "{\"_id\":\"d1\",\"url\":\"http://x/y?q=1\",\"text\":\"x\",\"title\":\"t\",\"lang\":\"en\"}",
       "{\"url\":\"a\",\"URL\":\"a\",\"Url\":\"b\",\"_id\":\"d1\",\"text\":\"case differs\"}",
+      "{\"_id\": \"4983\", \"title\": \"BEIR\", \"text\": \"with metadata\", \"metadata\": {}}",
+      "{\"metadata\":{ \t},\"_id\":\"d1\",\"m2\":{},\"text\":\"x\",\"m3\":\"s\",\"m4\":{}}",
       "{\"_id \":\"not the id\",\"text\":\"x\",\"texts\":\"y\",\"\":\"empty name\",\"tit\":\"z\"}",
       "{\"_id\":\"d1\",\"text\":\"" + "long ".repeat(5_000) + "\"}");
 
@@ -56,7 +59,17 @@ class ScannedRecordParseTest {
       "{\"_id\":\"a\",\"text\":true}",
       "{\"_id\":\"a\",\"text\":\"x\",\"n\":1.5}",
       "{\"_id\":\"a\",\"text\":{\"nested\":\"x\"}}",
-      "{\"_id\":\"a\",\"text\":\"x\",\"meta\":{}}",
+      "{\"_id\":\"a\",\"text\":\"x\",\"meta\":{\"k\":\"v\"}}",
+      "{\"_id\":\"a\",\"text\":\"x\",\"meta\":{,}}",
+      "{\"_id\":\"a\",\"text\":\"x\",\"meta\":{}}}",
+      "{\"_id\":\"a\",\"text\":\"x\",\"meta\":{\"\"}}",
+      "{\"_id\":\"a\",\"text\":\"x\",\"meta\":{ \u000b }}",
+      "{\"_id\":\"a\",\"text\":\"x\",\"meta\":[]}",
+      "{\"_id\":\"a\",\"text\":\"x\",\"meta\":{}, \"meta\":\"again\"}",
+      "{\"m\":{},\"_id\":\"a\",\"m\":{},\"text\":\"x\"}",
+      "{\"_id\":{},\"text\":\"x\"}",
+      "{\"_id\":\"a\",\"text\":{}}",
+      "{\"_id\":\"a\",\"title\":{},\"text\":\"x\"}",
       "{\"_id\":\"a\",\"text\":[\"x\"]}",
       "{\"_id\":\"a\",\"text\":\"escaped \\\"quote\\\"\"}",
       "{\"_id\":\"a\",\"text\":\"x\",\"url\":\"escaped \\/ elsewhere\"}",
@@ -102,6 +115,9 @@ class ScannedRecordParseTest {
       "}",
       "not json at all");
 
+  /** A member whose value is an empty object. */
+  private static final Pattern EMPTY_OBJECT = Pattern.compile(":[ \\t\\n\\r]*\\{[ \\t\\n\\r]*}");
+
   /** Every column of the row: file, line, raw, id, text, reason, split, answers. */
   private static List<Object> columns(Row r) {
     List<Object> out = new ArrayList<>();
@@ -121,9 +137,12 @@ class ScannedRecordParseTest {
       List<Object> tree = columns(parser.parseTree(line, 7));
       Row scanned = parser.parseScanned(line, 7);
       if (scanned != null) {
+        assertThat(columns(scanned)).as(line).isEqualTo(tree);
         Row flat = parser.parseFlat(line, 7);
-        assertThat(flat).as("the streaming parse takes what the scan takes: %s", line).isNotNull();
-        assertThat(columns(scanned)).as(line).isEqualTo(columns(flat)).isEqualTo(tree);
+        if (!EMPTY_OBJECT.matcher(line).find()) { // the streaming parse leaves those to the tree
+          assertThat(flat).as("the streaming parse takes what the scan takes: %s", line).isNotNull();
+          assertThat(columns(scanned)).as(line).isEqualTo(columns(flat));
+        }
         taken |= parser == corpus;
       }
       assertThat(columns(parser.parse(line, 7))).as(line).isEqualTo(tree);
@@ -184,12 +203,14 @@ class ScannedRecordParseTest {
   @Test
   void randomLinesGetTheJacksonRow() {
     Random random = new Random(20261127L);
-    String[] names = {"_id", "_id", "title", "text", "text", "url", "meta", "", "Text", "_id ", "a:b", "x,y"};
+    String[] names =
+        {"_id", "_id", "title", "text", "text", "url", "meta", "metadata", "", "Text", "_id ", "a:b", "x,y"};
     String[] strings = {"", " ", "  \u00a0", "d1", "d2", "word", "two words", "caf\u00e9", "\u2014", "\u4e2d\u6587",
         "\ud83d\ude00", "\ud83d", "?", "why? because", "}", ",", ":", "[", "{", "-- **", "x\\ny", "\\\"", "\\u00e9",
         "\t", "a\u0001b", "\u007f", "\uFEFF", "\uFFFD"};
-    String[] words = {"d7", "word ", " two words", "Café ", "x", "中文 ", "A"};
-    String[] others = {"12", "-1.5", "1e3", "true", "false", "null", "{}", "[]", "{\"k\":\"v\"}", "[\"x\"]", "01"};
+    String[] words = {"d7", "word ", " two words", "Caf\u00e9 ", "x", "\u4e2d\u6587 ", "A"};
+    String[] others =
+        {"12", "-1.5", "1e3", "true", "false", "null", "{}", "{}", "{ }", "{\t}", "[]", "{\"k\":\"v\"}", "[\"x\"]", "01"};
     String[] spaces = {"", "", "", "", "", "", " ", " ", "\t", "\n", "\r\n", "  "};
     String pieces = "{}[]\",:\\ \t0a-.?\u00e9\u2014\ud83d\u000b\u00a0"; // the last two: not JSON whitespace
     int lines = 30_000;
