@@ -156,6 +156,26 @@ public final class BuiltinTokenizer implements TextTokenizer {
   }
 
   /**
+   * {@link #hasWord} of a text the caller knows to be ASCII (e.g. a substring of a line it checked): whether
+   * it holds a char of {@code [A-Za-z0-9]}, without {@link #isAscii}'s pass over the whole text. A char of
+   * 0x80 or above met before the first word char hands the text to {@link #hasWord}; one after it is not
+   * looked for, so a caller that is wrong about the text may get another answer than {@link #hasWord}'s.
+   */
+  public static boolean hasAsciiWord(String asciiText) {
+    int length = asciiText.length();
+    for (int i = 0; i < length; i++) {
+      char c = asciiText.charAt(i);
+      if (c >= 0x80) {
+        return hasWord(asciiText);
+      }
+      if (ASCII_WORD_CHAR[c] != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Whether every char of {@code text} is below 0x80. Reads its ISO-8859-1 bytes (for a Latin-1 string a plain
    * copy) eight at a time: a byte of 0x80 or above is not ASCII, nor is a {@code '?'} that stands for a char
    * above 0xFF (checked against the text only when the bytes hold a {@code '?'}), nor a surrogate pair (one

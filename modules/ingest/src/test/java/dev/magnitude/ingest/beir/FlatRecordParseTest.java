@@ -16,7 +16,7 @@ class FlatRecordParseTest {
   private final BeirReader.RecordParser corpus = new BeirReader.RecordParser("corpus.jsonl", true, false);
   private final BeirReader.RecordParser queries = new BeirReader.RecordParser("queries.jsonl", false, false);
 
-  private static final List<String> LINES = List.of(
+  static final List<String> LINES = List.of(
       "{\"_id\":\"d1\",\"title\":\"A Title\",\"text\":\"Some body text, with punctuation.\"}",
       "{\"_id\":\"d2\",\"text\":\"no title\"}",
       "{\"_id\":\"d3\",\"title\":\"only a title\"}",
