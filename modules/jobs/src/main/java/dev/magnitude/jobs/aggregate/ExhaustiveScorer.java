@@ -246,6 +246,47 @@ public final class ExhaustiveScorer {
   }
 
   /**
+   * Float arrays kept between the tasks of an executor: a task's window (32 MB at the defaults) is a
+   * humongous object for G1 (at least half a region), allocated straight into the old generation, and one
+   * per task made the old generation fill and start a concurrent marking cycle every few tasks, whose thread
+   * shares the cores with the scoring tasks. A task takes an array of the length it needs (contents
+   * undefined: the scorer writes every element before it reads it) and gives it back when it ends; at most
+   * {@code max} arrays are kept, an array of another length is left to the GC.
+   */
+  static final class SpareArrays {
+    private final java.util.concurrent.ConcurrentLinkedDeque<float[]> arrays = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final int max;
+
+    SpareArrays(int max) {
+      this.max = max;
+    }
+
+    float[] take(int length) {
+      for (java.util.Iterator<float[]> it = arrays.iterator(); it.hasNext(); ) {
+        float[] a = it.next();
+        if (a.length == length && arrays.removeFirstOccurrence(a)) {
+          return a;
+        }
+      }
+      return new float[length];
+    }
+
+    void give(float[] array) {
+      if (array != null && arrays.size() < max) {
+        arrays.addFirst(array);
+      } else if (array != null) {
+        // full: the oldest goes, so that a new length (another dimension) replaces the old ones
+        arrays.pollLast();
+        arrays.addFirst(array);
+      }
+    }
+
+    int size() {
+      return arrays.size();
+    }
+  }
+
+  /**
    * A shard's top-k lists as primitive arrays, the task's result. Java serialization of the TopK
    * objects themselves (k · Q ScoredDoc objects and strings, each through the handle table) took a
    * noticeable share of a task; arrays of numbers and one UTF-8 byte array serialize in bulk.
@@ -425,6 +466,9 @@ public final class ExhaustiveScorer {
      */
     static final int BULK_FLOATS = 1 << 16;
 
+    /** The window's float arrays, handed from a finished task to the next one of the executor. */
+    static final SpareArrays SPARE = new SpareArrays(8);
+
     private final QueryBlock queries;
     private final double documentExponent;
     /** Whether documents are scaled (exponent > 0): then the float products take the scaled copy. */
@@ -596,6 +640,10 @@ public final class ExhaustiveScorer {
           return finish();
         } finally {
           gemm.close();
+          SPARE.give(raw);
+          SPARE.give(gemmInput);
+          raw = null;
+          gemmInput = null;
         }
       } finally {
         taskNanos = System.nanoTime() - wall;
@@ -720,8 +768,8 @@ public final class ExhaustiveScorer {
         }
       }
       ids = new String[window];
-      raw = new float[window * dim];
-      gemmInput = scaleDocs ? new float[blockSize * dim] : null;
+      raw = SPARE.take(window * dim);
+      gemmInput = scaleDocs ? SPARE.take(blockSize * dim) : null;
       scales = new double[window];
       norms = new double[window];
       gemm = new FloatGemm(queryRows, queries.size(), dim);

@@ -545,6 +545,31 @@ class ExhaustiveScorerTest {
     }
   }
 
+  /** Spare window arrays: given back, taken again by length; at most max kept, the oldest dropped first. */
+  @Test
+  void spareArraysAreReusedByLengthAndBounded() {
+    ExhaustiveScorer.SpareArrays spare = new ExhaustiveScorer.SpareArrays(2);
+    float[] a = spare.take(8);
+    float[] b = spare.take(8);
+    assertThat(a).isNotSameAs(b).hasSize(8);
+    spare.give(a);
+    spare.give(null);
+    assertThat(spare.size()).isEqualTo(1);
+    assertThat(spare.take(8)).isSameAs(a);
+    assertThat(spare.size()).isZero();
+    spare.give(a);
+    float[] c = spare.take(16);
+    assertThat(c).hasSize(16).isNotSameAs(a);
+    assertThat(spare.size()).isEqualTo(1);
+    spare.give(b);
+    spare.give(c);
+    // three given, two kept: a, the oldest, is gone
+    assertThat(spare.size()).isEqualTo(2);
+    assertThat(spare.take(16)).isSameAs(c);
+    assertThat(spare.take(8)).isSameAs(b);
+    assertThat(spare.take(8)).isNotSameAs(a).isNotSameAs(b);
+  }
+
   @Test
   void rowsFromAnythingButAColumnarScanGoThroughCatalystRows() {
     Dataset<Row> docs = documents(List.of("a"), List.of(v(1, 0)), 1);
