@@ -119,14 +119,17 @@ final class EmbeddingPages {
     }
     List<Split> splits = new ArrayList<>();
     for (FileStatus file : files) {
-      try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(file, conf))) {
-        MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+      {
+        @SuppressWarnings("deprecation") // the footer alone: opening a reader costs several times more per file
+        org.apache.parquet.hadoop.metadata.ParquetMetadata footer = ParquetFileReader.readFooter(conf, file,
+            org.apache.parquet.format.converter.ParquetMetadataConverter.NO_FILTER);
+        MessageType schema = footer.getFileMetaData().getSchema();
         ColumnDescriptor id = idColumn(schema);
         ColumnDescriptor vector = vectorColumn(schema);
         if (id == null || vector == null) {
           return null;
         }
-        List<BlockMetaData> groups = reader.getRowGroups();
+        List<BlockMetaData> groups = footer.getBlocks();
         for (int g = 0; g < groups.size(); g++) {
           BlockMetaData group = groups.get(g);
           for (ColumnChunkMetaData chunk : group.getColumns()) {
@@ -191,8 +194,68 @@ final class EmbeddingPages {
    * @throws IllegalArgumentException when a vector's length is not {@code dim} (the message names the document)
    */
   static void read(Split split, Configuration conf, int dim, int maxAllocation, Sink sink) throws IOException {
+    read(split, conf, dim, maxAllocation, new Buffers(), sink);
+  }
+
+  /**
+   * {@link #read(Split, Configuration, int, int, Sink)} with the row group's buffers taken from {@code buffers},
+   * and given back to it when the split is read (nothing of them is referenced then: ids are strings, values
+   * copied out), so that a task reading several row groups allocates their buffers once.
+   */
+  static void read(Split split, Configuration conf, int dim, int maxAllocation, Buffers buffers, Sink sink)
+      throws IOException {
+    try {
+      readGroup(split, conf, dim, maxAllocation, buffers, sink);
+    } finally {
+      buffers.recycle();
+    }
+  }
+
+  /**
+   * Heap buffers for Parquet's reader, reused from one row group to the next: a row group of 128 MB read into
+   * fresh buffers is 128 MB of garbage per row group, a young collection every few row groups that stops the
+   * scoring tasks. Not thread-safe: one per task.
+   */
+  static final class Buffers implements org.apache.parquet.bytes.ByteBufferAllocator {
+    private final java.util.Map<Integer, java.util.ArrayDeque<ByteBuffer>> free = new java.util.HashMap<>();
+    private final List<ByteBuffer> lent = new ArrayList<>();
+
+    @Override
+    public ByteBuffer allocate(int size) {
+      java.util.ArrayDeque<ByteBuffer> same = free.get(size);
+      ByteBuffer buffer = same == null || same.isEmpty() ? ByteBuffer.allocate(size) : same.pop().clear();
+      lent.add(buffer);
+      return buffer;
+    }
+
+    /** Parquet's reader does not give row group buffers back; {@link #recycle} takes them all. */
+    @Override
+    public void release(ByteBuffer buffer) {}
+
+    @Override
+    public boolean isDirect() {
+      return false;
+    }
+
+    /** Every buffer lent since the last call is free again. */
+    void recycle() {
+      for (ByteBuffer buffer : lent) {
+        free.computeIfAbsent(buffer.capacity(), c -> new java.util.ArrayDeque<>()).push(buffer);
+      }
+      lent.clear();
+    }
+
+    /** Buffers held, lent or free. */
+    int held() {
+      return lent.size() + free.values().stream().mapToInt(java.util.ArrayDeque::size).sum();
+    }
+  }
+
+  private static void readGroup(Split split, Configuration conf, int dim, int maxAllocation, Buffers buffers, Sink sink)
+      throws IOException {
     Path path = new Path(split.file());
-    org.apache.parquet.ParquetReadOptions options = HadoopReadOptions.builder(conf, path).withMaxAllocationInBytes(maxAllocation).build();
+    org.apache.parquet.ParquetReadOptions options = HadoopReadOptions.builder(conf, path)
+        .withMaxAllocationInBytes(maxAllocation).withAllocator(buffers).build();
     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf), options)) {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       ColumnDescriptor id = idColumn(schema);

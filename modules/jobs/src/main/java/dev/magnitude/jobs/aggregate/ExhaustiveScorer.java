@@ -135,12 +135,14 @@ public final class ExhaustiveScorer {
     double documentExponent = queries.scoring().documentExponent();
     List<Packed> shards;
     try {
-      // tasks as Spark's own file scan cuts them (FilePartition): at most maxPartitionBytes, at least the open
-      // cost, else the table spread evenly over the default parallelism, each file counted with its open cost
-      var sql = spark.sessionState().conf();
-      long openCost = sql.filesOpenCostInBytes();
+      // as many tasks as the default parallelism (each file counted with Spark's open cost, as its file scan
+      // counts it), not Spark's maxPartitionBytes: a task holds its window and one row group at a time whatever
+      // its share, and every task starts its top k from nothing, so more tasks only mean more candidates and
+      // more double rescoring (at a million documents 16 tasks of 62,500 rescored 2.4 million pairs)
+      long openCost = spark.sessionState().conf().filesOpenCostInBytes();
       long total = splits.stream().mapToLong(split -> split.bytes() + openCost).sum();
-      long maxBytes = Math.min(sql.filesMaxPartitionBytes(), Math.max(openCost, total / Math.max(1, jsc.defaultParallelism())));
+      int parallelism = Math.max(1, jsc.defaultParallelism());
+      long maxBytes = Math.max(openCost, (total + parallelism - 1) / parallelism);
       List<List<EmbeddingPages.Split>> tasks = EmbeddingPages.pack(splits, maxBytes, openCost);
       shards = tasks.isEmpty() ? List.of() : jsc.parallelize(tasks, tasks.size()).mapPartitions(
           (FlatMapFunction<Iterator<List<EmbeddingPages.Split>>, Packed>) parts -> {
@@ -612,9 +614,10 @@ public final class ExhaustiveScorer {
      * {@link #score(Iterator)} over row groups read straight from their Parquet pages ({@link EmbeddingPages}).
      */
     TopK[] scorePages(Iterator<EmbeddingPages.Split> splits, org.apache.hadoop.conf.Configuration conf) {
+      EmbeddingPages.Buffers buffers = new EmbeddingPages.Buffers();
       return scoreAll(splits, split -> {
         try {
-          EmbeddingPages.read(split, conf, dim, READ_ALLOCATION_BYTES, (id, vector, from) -> {
+          EmbeddingPages.read(split, conf, dim, READ_ALLOCATION_BYTES, buffers, (id, vector, from) -> {
             pageDocuments++;
             document(id, vector, from);
           });
@@ -788,16 +791,52 @@ public final class ExhaustiveScorer {
       System.arraycopy(vector, from, raw, offset, dim);
       double scale = Vectors.scale(raw, offset, dim, documentExponent);
       scales[w] = scale;
-      int inputOffset = (w - start) * dim;
-      double sum = 0;
-      for (int i = 0; i < dim; i++) {
-        double x = raw[offset + i] * scale;
-        sum += x * x;
-        if (scaleDocs) {
-          gemmInput[inputOffset + i] = (float) x;
+      // four partial sums: one chain of dependent double additions took longer than the copy itself (the
+      // summation order moves the norm by a few ulps, which the bound's slack covers, see relativeBound)
+      double s0 = 0;
+      double s1 = 0;
+      double s2 = 0;
+      double s3 = 0;
+      int i = 0;
+      if (scaleDocs) {
+        int inputOffset = (w - start) * dim - offset;
+        for (; i + 4 <= dim; i += 4) {
+          double x0 = raw[offset + i] * scale;
+          double x1 = raw[offset + i + 1] * scale;
+          double x2 = raw[offset + i + 2] * scale;
+          double x3 = raw[offset + i + 3] * scale;
+          s0 += x0 * x0;
+          s1 += x1 * x1;
+          s2 += x2 * x2;
+          s3 += x3 * x3;
+          gemmInput[inputOffset + offset + i] = (float) x0;
+          gemmInput[inputOffset + offset + i + 1] = (float) x1;
+          gemmInput[inputOffset + offset + i + 2] = (float) x2;
+          gemmInput[inputOffset + offset + i + 3] = (float) x3;
+        }
+        for (; i < dim; i++) {
+          double x = raw[offset + i] * scale;
+          s0 += x * x;
+          gemmInput[inputOffset + offset + i] = (float) x;
+        }
+      } else {
+        // unscaled (scale 1): a float's square is exact in double
+        for (; i + 4 <= dim; i += 4) {
+          double x0 = raw[offset + i];
+          double x1 = raw[offset + i + 1];
+          double x2 = raw[offset + i + 2];
+          double x3 = raw[offset + i + 3];
+          s0 += x0 * x0;
+          s1 += x1 * x1;
+          s2 += x2 * x2;
+          s3 += x3 * x3;
+        }
+        for (; i < dim; i++) {
+          double x = raw[offset + i];
+          s0 += x * x;
         }
       }
-      norms[w] = Math.sqrt(sum);
+      norms[w] = Math.sqrt((s0 + s1) + (s2 + s3));
       if (++w - start == fill) {
         block(gemm, start, w - start);
         start = w;

@@ -145,6 +145,18 @@ class EmbeddingPagesTest {
     assertThat(splits).extracting(s -> Path.of(java.net.URI.create(s.file())).getFileName().toString())
         .containsExactly("part-00000.parquet", "part-00001.parquet");
     assertSame(read(splits, 8), docs);
+    // one task's buffers: the second row group (of the same size) is read into the first one's buffers
+    EmbeddingPages.Buffers buffers = new EmbeddingPages.Buffers();
+    List<Doc> again = new ArrayList<>();
+    int[] held = new int[splits.size()];
+    for (int i = 0; i < splits.size(); i++) {
+      EmbeddingPages.read(splits.get(i), CONF, 8, 1 << 18, buffers,
+          (id, v, from) -> again.add(new Doc(id, java.util.Arrays.copyOfRange(v, from, from + 8))));
+      held[i] = buffers.held();
+    }
+    assertSame(again, docs);
+    assertThat(held[0]).isPositive();
+    assertThat(held[1]).isEqualTo(held[0]);
 
     // a sub-folder (Spark's partition discovery would read it): Spark's reader
     Files.createDirectories(folder.resolve("k=1"));
