@@ -42,12 +42,15 @@ import org.apache.spark.util.LongAccumulator;
  * Exhaustive scoring at scale: speed against libtorch's float32 matrix product, and the heap it needs.
  *
  * <pre>
- * jobs/bench jobs dev.magnitude.jobs.bench.ScoringBenchmark [--docs 200000] [--queries 1000] [--dim 256]
- *     [--k 100] [--variant dot] [--master 'local[2]'] [--block 2048] [--repeats 2] [--keep DIR]
+ * jobs/bench jobs dev.magnitude.jobs.bench.ScoringBenchmark [--docs 1000000] [--queries 1000] [--dim 256]
+ *     [--k 100] [--variant dot] [--master 'local[2]'] [--block 2048] [--repeats 3] [--keep DIR]
+ *     [--reader pages|spark|both]
  * </pre>
  *
- * <p>It generates the document embeddings as Parquet in Spark tasks (id {@code d<n>}, Gaussian vectors
- * with per-document scale, seeded by n; nothing is held on the driver), then measures, in one JVM:
+ * <p>It generates the document embeddings in Spark tasks, one Parquet file each written with the trainer's
+ * embeddings writer (id {@code d<n>}, Gaussian vectors with per-document scale, seeded by n; nothing is held
+ * on the driver); the default is the issue's scale, a million documents of 256 dimensions against 1,000
+ * queries. Then it measures, in one JVM:
  *
  * <ol>
  *   <li>the baseline: libtorch (DJL) float32 {@code matMul} of the scorer's block shape, (Q × E) · (E ×
@@ -57,12 +60,16 @@ import org.apache.spark.util.LongAccumulator;
  *   <li>the Spark read alone (every vector decoded, nothing scored), for the share of I/O;
  *   <li>the exhaustive scorer ({@link ExhaustiveScorer}: document shards × broadcast queries, float GEMM
  *       pre-pass, exact double rescoring, per-shard top-k, merge): 2·D·E·Q FLOP per second per core and its
- *       ratio to the baseline (target ≥ 0.7), docs × queries per second, the pairs rescored in double, and
+ *       ratio to the baseline (target ≥ 0.7), the fastest of {@code --repeats} passes, docs × queries per second, the pairs rescored in double, and
  *       the peak heap (heap pools' used bytes sampled every 10 ms, plus the pools' own peak usage); and the
  *       tasks' thread CPU time by phase (matMul calls, copies and cut, selection, reading and decoding)
  *       with the same ratio in CPU time (2·D·E·Q per task CPU-second over the baseline's FLOP per
  *       CPU-second of its threads), which a shared machine's load does not distort the way it does wall
  *       time;
+ *   <li>with {@code --reader}: the scorer reading the Parquet pages itself ({@code pages}, the aggregate job's
+ *       route for the trainer's files, {@link ExhaustiveScorer#scoreFiles}), through Spark's vectorized
+ *       reader ({@code spark}, the route for any other table), or both, one table row each (the rankings
+ *       must be equal);
  *   <li>for comparison, the former route, a pure-Java double loop over every pair (one thread, a sample of
  *       the documents), as FLOP/s and ratio.
  * </ol>
@@ -74,14 +81,14 @@ public final class ScoringBenchmark {
   private static double gemmPerCpuSecond;
 
   public static void main(String[] args) throws Exception {
-    long docs = 200_000;
+    long docs = 1_000_000;
     int queries = 1000;
     int dim = 256;
     int k = 100;
     Variant variant = Variant.DOT;
     String master = "local[2]";
     int block = ExhaustiveScorer.DEFAULT_BLOCK;
-    int repeats = 2;
+    int repeats = 3;
     List<String> readers = List.of("pages");
     Path keep = null;
     for (int i = 0; i < args.length; i++) {
