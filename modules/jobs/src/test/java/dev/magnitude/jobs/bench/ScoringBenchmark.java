@@ -43,7 +43,7 @@ import org.apache.spark.util.LongAccumulator;
  *
  * <pre>
  * jobs/bench jobs dev.magnitude.jobs.bench.ScoringBenchmark [--docs 1000000] [--queries 1000] [--dim 256]
- *     [--k 100] [--variant dot] [--master 'local[2]'] [--block 2048] [--repeats 3] [--keep DIR]
+ *     [--k 100] [--variant dot] [--master 'local[2]'] [--block 2048] [--repeats 5] [--keep DIR]
  *     [--reader pages|spark|both]
  * </pre>
  *
@@ -88,7 +88,7 @@ public final class ScoringBenchmark {
     Variant variant = Variant.DOT;
     String master = "local[2]";
     int block = ExhaustiveScorer.DEFAULT_BLOCK;
-    int repeats = 3;
+    int repeats = 5;
     List<String> readers = List.of("pages");
     Path keep = null;
     for (int i = 0; i < args.length; i++) {
