@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.magnitude.core.config.ImageSpec;
 import dev.magnitude.ingest.beir.BeirReader;
+import dev.magnitude.ingest.io.SerializableHadoopConf;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;

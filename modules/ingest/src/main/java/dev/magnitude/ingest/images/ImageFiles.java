@@ -1,5 +1,6 @@
 package dev.magnitude.ingest.images;
 
+import dev.magnitude.ingest.io.SerializableHadoopConf;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

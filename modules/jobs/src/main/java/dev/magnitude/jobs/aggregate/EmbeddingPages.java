@@ -1,8 +1,6 @@
 package dev.magnitude.jobs.aggregate;
 
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -572,30 +570,5 @@ final class EmbeddingPages {
       }
     }
     throw corrupt(file, "a run header is too long");
-  }
-
-  /** The driver's Hadoop configuration for the tasks (Configuration is Writable, not Serializable). */
-  static final class Conf implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private transient Configuration conf;
-
-    Conf(Configuration conf) {
-      this.conf = conf;
-    }
-
-    Configuration get() {
-      return conf;
-    }
-
-    private void writeObject(ObjectOutputStream out) throws IOException {
-      out.defaultWriteObject();
-      conf.write(out);
-    }
-
-    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-      in.defaultReadObject();
-      conf = new Configuration(false);
-      conf.readFields(in);
-    }
   }
 }

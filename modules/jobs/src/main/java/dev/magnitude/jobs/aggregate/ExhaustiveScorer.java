@@ -2,6 +2,7 @@ package dev.magnitude.jobs.aggregate;
 
 import dev.magnitude.core.metrics.ScoredDoc;
 import dev.magnitude.core.metrics.TopK;
+import dev.magnitude.ingest.io.SerializableHadoopConf;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -131,7 +132,7 @@ public final class ExhaustiveScorer {
     }
     checkSizes(k, blockSize, Math.max(blockSize, DEFAULT_WINDOW));
     Broadcast<QueryBlock> block = jsc.broadcast(queries);
-    Broadcast<EmbeddingPages.Conf> conf = jsc.broadcast(new EmbeddingPages.Conf(jsc.hadoopConfiguration()));
+    Broadcast<SerializableHadoopConf> conf = jsc.broadcast(new SerializableHadoopConf(jsc.hadoopConfiguration()));
     double documentExponent = queries.scoring().documentExponent();
     List<Packed> shards;
     try {

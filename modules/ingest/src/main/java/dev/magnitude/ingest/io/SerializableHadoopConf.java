@@ -1,4 +1,4 @@
-package dev.magnitude.ingest.images;
+package dev.magnitude.ingest.io;
 
 import java.io.IOException;
 import java.io.ObjectInputStream;
@@ -10,15 +10,15 @@ import org.apache.hadoop.conf.Configuration;
  * The driver's Hadoop configuration for tasks that open files themselves (spark.hadoop.* settings such as
  * s3a credentials included); Configuration is Writable but not Serializable. Broadcast it once per read.
  */
-final class SerializableHadoopConf implements Serializable {
+public final class SerializableHadoopConf implements Serializable {
   private static final long serialVersionUID = 1L;
   private transient Configuration conf;
 
-  SerializableHadoopConf(Configuration conf) {
+  public SerializableHadoopConf(Configuration conf) {
     this.conf = conf;
   }
 
-  Configuration get() {
+  public Configuration get() {
     return conf;
   }
 
