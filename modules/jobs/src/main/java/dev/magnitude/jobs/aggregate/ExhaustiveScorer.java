@@ -800,7 +800,7 @@ public final class ExhaustiveScorer {
       double s3 = 0;
       int i = 0;
       if (scaleDocs) {
-        int inputOffset = (w - start) * dim - offset;
+        int inputOffset = (w - start) * dim;
         for (; i + 4 <= dim; i += 4) {
           double x0 = raw[offset + i] * scale;
           double x1 = raw[offset + i + 1] * scale;
@@ -810,15 +810,15 @@ public final class ExhaustiveScorer {
           s1 += x1 * x1;
           s2 += x2 * x2;
           s3 += x3 * x3;
-          gemmInput[inputOffset + offset + i] = (float) x0;
-          gemmInput[inputOffset + offset + i + 1] = (float) x1;
-          gemmInput[inputOffset + offset + i + 2] = (float) x2;
-          gemmInput[inputOffset + offset + i + 3] = (float) x3;
+          gemmInput[inputOffset + i] = (float) x0;
+          gemmInput[inputOffset + i + 1] = (float) x1;
+          gemmInput[inputOffset + i + 2] = (float) x2;
+          gemmInput[inputOffset + i + 3] = (float) x3;
         }
         for (; i < dim; i++) {
           double x = raw[offset + i] * scale;
           s0 += x * x;
-          gemmInput[inputOffset + offset + i] = (float) x;
+          gemmInput[inputOffset + i] = (float) x;
         }
       } else {
         // unscaled (scale 1): a float's square is exact in double
