@@ -221,7 +221,9 @@ final class EmbeddingPages {
     @Override
     public ByteBuffer allocate(int size) {
       java.util.ArrayDeque<ByteBuffer> same = free.get(size);
-      ByteBuffer buffer = same == null || same.isEmpty() ? ByteBuffer.allocate(size) : same.pop().clear();
+      // a reused buffer as a fresh one: position 0, limit its capacity, big-endian
+      ByteBuffer buffer = same == null || same.isEmpty() ? ByteBuffer.allocate(size)
+          : same.pop().clear().order(ByteOrder.BIG_ENDIAN);
       lent.add(buffer);
       return buffer;
     }
