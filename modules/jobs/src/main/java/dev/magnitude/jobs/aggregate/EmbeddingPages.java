@@ -189,16 +189,10 @@ final class EmbeddingPages {
    *
    * @param dim the queries' dimension: every vector must have it
    * @param maxAllocation the largest buffer Parquet's reader allocates for the row group
+   * @param buffers where the row group's buffers come from; they are given back to it when the split is read
+   *     (nothing of them is referenced then: ids are strings, values copied out), so that a task reading several
+   *     row groups allocates their buffers once
    * @throws IllegalArgumentException when a vector's length is not {@code dim} (the message names the document)
-   */
-  static void read(Split split, Configuration conf, int dim, int maxAllocation, Sink sink) throws IOException {
-    read(split, conf, dim, maxAllocation, new Buffers(), sink);
-  }
-
-  /**
-   * {@link #read(Split, Configuration, int, int, Sink)} with the row group's buffers taken from {@code buffers},
-   * and given back to it when the split is read (nothing of them is referenced then: ids are strings, values
-   * copied out), so that a task reading several row groups allocates their buffers once.
    */
   static void read(Split split, Configuration conf, int dim, int maxAllocation, Buffers buffers, Sink sink)
       throws IOException {

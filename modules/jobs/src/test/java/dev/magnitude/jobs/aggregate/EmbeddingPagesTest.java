@@ -128,7 +128,7 @@ class EmbeddingPagesTest {
         .hasMessage("query and document dimensions differ: 4 vs 0; were they embedded by the same run? (document empty)");
     // the rows before it were read as they are
     List<Doc> before = new ArrayList<>();
-    assertThatThrownBy(() -> EmbeddingPages.read(emptySplits.get(0), CONF, 4, 1 << 18,
+    assertThatThrownBy(() -> EmbeddingPages.read(emptySplits.get(0), CONF, 4, 1 << 18, new EmbeddingPages.Buffers(),
         (id, v, from) -> before.add(new Doc(id, java.util.Arrays.copyOfRange(v, from, from + 4)))));
     assertSame(before, docs.subList(0, 3));
   }
@@ -241,7 +241,7 @@ class EmbeddingPagesTest {
   private static List<Doc> read(List<EmbeddingPages.Split> splits, int dim) throws IOException {
     List<Doc> docs = new ArrayList<>();
     for (EmbeddingPages.Split split : splits) {
-      EmbeddingPages.read(split, CONF, dim, 1 << 18,
+      EmbeddingPages.read(split, CONF, dim, 1 << 18, new EmbeddingPages.Buffers(),
           (id, v, from) -> docs.add(new Doc(id, java.util.Arrays.copyOfRange(v, from, from + dim))));
     }
     return docs;

@@ -38,17 +38,9 @@ public final class AtomicParquetFile implements Closeable {
     this.schema = schema;
   }
 
-  /** A file compressed with Snappy. */
+  /** A file compressed with Snappy, Parquet's default page size and dictionaries (embeddings: {@link #embeddings}). */
   public static AtomicParquetFile create(String path, Schema schema, Configuration conf) throws IOException {
-    return create(path, schema, conf, CompressionCodecName.SNAPPY);
-  }
-
-  /**
-   * A file compressed with {@code codec}. Embeddings are written {@link #embeddings uncompressed}.
-   */
-  public static AtomicParquetFile create(String path, Schema schema, Configuration conf, CompressionCodecName codec)
-      throws IOException {
-    return create(path, schema, conf, codec, ParquetWriter.DEFAULT_PAGE_SIZE, true);
+    return create(path, schema, conf, CompressionCodecName.SNAPPY, ParquetWriter.DEFAULT_PAGE_SIZE, true);
   }
 
   private static AtomicParquetFile create(
