@@ -146,14 +146,12 @@ public final class ExhaustiveScorer {
       long maxBytes = Math.max(openCost, (total + parallelism - 1) / parallelism);
       List<List<EmbeddingPages.Split>> tasks = EmbeddingPages.pack(splits, maxBytes, openCost);
       shards = tasks.isEmpty() ? List.of() : jsc.parallelize(tasks, tasks.size()).mapPartitions(
-          (FlatMapFunction<Iterator<List<EmbeddingPages.Split>>, Packed>) parts -> {
-            Shard shard = new Shard(block.value(), documentExponent, k, blockSize, false);
-            java.util.List<EmbeddingPages.Split> mine = new ArrayList<>();
-            parts.forEachRemaining(mine::addAll);
-            TopK[] top = shard.scorePages(mine.iterator(), conf.value().get());
-            shard.addTo(counters);
-            return List.of(Packed.of(top)).iterator();
-          }).collect();
+          perTask(block, documentExponent, k, blockSize, Math.max(blockSize, DEFAULT_WINDOW), false, counters,
+              (Shard shard, Iterator<List<EmbeddingPages.Split>> parts) -> {
+                List<EmbeddingPages.Split> mine = new ArrayList<>();
+                parts.forEachRemaining(mine::addAll);
+                return shard.scorePages(mine.iterator(), conf.value().get());
+              })).collect();
     } finally {
       block.destroy();
       conf.destroy();
@@ -195,19 +193,9 @@ public final class ExhaustiveScorer {
     double documentExponent = queries.scoring().documentExponent();
     SparkPlan scan = columnarScan(selected);
     FlatMapFunction<Iterator<ColumnarBatch>, Packed> perBatchShard =
-        batches -> {
-          Shard shard = new Shard(block.value(), documentExponent, k, blockSize, window, Shard.MAX_PENDING, nullableElements);
-          TopK[] top = shard.scoreBatches(batches);
-          shard.addTo(counters);
-          return List.of(Packed.of(top)).iterator();
-        };
+        perTask(block, documentExponent, k, blockSize, window, nullableElements, counters, Shard::scoreBatches);
     FlatMapFunction<Iterator<InternalRow>, Packed> perShard =
-        rows -> {
-          Shard shard = new Shard(block.value(), documentExponent, k, blockSize, window, Shard.MAX_PENDING, nullableElements);
-          TopK[] top = shard.score(rows);
-          shard.addTo(counters);
-          return List.of(Packed.of(top)).iterator();
-        };
+        perTask(block, documentExponent, k, blockSize, window, nullableElements, counters, Shard::score);
     List<Packed> shards;
     try {
       // a columnar scan (Spark's vectorized Parquet reader) hands its batches over as they are: the
@@ -219,6 +207,22 @@ public final class ExhaustiveScorer {
       block.destroy();
     }
     return merge(queries, k, shards);
+  }
+
+  /** How a task's shard scores the items of its partition (serializable: it travels with the task). */
+  private interface ShardScoring<T> extends java.io.Serializable {
+    TopK[] score(Shard shard, Iterator<T> items);
+  }
+
+  /** A task: one shard over the partition's items, its counters added, its top k lists sent back packed. */
+  private static <T> FlatMapFunction<Iterator<T>, Packed> perTask(Broadcast<QueryBlock> block, double documentExponent,
+      int k, int blockSize, int window, boolean nullableElements, Counters counters, ShardScoring<T> scoring) {
+    return items -> {
+      Shard shard = new Shard(block.value(), documentExponent, k, blockSize, window, Shard.MAX_PENDING, nullableElements);
+      TopK[] top = scoring.score(shard, items);
+      shard.addTo(counters);
+      return List.of(Packed.of(top)).iterator();
+    };
   }
 
   private static void checkSizes(int k, int blockSize, int window) {
@@ -526,10 +530,6 @@ public final class ExhaustiveScorer {
     private long pageDocuments;
     private static final java.lang.management.ThreadMXBean THREADS =
         java.lang.management.ManagementFactory.getThreadMXBean();
-
-    Shard(QueryBlock queries, double documentExponent, int k, int blockSize, boolean nullableElements) {
-      this(queries, documentExponent, k, blockSize, Math.max(blockSize, DEFAULT_WINDOW), MAX_PENDING, nullableElements);
-    }
 
     /**
      * @param window documents kept for the deferred rescoring (≥ blockSize)
