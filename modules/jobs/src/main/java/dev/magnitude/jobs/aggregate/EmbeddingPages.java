@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -30,6 +31,9 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Reads the documents of an embeddings table straight from its Parquet pages, for the scorer: one task per
@@ -58,8 +62,8 @@ final class EmbeddingPages {
 
   private EmbeddingPages() {}
 
-  /** One row group of one file, and its size in bytes. */
-  record Split(String file, int rowGroup, long rows, long bytes) implements Serializable {}
+  /** One row group of one file: where it starts in the file, and its size in bytes. */
+  record Split(String file, int rowGroup, long rows, long offset, long bytes) implements Serializable {}
 
   /**
    * The splits packed, in order, into tasks of at most {@code maxBytes} each, every split counted with {@code
@@ -142,12 +146,50 @@ final class EmbeddingPages {
             }
           }
           if (group.getRowCount() > 0) {
-            splits.add(new Split(file.getPath().toString(), g, group.getRowCount(), group.getCompressedSize()));
+            splits.add(new Split(file.getPath().toString(), g, group.getRowCount(), group.getStartingPos(),
+                group.getCompressedSize()));
           }
         }
       }
     }
     return splits;
+  }
+
+  /** Hosts a task is best run on: at most this many, those holding most of its bytes first. */
+  static final int MAX_HOSTS = 3;
+
+  /**
+   * The tasks as an RDD of one partition each, every partition preferring the hosts that hold most of its row
+   * groups' bytes (the file system's block locations; "localhost" for local files), as Spark's own file scan
+   * prefers them.
+   */
+  static JavaRDD<List<Split>> tasks(JavaSparkContext jsc, List<List<Split>> tasks, Configuration conf)
+      throws IOException {
+    List<scala.Tuple2<List<Split>, scala.collection.immutable.Seq<String>>> located = new ArrayList<>();
+    for (List<Split> task : tasks) {
+      located.add(new scala.Tuple2<>(task, CollectionConverters.asScala(hosts(task, conf)).toList()));
+    }
+    scala.reflect.ClassTag<List<Split>> tag = scala.reflect.ClassTag$.MODULE$.apply(List.class);
+    return JavaRDD.fromRDD(jsc.sc().makeRDD(CollectionConverters.asScala(located).toList(), tag), tag);
+  }
+
+  /** The hosts holding most of the task's bytes, most first (at most {@link #MAX_HOSTS}). */
+  static List<String> hosts(List<Split> task, Configuration conf) throws IOException {
+    java.util.Map<String, Long> bytes = new java.util.HashMap<>();
+    for (Split split : task) {
+      Path path = new Path(split.file());
+      FileSystem fs = path.getFileSystem(conf);
+      long end = split.offset() + split.bytes();
+      for (BlockLocation block : fs.getFileBlockLocations(fs.getFileStatus(path), split.offset(), split.bytes())) {
+        long overlap = Math.min(end, block.getOffset() + block.getLength()) - Math.max(split.offset(), block.getOffset());
+        for (String host : block.getHosts()) {
+          bytes.merge(host, Math.max(0, overlap), Long::sum);
+        }
+      }
+    }
+    List<String> hosts = new ArrayList<>(bytes.keySet());
+    hosts.sort((a, b) -> bytes.get(a).equals(bytes.get(b)) ? a.compareTo(b) : Long.compare(bytes.get(b), bytes.get(a)));
+    return hosts.subList(0, Math.min(MAX_HOSTS, hosts.size()));
   }
 
   /** The required binary column {@code id}, or null. */

@@ -120,22 +120,14 @@ public final class ExhaustiveScorer {
    */
   public static Map<String, List<ScoredDoc>> scoreFiles(
       SparkSession spark, String path, QueryBlock queries, int k, int blockSize, Counters counters) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    List<EmbeddingPages.Split> splits;
-    try {
-      splits = EmbeddingPages.plan(path, jsc.hadoopConfiguration());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read the embeddings at " + path + ": " + e.getMessage(), e);
-    }
-    if (splits == null) {
-      return score(jsc, readDocuments(spark, path), queries, k, blockSize, counters);
-    }
     checkSizes(k, blockSize, Math.max(blockSize, DEFAULT_WINDOW));
-    Broadcast<QueryBlock> block = jsc.broadcast(queries);
-    Broadcast<SerializableHadoopConf> conf = jsc.broadcast(new SerializableHadoopConf(jsc.hadoopConfiguration()));
-    double documentExponent = queries.scoring().documentExponent();
-    List<Packed> shards;
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaRDD<List<EmbeddingPages.Split>> tasks;
     try {
+      List<EmbeddingPages.Split> splits = EmbeddingPages.plan(path, jsc.hadoopConfiguration());
+      if (splits == null) {
+        return score(jsc, readDocuments(spark, path), queries, k, blockSize, counters);
+      }
       // as many tasks as the default parallelism (each file counted with Spark's open cost, as its file scan
       // counts it), not Spark's maxPartitionBytes: a task holds its window and one row group at a time whatever
       // its share, and every task starts its top k from nothing, so more tasks only mean more candidates and
@@ -144,8 +136,20 @@ public final class ExhaustiveScorer {
       long total = splits.stream().mapToLong(split -> split.bytes() + openCost).sum();
       int parallelism = Math.max(1, jsc.defaultParallelism());
       long maxBytes = Math.max(openCost, (total + parallelism - 1) / parallelism);
-      List<List<EmbeddingPages.Split>> tasks = EmbeddingPages.pack(splits, maxBytes, openCost);
-      shards = tasks.isEmpty() ? List.of() : jsc.parallelize(tasks, tasks.size()).mapPartitions(
+      List<List<EmbeddingPages.Split>> packed = EmbeddingPages.pack(splits, maxBytes, openCost);
+      tasks = packed.isEmpty() ? null : EmbeddingPages.tasks(jsc, packed, jsc.hadoopConfiguration());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the embeddings at " + path + ": " + e.getMessage(), e);
+    }
+    if (tasks == null) {
+      return merge(queries, k, List.of());
+    }
+    Broadcast<QueryBlock> block = jsc.broadcast(queries);
+    Broadcast<SerializableHadoopConf> conf = jsc.broadcast(new SerializableHadoopConf(jsc.hadoopConfiguration()));
+    double documentExponent = queries.scoring().documentExponent();
+    List<Packed> shards;
+    try {
+      shards = tasks.mapPartitions(
           perTask(block, documentExponent, k, blockSize, Math.max(blockSize, DEFAULT_WINDOW), false, counters,
               (Shard shard, Iterator<List<EmbeddingPages.Split>> parts) -> {
                 List<EmbeddingPages.Split> mine = new ArrayList<>();

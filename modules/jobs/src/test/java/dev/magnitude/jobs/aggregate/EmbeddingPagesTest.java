@@ -200,12 +200,46 @@ class EmbeddingPagesTest {
   @Test
   void packingFollowsSparksFilePartitions() {
     List<EmbeddingPages.Split> splits = List.of(
-        new EmbeddingPages.Split("a", 0, 1, 50), new EmbeddingPages.Split("b", 0, 1, 50),
-        new EmbeddingPages.Split("c", 0, 1, 50), new EmbeddingPages.Split("d", 0, 1, 120));
+        new EmbeddingPages.Split("a", 0, 1, 4, 50), new EmbeddingPages.Split("b", 0, 1, 4, 50),
+        new EmbeddingPages.Split("c", 0, 1, 4, 50), new EmbeddingPages.Split("d", 0, 1, 4, 120));
     // each split counts with the open cost 4: 54 + 54 = 108 ≤ 110, 108 + 50 > 110
     assertThat(EmbeddingPages.pack(splits, 110, 4)).extracting(List::size).containsExactly(2, 1, 1);
     assertThat(EmbeddingPages.pack(splits, 1000, 4)).extracting(List::size).containsExactly(4);
     assertThat(EmbeddingPages.pack(List.of(), 10, 4)).isEmpty();
+  }
+
+  /**
+   * A task prefers the hosts that hold most of its row groups' bytes, most first, at most three: on the local
+   * disk "localhost"; under a file system whose blocks of 100 bytes lie on two hosts each (b on h{b} and
+   * h{b+1}), the bytes per host worked out by hand.
+   */
+  @Test
+  void tasksPreferTheHostsHoldingTheirRowGroups(@TempDir Path dir) throws IOException {
+    String file = dir.resolve("a.parquet").toString();
+    writeTrainerFile(file, docs(20, 8, 7), 8);
+    List<EmbeddingPages.Split> splits = EmbeddingPages.plan(file, CONF);
+    assertThat(splits).singleElement().satisfies(s -> assertThat(s.offset()).isEqualTo(4)); // past "PAR1"
+    assertThat(EmbeddingPages.hosts(splits, CONF)).containsExactly("localhost");
+    var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+    var rdd = EmbeddingPages.tasks(jsc, List.of(splits, splits), CONF);
+    assertThat(rdd.getNumPartitions()).isEqualTo(2);
+    assertThat(rdd.collect()).containsExactly(splits, splits);
+    for (org.apache.spark.Partition partition : rdd.rdd().partitions()) {
+      assertThat(scala.jdk.javaapi.CollectionConverters.asJava(rdd.rdd().preferredLocations(partition)))
+          .containsExactly("localhost");
+    }
+
+    Configuration conf = new Configuration(CONF);
+    conf.set("fs." + BlockHostsFileSystem.SCHEME + ".impl", BlockHostsFileSystem.class.getName());
+    conf.setBoolean("fs." + BlockHostsFileSystem.SCHEME + ".impl.disable.cache", true);
+    String remote = BlockHostsFileSystem.SCHEME + "://" + Path.of(file).toAbsolutePath();
+    // bytes 50-149: block 0 gives h0 and h1 50 each, block 1 gives h1 and h2 50 each
+    assertThat(EmbeddingPages.hosts(List.of(new EmbeddingPages.Split(remote, 0, 1, 50, 100)), conf))
+        .containsExactly("h1", "h0", "h2");
+    // and bytes 180-379 beside them: block 1 gives h1 and h2 20 more, block 2 h2 and h3 100, block 3 h3 and h4
+    // 80: h0 50, h1 120, h2 170, h3 180, h4 80, of which the three largest
+    assertThat(EmbeddingPages.hosts(List.of(new EmbeddingPages.Split(remote, 0, 1, 50, 100),
+        new EmbeddingPages.Split(remote, 1, 1, 180, 200)), conf)).containsExactly("h3", "h2", "h1");
   }
 
   // --- helpers
