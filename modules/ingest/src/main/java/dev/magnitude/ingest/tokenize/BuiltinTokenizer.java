@@ -141,6 +141,26 @@ public final class BuiltinTokenizer implements TextTokenizer {
    * per char.
    */
   public static boolean hasWord(String text) {
+    return hasWord(text, false);
+  }
+
+  /**
+   * {@link #hasWord} of a text the caller knows to be ASCII (e.g. a substring of a line it checked): whether
+   * it holds a char of {@code [A-Za-z0-9]}, without {@link #isAscii}'s pass over the whole text. A char of
+   * 0x80 or above met before the first word char leaves the answer to {@link #words}, as in {@link #hasWord};
+   * one after it is not looked for, so a caller that is wrong about the text may get another answer than
+   * {@link #hasWord}'s.
+   */
+  public static boolean hasAsciiWord(String asciiText) {
+    return hasWord(asciiText, true);
+  }
+
+  /**
+   * The scan of {@link #hasWord} and {@link #hasAsciiWord}: up to the first word char or the first char of
+   * 0x80 or above (then the definition decides); past a word char, the rest must still be ASCII for the answer
+   * to be the definition's, which a text known to be ASCII need not check.
+   */
+  private static boolean hasWord(String text, boolean knownAscii) {
     int length = text.length();
     for (int i = 0; i < length; i++) {
       char c = text.charAt(i);
@@ -148,28 +168,7 @@ public final class BuiltinTokenizer implements TextTokenizer {
         return !words(text).isEmpty();
       }
       if (ASCII_WORD_CHAR[c] != 0) {
-        // A word char; the rest must still be ASCII for this answer to be the definition's.
-        return isAscii(text) || !words(text).isEmpty();
-      }
-    }
-    return false;
-  }
-
-  /**
-   * {@link #hasWord} of a text the caller knows to be ASCII (e.g. a substring of a line it checked): whether
-   * it holds a char of {@code [A-Za-z0-9]}, without {@link #isAscii}'s pass over the whole text. A char of
-   * 0x80 or above met before the first word char hands the text to {@link #hasWord}; one after it is not
-   * looked for, so a caller that is wrong about the text may get another answer than {@link #hasWord}'s.
-   */
-  public static boolean hasAsciiWord(String asciiText) {
-    int length = asciiText.length();
-    for (int i = 0; i < length; i++) {
-      char c = asciiText.charAt(i);
-      if (c >= 0x80) {
-        return hasWord(asciiText);
-      }
-      if (ASCII_WORD_CHAR[c] != 0) {
-        return true;
+        return knownAscii || isAscii(text) || !words(text).isEmpty();
       }
     }
     return false;
