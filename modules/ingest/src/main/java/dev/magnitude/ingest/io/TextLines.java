@@ -130,31 +130,25 @@ public final class TextLines {
 
   private static Iterator<Line> decodeAll(Iterator<Tuple2<LongWritable, Text>> lines) {
     CharsetDecoder decoder = newDecoder();
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return lines.hasNext();
-      }
-
-      @Override
-      public Line next() {
-        return decode(decoder, lines.next()._2());
-      }
-    };
+    return mapped(lines, line -> decode(decoder, line._2()));
   }
 
   private static Iterator<Tuple2<Line, Long>> decodeIndexed(Iterator<Tuple2<Tuple2<LongWritable, Text>, Long>> lines) {
     CharsetDecoder decoder = newDecoder();
+    return mapped(lines, line -> new Tuple2<>(decode(decoder, line._1()._2()), line._2()));
+  }
+
+  /** {@code items} with {@code f} applied to each, lazily (a partition's lines are never all held). */
+  private static <A, B> Iterator<B> mapped(Iterator<A> items, java.util.function.Function<A, B> f) {
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
-        return lines.hasNext();
+        return items.hasNext();
       }
 
       @Override
-      public Tuple2<Line, Long> next() {
-        Tuple2<Tuple2<LongWritable, Text>, Long> line = lines.next();
-        return new Tuple2<>(decode(decoder, line._1()._2()), line._2());
+      public B next() {
+        return f.apply(items.next());
       }
     };
   }
