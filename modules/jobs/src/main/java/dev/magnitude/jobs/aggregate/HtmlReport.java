@@ -3,6 +3,7 @@ package dev.magnitude.jobs.aggregate;
 import dev.magnitude.core.report.Svg;
 import dev.magnitude.core.stats.SeedSummary;
 import dev.magnitude.core.stats.TaskSymmetry;
+import dev.magnitude.jobs.score.Scoring;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

@@ -5,6 +5,7 @@ import dev.magnitude.core.metrics.QueryMetrics;
 import dev.magnitude.core.metrics.StsMetrics;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.stats.DocNormEffect;
+import dev.magnitude.jobs.score.Scoring;
 
 /**
  * One run scored on one evaluation set under one {@link Scoring}. A retrieval set has mean metrics over

@@ -2,7 +2,7 @@ package dev.magnitude.jobs.support;
 
 import dev.magnitude.core.config.Settings;
 import dev.magnitude.core.layout.WorkDir;
-import dev.magnitude.ingest.io.HadoopFiles;
+import dev.magnitude.prepare.io.HadoopFiles;
 import java.io.PrintStream;
 import org.apache.spark.sql.SparkSession;
 

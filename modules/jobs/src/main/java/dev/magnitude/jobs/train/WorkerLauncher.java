@@ -24,7 +24,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * Starts one run's worker JVM ({@code dev.magnitude.trainer.WorkerMain --spec <uri>}) from inside a
+ * Starts one run's worker JVM ({@code dev.magnitude.worker.WorkerMain --spec <uri>}) from inside a
  * Spark task, streams its progress into the task's log, and waits for it.
  *
  * <p>Why a process: DJL's PyTorch gradient collector is process-global, so two trainings cannot share
@@ -38,7 +38,7 @@ import java.util.function.Consumer;
  * (interrupt) destroys the child.
  */
 public final class WorkerLauncher implements Serializable {
-  public static final String WORKER_MAIN = "dev.magnitude.trainer.WorkerMain";
+  public static final String WORKER_MAIN = "dev.magnitude.worker.WorkerMain";
   static final int TAIL_LINES = 25;
   static final long CANCEL_POLL_MILLIS = 200;
 

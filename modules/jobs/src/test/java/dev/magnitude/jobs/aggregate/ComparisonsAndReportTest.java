@@ -11,6 +11,7 @@ import dev.magnitude.core.run.EvalSet;
 import dev.magnitude.core.run.RunSpec;
 import dev.magnitude.core.run.TrainingSpec;
 import dev.magnitude.core.run.Variant;
+import dev.magnitude.jobs.score.Scoring;
 import dev.magnitude.jobs.support.JobError;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -114,7 +115,7 @@ class ComparisonsAndReportTest {
     // the table rows follow comparisons.avsc (sd of a one-seed variant is null)
     List<Row> rows = Comparisons.comparisonRows(t.comparisons());
     Row first = rows.get(0);
-    assertThat(first.length()).isEqualTo(dev.magnitude.ingest.io.AvroSparkSchemas.of("comparisons").size());
+    assertThat(first.length()).isEqualTo(dev.magnitude.prepare.io.AvroSparkSchemas.of("comparisons").size());
     assertThat(first.getString(6)).isEqualTo("cosine");
     assertThat(first.getString(7)).isEqualTo("query-norm");
     assertThat(first.isNullAt(13)).as("headline_sd_b of a one-seed variant").isTrue();

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.magnitude.core.run.Variant;
+import dev.magnitude.jobs.score.Scoring;
+import dev.magnitude.jobs.score.Vectors;
 import java.util.List;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;

@@ -2,7 +2,6 @@ package dev.magnitude.jobs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.magnitude.jobs.Cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

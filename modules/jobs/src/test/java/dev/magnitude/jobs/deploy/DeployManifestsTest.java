@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.magnitude.core.config.ConfigLoader;
 import dev.magnitude.core.config.Settings;
+import dev.magnitude.jobs.cli.Cli;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class DeployManifestsTest {
   private static final Path ROOT = Path.of(System.getenv("MAGNITUDE_HOME"));
-  private static final String CLI = "dev.magnitude.jobs.Cli";
+  private static final String CLI = "dev.magnitude.jobs.cli.Cli";
   private static final Set<String> COMMANDS = Set.of("prepare", "train", "aggregate", "sweep", "status");
   /**
    * Conf files the manifests name that are written on another branch (the paper sweep); once present

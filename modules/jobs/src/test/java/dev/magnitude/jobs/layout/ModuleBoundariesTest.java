@@ -13,8 +13,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * DESIGN.md: dependencies point one way (jobs → ingest, trainer → core); core imports neither Spark nor
- * DJL; the trainer (the worker process) imports no Spark. Checked on the poms and on the sources.
+ * DESIGN.md: dependencies point one way (jobs → prepare, worker → core); core imports neither Spark nor
+ * DJL; the worker (the training process) imports no Spark; the offline sample generators (samples) are
+ * needed by no job. Checked on the poms and on the sources.
  */
 class ModuleBoundariesTest {
   /** The surefire working directory is modules/jobs. */
@@ -48,16 +49,17 @@ class ModuleBoundariesTest {
   @Test
   void modulesDependOneWay() throws IOException {
     assertThat(magnitudeDependencies("core")).isEmpty();
-    assertThat(magnitudeDependencies("ingest")).containsExactly("core");
-    assertThat(magnitudeDependencies("trainer")).containsExactly("core");
-    assertThat(magnitudeDependencies("jobs")).containsExactlyInAnyOrder("ingest", "trainer");
+    assertThat(magnitudeDependencies("prepare")).containsExactly("core");
+    assertThat(magnitudeDependencies("worker")).containsExactly("core");
+    assertThat(magnitudeDependencies("jobs")).containsExactlyInAnyOrder("prepare", "worker");
+    assertThat(magnitudeDependencies("samples")).isEmpty();
   }
 
   @Test
-  void coreNamesNeitherSparkNorDjlAndTheTrainerNoSpark() throws IOException {
+  void coreNamesNeitherSparkNorDjlAndTheWorkerNoSpark() throws IOException {
     assertThat(importsMatching("core", "org\\.apache\\.spark|ai\\.djl|org\\.apache\\.hadoop")).isEmpty();
-    assertThat(importsMatching("trainer", "org\\.apache\\.spark|scala\\.")).isEmpty();
-    assertThat(importsMatching("ingest", "ai\\.djl\\.(training|nn|pytorch)")).isEmpty();
+    assertThat(importsMatching("worker", "org\\.apache\\.spark|scala\\.")).isEmpty();
+    assertThat(importsMatching("prepare", "ai\\.djl\\.(training|nn|pytorch)")).isEmpty();
     // the check itself must see the sources: the jobs module does import Spark
     assertThat(importsMatching("jobs", "org\\.apache\\.spark")).isNotEmpty();
   }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.metrics.Correlation;
-import dev.magnitude.jobs.Cli;
+import dev.magnitude.jobs.cli.Cli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -2,7 +2,7 @@ package dev.magnitude.jobs.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.magnitude.jobs.Cli;
+import dev.magnitude.jobs.cli.Cli;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.magnitude.jobs.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.magnitude.jobs.Cli;
+import dev.magnitude.jobs.cli.Cli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,0 +1,174 @@
+package dev.magnitude.worker.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.magnitude.core.config.TokenizerSpec;
+import dev.magnitude.core.run.EncoderSpec;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * The {@code transformer} encoder: a {@link TextTransformer} over token ids, mean-pooled over the non-padding
+ * positions. One encoder (shared weights) embeds both sides, unless the towers are separate.
+ *
+ * <p>Inputs: token ids padded with 0 ([PAD]) or truncated to S = {@code maxLength}, and mask = id ≠ 0; both
+ * (B, S). Every batch is padded to exactly S (the learned position embedding is (S, E)). Output: the sequence
+ * output (B, S, E) averaged over the unmasked positions: the RAW embedding (B, E), never normalized here
+ * (normalization is the variant's business, in the loss and in scoring).
+ *
+ * <p>A text with no non-padding token (an empty document) is encoded as the single token [UNK] = 1, so
+ * pooling never divides by zero and every id gets an embedding.
+ *
+ * <p>Until trainer version 2 this was DJL's {@code BertBlock}; {@link TextTransformer} says why it was
+ * replaced (its fixed dropout on the attention probabilities and BatchNorm cost most of a training step). Two
+ * consequences for the callers: normalization is LayerNorm, so a text's embedding never depends on its batch,
+ * in training or in eval mode (training still forwards queries and documents as one batch of 2B texts: one
+ * set of large ops instead of two); and dropout is the {@code encoder.dropout} option (default 0: a training
+ * forward draws no random numbers at all).
+ *
+ * <p>The forward keeps every array on the manager of the inputs, without memory scopes. (BertBlock's scopes
+ * closed every intermediate array of a layer when the layer returned; an array DJL creates from Java data,
+ * such as the 1/√H attention scale, is a view of a direct ByteBuffer only the open NDArray keeps reachable, so
+ * a garbage collection between forward and backward let backward multiply by freed memory: silently wrong,
+ * huge or NaN gradients. {@link TextTransformer} creates its 1/√D scale the same way and relies on the same
+ * rule.) The caller closes that manager after backward and the optimizer step.
+ *
+ * <p>Not thread-safe (like DJL blocks).
+ */
+public final class TextEncoder implements TextTower {
+  /** Stand-in for texts without tokens. */
+  public static final int FALLBACK_TOKEN = TokenizerSpec.UNK;
+
+  private final EncoderSpec spec;
+  private final TextTransformer block;
+
+  /** @throws IllegalArgumentException if the spec is not a transformer's or cannot be built */
+  public TextEncoder(EncoderSpec spec) {
+    if (!EncoderSpec.TRANSFORMER.equals(spec.kind())) {
+      throw new IllegalArgumentException("encoder kind '" + spec.kind() + "' is not supported; allowed: transformer");
+    }
+    if (spec.vocabularySize() <= FALLBACK_TOKEN) {
+      throw new IllegalArgumentException(
+          "encoder vocabulary-size = " + spec.vocabularySize() + ": must be > " + FALLBACK_TOKEN + " ([UNK])");
+    }
+    this.spec = spec;
+    this.block = new TextTransformer(spec.vocabularySize(), spec.embeddingDim(), spec.layers(), spec.heads(),
+        spec.maxLength(), spec.dropout().floatValue());
+  }
+
+  @Override
+  public TextTransformer block() {
+    return block;
+  }
+
+  @Override
+  public EncoderSpec spec() {
+    return spec;
+  }
+
+  /** The input shapes for {@code Trainer.initialize}: token ids (B, S). */
+  @Override
+  public Shape[] inputShapes(int batchSize) {
+    return new Shape[] {new Shape(batchSize, spec.maxLength())};
+  }
+
+  /**
+   * Makes every parameter array require gradients (the transformer has no unused parameters). Call after
+   * initialization and after loading parameters (loading replaces the arrays).
+   */
+  @Override
+  public void prepareParameters() {
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      Parameter parameter = p.getValue();
+      if (parameter.getArray() != null) {
+        parameter.getArray().setRequiresGradient(parameter.requiresGradient());
+      }
+    }
+  }
+
+  /**
+   * Packs texts into the encoder's inputs.
+   *
+   * @param texts B token-id lists, unpadded; longer than S are truncated
+   * @return token ids (B, S) int32, mask (B, S) boolean (id ≠ [PAD])
+   */
+  public NDList inputs(NDManager manager, List<int[]> texts) {
+    int b = texts.size();
+    int s = spec.maxLength();
+    NDArray tokenIds = manager.create(packIds(texts, s), new Shape(b, s));
+    return new NDList(tokenIds, tokenIds.neq(TokenizerSpec.PAD));
+  }
+
+  /**
+   * Token ids as every text encoder reads them: B rows of S ids, row-major, truncated after S ids and padded
+   * with {@link TokenizerSpec#PAD}; a text without a non-padding id becomes the single id {@link #FALLBACK_TOKEN}.
+   */
+  public static int[] packIds(List<int[]> texts, int s) {
+    int b = texts.size();
+    int[] ids = new int[b * s];
+    for (int i = 0; i < b; i++) {
+      int[] tokens = texts.get(i);
+      int n = Math.min(tokens.length, s);
+      boolean any = false;
+      for (int k = 0; k < n; k++) {
+        ids[i * s + k] = tokens[k];
+        any |= tokens[k] != TokenizerSpec.PAD;
+      }
+      if (!any) {
+        ids[i * s] = FALLBACK_TOKEN;
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * The encoder's forward: every array it creates is attached to the manager of the inputs, so everything
+   * autograd saved stays valid until the caller closes that manager (after backward).
+   *
+   * @param parameters the parameter store (on one device, the parameter arrays themselves)
+   * @param training true: hidden dropout (when {@code encoder.dropout} &gt; 0); false: eval mode
+   * @return a function from the inputs of {@link #inputs} to (the sequence output (B, S, E))
+   */
+  public UnaryOperator<NDList> forward(ParameterStore parameters, boolean training) {
+    return inputs -> new NDList(block.sequence(parameters, inputs.get(0), inputs.get(1), training));
+  }
+
+  /**
+   * Embeds texts.
+   *
+   * @param forward the encoder's forward: {@link #forward(ParameterStore, boolean)} with training =
+   *     true for training (dropout, gradients), false for inference. For training, do not pass a forward
+   *     that closes intermediate arrays before backward (see the class comment)
+   * @param texts B token-id lists
+   * @return raw embeddings (B, E) float32
+   */
+  public NDArray embed(UnaryOperator<NDList> forward, NDManager manager, List<int[]> texts) {
+    NDList inputs = inputs(manager, texts);
+    NDArray sequence = forward.apply(inputs).get(0);
+    return meanPool(sequence, inputs.get(1));
+  }
+
+  /** {@link #embed(UnaryOperator, NDManager, List)} through {@link #forward(ParameterStore, boolean)}. */
+  @Override
+  public NDArray embed(ParameterStore parameters, NDManager manager, List<int[]> texts, boolean training) {
+    return embed(forward(parameters, training), manager, texts);
+  }
+
+  /**
+   * Mean over the unmasked positions.
+   *
+   * @param sequence (B, S, E)
+   * @param mask (B, S) boolean; every row must have at least one true position
+   * @return (B, E)
+   */
+  public static NDArray meanPool(NDArray sequence, NDArray mask) {
+    NDArray weights = mask.toType(DataType.FLOAT32, false).expandDims(2);
+    return sequence.mul(weights).sum(new int[] {1}).div(weights.sum(new int[] {1}));
+  }
+}

@@ -1,0 +1,41 @@
+package dev.magnitude.worker.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import dev.magnitude.core.run.EncoderSpec;
+import java.util.List;
+
+/**
+ * One text encoder, of any kind ({@link TextEncoder}, {@link BagEncoder}, {@link TorchScriptEncoder}): token
+ * ids in, the RAW embedding (B, E) out, never normalized (the variant's business). {@link TextTowers} holds
+ * one (shared) or two (a query and a document tower).
+ */
+public interface TextTower {
+  EncoderSpec spec();
+
+  /** The block holding the encoder's parameters (what the optimizer updates and checkpoints save). */
+  Block block();
+
+  /** The input shapes for {@code Block.initialize}, B texts. */
+  Shape[] inputShapes(int batchSize);
+
+  /**
+   * Makes every trainable parameter array require gradients (and freezes unused ones). Call after
+   * initialization and after loading parameters.
+   */
+  void prepareParameters();
+
+  /**
+   * Embeds texts.
+   *
+   * @param texts B token-id lists, unpadded; longer than S are truncated; a text with no non-padding token is
+   *     encoded as the single token [UNK]
+   * @param training true: training mode (dropout, batch statistics, gradients); false: inference
+   * @return raw embeddings (B, E) float32 on {@code manager}; every array of the forward is attached to
+   *     {@code manager}, so autograd's saved arrays live until the caller closes it
+   */
+  NDArray embed(ParameterStore parameters, NDManager manager, List<int[]> texts, boolean training);
+}

@@ -1,0 +1,208 @@
+package dev.magnitude.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.magnitude.core.layout.WorkDir;
+import dev.magnitude.core.run.EncoderSpec;
+import dev.magnitude.core.run.LogitScale;
+import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.Variant;
+import dev.magnitude.core.schema.Tables;
+import dev.magnitude.worker.output.CurvesFile;
+import dev.magnitude.worker.train.Checkpoints;
+import dev.magnitude.worker.train.CurvePoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.avro.generic.GenericRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Seeded runs repeat exactly on CPU; an interrupted run resumes from its last checkpoint. */
+class ReproducibilityTest {
+  @TempDir Path tmp;
+
+  @Test
+  void sameSpecGivesIdenticalEmbeddingsAndCurves() throws IOException {
+    RunSpec spec = TinyRuns.spec(Variant.QUERY_NORM, 4, 10);
+    String a = tmp.resolve("a").toString();
+    String b = tmp.resolve("b").toString();
+    TinyRuns.prepare(a);
+    TinyRuns.prepare(b);
+
+    RunResult first = Worker.run(spec, a, PreparedFixture.conf(), line -> {});
+    RunResult second = Worker.run(spec, b, PreparedFixture.conf(), line -> {});
+
+    assertThat(first.succeeded()).isTrue();
+    assertThat(second.succeeded()).isTrue();
+    assertThat(losses(second.curve())).containsExactlyElementsOf(losses(first.curve()));
+    for (String side : List.of("test/queries", "corpus/documents")) {
+      String[] parts = side.split("/");
+      assertThat(vectors(b, spec, parts[0], parts[1]))
+          .as(side)
+          .containsExactlyElementsOf(vectors(a, spec, parts[0], parts[1]));
+    }
+
+    // The seed matters: another seed trains another model.
+    RunSpec other = new RunSpec(spec.dataset(), spec.dataHash(), spec.variant(), spec.seed() + 1, spec.encoder(),
+        spec.training(), spec.eval());
+    assertThat(Worker.run(other, a, PreparedFixture.conf(), line -> {}).succeeded()).isTrue();
+    assertThat(vectors(a, other, "test", "queries")).isNotEqualTo(vectors(a, spec, "test", "queries"));
+  }
+
+  /**
+   * A fixed variant; learned with a learnable logit scale, whose three scalars and their Adam state resume too;
+   * and a transformer with hidden dropout (encoder.dropout, default 0), whose masks a resumed run must draw as
+   * the uninterrupted one does.
+   */
+  static Stream<RunSpec> resumable() {
+    RunSpec learned = TinyRuns.spec(Variant.LEARNED, 6, 2);
+    RunSpec dot = TinyRuns.spec(Variant.DOT, 6, 2);
+    EncoderSpec e = dot.encoder();
+    EncoderSpec withDropout = new EncoderSpec(e.kind(), e.embeddingDim(), e.layers(), e.heads(), e.maxLength(),
+        e.vocabularySize(), e.tokenizerId(), e.path(), e.towers(), 0.1);
+    return Stream.of(
+        dot,
+        TinyRuns.withTraining(Variant.LEARNED, learned.training().withLogitScale(new LogitScale(100))),
+        new RunSpec(dot.dataset(), dot.dataHash(), dot.variant(), dot.seed(), withDropout, dot.training(), dot.eval()));
+  }
+
+  @ParameterizedTest
+  @MethodSource("resumable")
+  void aResumedRunEndsExactlyAsAnUninterruptedOne(RunSpec spec) throws IOException {
+    String work = tmp.resolve("work").toString();
+    TinyRuns.prepare(work);
+    RunResult full = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
+    assertThat(full.succeeded()).isTrue();
+    List<String> queries = vectors(work, spec, "test", "queries");
+    List<String> documents = vectors(work, spec, "corpus", "documents");
+    WorkDir dir = new WorkDir(work);
+    assertThat(new Checkpoints(dir.checkpoints(spec.id()), PreparedFixture.conf()).steps())
+        .as("the newest two are kept").containsExactly(6, 4);
+
+    // A worker killed between the checkpoints of steps 4 and 6.
+    Files.delete(Path.of(dir.checkpoints(spec.id()), "step-6.ckpt"));
+    forgetOutputs(dir, spec);
+    TinyRuns.EventLog log = new TinyRuns.EventLog();
+    RunResult resumed = Worker.run(spec, work, PreparedFixture.conf(), log);
+
+    assertThat(resumed.succeeded()).isTrue();
+    assertThat(resumed.firstStep()).isEqualTo(5);
+    assertThat(log.of("start").get(0).path("firstStep").asInt()).isEqualTo(5);
+    assertThat(log.of("progress")).extracting(n -> n.path("step").asInt()).containsExactly(5, 6);
+    // Steps 1-4 come from the checkpoint as they were; steps 5 and 6 are trained again to the same values
+    // (all but the wall-clock pairs/s).
+    assertThat(resumed.curve().subList(0, 4)).containsExactlyElementsOf(full.curve().subList(0, 4));
+    assertThat(withoutSpeed(resumed.curve())).containsExactlyElementsOf(withoutSpeed(full.curve()));
+    assertThat(withoutSpeed(CurvesFile.read(dir.curves(spec.id()), PreparedFixture.conf())))
+        .containsExactlyElementsOf(withoutSpeed(full.curve()));
+    assertThat(vectors(work, spec, "test", "queries")).containsExactlyElementsOf(queries);
+    assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(documents);
+    assertThat(resumed.normalization()).isEqualTo(full.normalization());
+    if (spec.variant().isLearned()) {
+      // the scalars did train: the resumed run's equality above is not that of constants
+      assertThat(full.normalization().alphaQuery()).isNotEqualTo(0.5);
+      assertThat(full.normalization().logitScale()).isNotEqualTo(1.0);
+    }
+  }
+
+  @Test
+  void aDamagedNewestCheckpointFallsBackToTheOneBefore() throws IOException {
+    String work = tmp.resolve("work").toString();
+    TinyRuns.prepare(work);
+    RunSpec spec = TinyRuns.spec(Variant.QUERY_NORM, 6, 3);
+    assertThat(Worker.run(spec, work, PreparedFixture.conf(), line -> {}).succeeded()).isTrue();
+    List<String> documents = vectors(work, spec, "corpus", "documents");
+    WorkDir dir = new WorkDir(work);
+
+    // Half of the newest checkpoint, as a file system without atomic rename might leave it.
+    Path newest = Path.of(dir.checkpoints(spec.id()), "step-6.ckpt");
+    byte[] bytes = Files.readAllBytes(newest);
+    Files.write(newest, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Files.deleteIfExists(newest.resolveSibling(".step-6.ckpt.crc"));
+    forgetOutputs(dir, spec);
+    RunResult resumed = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
+
+    assertThat(resumed.succeeded()).isTrue();
+    assertThat(resumed.firstStep()).isEqualTo(4);
+    assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(documents);
+  }
+
+  @Test
+  void noReadableCheckpointFailsTheRunInsteadOfTrainingFromAPartialLoad() throws IOException {
+    String work = tmp.resolve("work").toString();
+    TinyRuns.prepare(work);
+    RunSpec spec = TinyRuns.spec(Variant.DOT, 2, 2);
+    WorkDir dir = new WorkDir(work);
+    Path junk = Path.of(dir.checkpoints(spec.id()), "step-2.ckpt");
+    Files.createDirectories(junk.getParent());
+    Files.writeString(junk, "not a checkpoint");
+
+    RunResult result = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
+
+    assertThat(result.succeeded()).isFalse();
+    assertThat(result.failureReason())
+        .startsWith("no checkpoint of the run can be read: ")
+        .endsWith("delete " + dir.checkpoints(spec.id()) + " to train the run from the start");
+  }
+
+  @Test
+  void aRunKilledDuringExportReexportsTheCheckpointWithoutTraining() throws IOException {
+    String work = tmp.resolve("work").toString();
+    TinyRuns.prepare(work);
+    RunSpec spec = TinyRuns.spec(Variant.COSINE, 3, 3);
+    assertThat(Worker.run(spec, work, PreparedFixture.conf(), line -> {}).succeeded()).isTrue();
+    List<String> before = vectors(work, spec, "corpus", "documents");
+
+    WorkDir dir = new WorkDir(work);
+    Files.delete(Path.of(dir.runSuccess(spec.id())));
+    deleteTree(Path.of(dir.run(spec.id()), "embeddings"));
+    TinyRuns.EventLog log = new TinyRuns.EventLog();
+    RunResult again = Worker.run(spec, work, PreparedFixture.conf(), log);
+
+    // The checkpoint of the last step is loaded and nothing is trained: eval-mode embeddings of the
+    // loaded parameters equal the first export exactly.
+    assertThat(again.succeeded()).isTrue();
+    assertThat(again.firstStep()).isEqualTo(4);
+    assertThat(log.of("progress")).isEmpty();
+    assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(before);
+  }
+
+  /** A curve without the wall-clock column. */
+  private static List<List<Double>> withoutSpeed(List<CurvePoint> curve) {
+    return curve.stream()
+        .map(p -> java.util.Arrays.asList((double) p.step(), p.loss(), p.lr(), p.gradNorm(), p.queryNormMean(),
+            p.queryNormStd(), p.docNormMean(), p.docNormStd(), p.alphaQuery(), p.alphaDocument(), p.logitScale()))
+        .toList();
+  }
+
+  private static void forgetOutputs(WorkDir dir, RunSpec spec) throws IOException {
+    Files.delete(Path.of(dir.runSuccess(spec.id())));
+    deleteTree(Path.of(dir.run(spec.id()), "embeddings"));
+  }
+
+  private static List<Double> losses(List<CurvePoint> curve) {
+    return curve.stream().map(CurvePoint::loss).toList();
+  }
+
+  private static List<String> vectors(String work, RunSpec spec, String split, String side) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (GenericRecord r : OutputFiles.rows(new WorkDir(work).embeddings(spec.id(), TinyRuns.DATASET, split, side))) {
+      out.add(r.get(Tables.ID) + "=" + r.get(Tables.VECTOR));
+    }
+    return out;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (var files = Files.walk(root)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
