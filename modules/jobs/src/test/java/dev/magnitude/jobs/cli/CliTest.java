@@ -125,6 +125,33 @@ class CliTest {
     assertThat(errorLine()).startsWith("magnitude: error: unknown key magnitude.train.lr; known keys under magnitude.train:");
   }
 
+  /** Before, both ran on the defaults (500 steps), exit 0. */
+  @Test
+  void optionsOutsideMagnitudeAreErrorsNamingTheKeyMeant(@TempDir Path work) throws Exception {
+    assertThat(run("train", "--work-dir", work.toString(), "-Dmagnitud.train.steps=5")).isEqualTo(2);
+    assertThat(errorLine()).startsWith("magnitude: error: -Dmagnitud.train.steps=5 is neither a Magnitude setting")
+        .endsWith("; did you mean magnitude.train.steps?");
+    Path sweep = Files.writeString(work.resolve("sweep.conf"), "train.steps = 5\n");
+    err.reset();
+    assertThat(run("train", "--conf", sweep.toString(), "--work-dir", work.toString())).isEqualTo(2);
+    assertThat(errorLine()).startsWith("magnitude: error: config file " + sweep + " line 1: top-level key train.steps")
+        .endsWith("; did you mean magnitude.train.steps?");
+    assertThat(work.resolve("runs")).doesNotExist();
+  }
+
+  @Test
+  void systemPropertiesOfTheJvmAndSparkPassAndAreSet(@TempDir Path work) {
+    String timezone = System.getProperty("user.timezone");
+    try {
+      assertThat(run("status", "--work-dir", work.toString(), "-Dspark.magnitude-cli-test=on",
+          "-Duser.timezone=" + timezone)).isEqualTo(0);
+      assertThat(System.getProperty("spark.magnitude-cli-test")).isEqualTo("on");
+      assertThat(System.getProperty("user.timezone")).isEqualTo(timezone);
+    } finally {
+      System.clearProperty("spark.magnitude-cli-test");
+    }
+  }
+
   @Test
   void trainOnUnpreparedDataSaysWhatToRun(@TempDir Path work) {
     assertThat(run("train", "--work-dir", work.toString())).isEqualTo(2);
