@@ -111,26 +111,30 @@ class ReproducibilityTest {
     }
   }
 
-  @Test
-  void aDamagedNewestCheckpointFallsBackToTheOneBefore() throws IOException {
+  /** A finished 6-step run with checkpoints at steps 3 and 6: its work directory and document embeddings. */
+  private record Finished(String work, WorkDir dir, RunSpec spec, List<String> documents, Path newest) {}
+
+  private Finished finishedSixStepRun() throws IOException {
     String work = tmp.resolve("work").toString();
     TinyRuns.prepare(work);
     RunSpec spec = TinyRuns.spec(Variant.QUERY_NORM, 6, 3);
     assertThat(Worker.run(spec, work, PreparedFixture.conf(), line -> {}).succeeded()).isTrue();
-    List<String> documents = vectors(work, spec, "corpus", "documents");
     WorkDir dir = new WorkDir(work);
+    return new Finished(work, dir, spec, vectors(work, spec, "corpus", "documents"),
+        Path.of(dir.checkpoints(spec.id()), "step-6.ckpt"));
+  }
 
+  @Test
+  void aDamagedNewestCheckpointFallsBackToTheOneBefore() throws IOException {
+    Finished run = finishedSixStepRun();
     // Half of the newest checkpoint, as a file system without atomic rename might leave it.
-    Path newest = Path.of(dir.checkpoints(spec.id()), "step-6.ckpt");
-    byte[] bytes = Files.readAllBytes(newest);
-    Files.write(newest, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    Files.deleteIfExists(newest.resolveSibling(".step-6.ckpt.crc"));
-    forgetOutputs(dir, spec);
-    RunResult resumed = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
+    byte[] bytes = Files.readAllBytes(run.newest());
+    resumeFrom(run.newest(), java.util.Arrays.copyOf(bytes, bytes.length / 2), run.dir(), run.spec());
+    RunResult resumed = Worker.run(run.spec(), run.work(), PreparedFixture.conf(), line -> {});
 
     assertThat(resumed.succeeded()).isTrue();
     assertThat(resumed.firstStep()).isEqualTo(4);
-    assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(documents);
+    assertThat(vectors(run.work(), run.spec(), "corpus", "documents")).containsExactlyElementsOf(run.documents());
   }
 
   /**
@@ -142,36 +146,30 @@ class ReproducibilityTest {
    */
   @Test
   void aCheckpointDamagedInPlaceWithoutCrcFilesIsRefusedAndAnOlderOneUsed() throws IOException {
-    String work = tmp.resolve("work").toString();
-    TinyRuns.prepare(work);
-    RunSpec spec = TinyRuns.spec(Variant.QUERY_NORM, 6, 3);
-    assertThat(Worker.run(spec, work, PreparedFixture.conf(), line -> {}).succeeded()).isTrue();
-    List<String> documents = vectors(work, spec, "corpus", "documents");
-    WorkDir dir = new WorkDir(work);
-    Path newest = Path.of(dir.checkpoints(spec.id()), "step-6.ckpt");
-    byte[] v3 = Files.readAllBytes(newest);
+    Finished run = finishedSixStepRun();
+    byte[] v3 = Files.readAllBytes(run.newest());
     byte[] damaged = withArrayDataOverwritten(v3);
 
     // Version 2: the same bytes without the trailing checksum, version field 2 (after the 2 + 20 bytes of the
     // magic string). Undamaged, it still loads: the run re-exports from step 6 without training.
-    resumeFrom(newest, asVersion2(v3), dir, spec);
-    RunResult old = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
+    resumeFrom(run.newest(), asVersion2(v3), run.dir(), run.spec());
+    RunResult old = Worker.run(run.spec(), run.work(), PreparedFixture.conf(), line -> {});
     assertThat(old.firstStep()).isEqualTo(7);
-    assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(documents);
+    assertThat(vectors(run.work(), run.spec(), "corpus", "documents")).containsExactlyElementsOf(run.documents());
     // Damaged, it loads too, unnoticed: what every checkpoint did before version 3.
-    resumeFrom(newest, asVersion2(damaged), dir, spec);
-    RunResult silently = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
+    resumeFrom(run.newest(), asVersion2(damaged), run.dir(), run.spec());
+    RunResult silently = Worker.run(run.spec(), run.work(), PreparedFixture.conf(), line -> {});
     assertThat(silently.succeeded()).isTrue();
     assertThat(silently.firstStep()).isEqualTo(7);
-    assertThat(vectors(work, spec, "corpus", "documents")).isNotEqualTo(documents);
+    assertThat(vectors(run.work(), run.spec(), "corpus", "documents")).isNotEqualTo(run.documents());
 
-    resumeFrom(newest, damaged, dir, spec);
+    resumeFrom(run.newest(), damaged, run.dir(), run.spec());
     TinyRuns.EventLog log = new TinyRuns.EventLog();
-    RunResult resumed = Worker.run(spec, work, PreparedFixture.conf(), log);
+    RunResult resumed = Worker.run(run.spec(), run.work(), PreparedFixture.conf(), log);
     assertThat(resumed.succeeded()).isTrue();
     assertThat(resumed.firstStep()).isEqualTo(4);
     assertThat(log.of("progress")).extracting(n -> n.path("step").asInt()).containsExactly(4, 5, 6);
-    assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(documents);
+    assertThat(vectors(run.work(), run.spec(), "corpus", "documents")).containsExactlyElementsOf(run.documents());
   }
 
   /** Puts {@code bytes} at {@code checkpoint} without a .crc side file and makes the run unfinished. */
