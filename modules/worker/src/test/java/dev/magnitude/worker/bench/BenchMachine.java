@@ -46,6 +46,18 @@ final class BenchMachine {
     }
   }
 
+  /** {@code --name value} pairs. */
+  static java.util.Map<String, String> options(String[] args) {
+    java.util.Map<String, String> options = new java.util.TreeMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("expected --name value, got " + args[i]);
+      }
+      options.put(args[i].substring(2), args[i + 1]);
+    }
+    return options;
+  }
+
   static double median(double[] values) {
     double[] sorted = values.clone();
     java.util.Arrays.sort(sorted);

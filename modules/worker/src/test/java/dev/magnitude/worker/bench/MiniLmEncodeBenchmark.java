@@ -56,7 +56,7 @@ public final class MiniLmEncodeBenchmark {
   private MiniLmEncodeBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = options(args);
+    Map<String, String> options = BenchMachine.options(args);
     int threads = Integer.parseInt(options.getOrDefault("threads", "2"));
     int batch = Integer.parseInt(options.getOrDefault("batch", "64"));
     int batches = Integer.parseInt(options.getOrDefault("batches", "5"));
@@ -159,16 +159,5 @@ public final class MiniLmEncodeBenchmark {
       }
     }
     return max;
-  }
-
-  static Map<String, String> options(String[] args) {
-    Map<String, String> options = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      if (!args[i].startsWith("--")) {
-        throw new IllegalArgumentException("expected --option value, got " + args[i]);
-      }
-      options.put(args[i].substring(2), args[i + 1]);
-    }
-    return options;
   }
 }

@@ -54,7 +54,7 @@ public final class MiniLmFineTuneBenchmark {
   private MiniLmFineTuneBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = MiniLmEncodeBenchmark.options(args);
+    Map<String, String> options = BenchMachine.options(args);
     int threads = Integer.parseInt(options.getOrDefault("threads", "2"));
     int steps = Integer.parseInt(options.getOrDefault("steps", "5"));
     int b = Integer.parseInt(options.getOrDefault("batch", "32"));

@@ -590,15 +590,9 @@ public final class TrainerBenchmark {
   }
 
   private static Map<String, String> options(String[] args) {
-    Map<String, String> options = new TreeMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      if (!args[i].startsWith("--")) {
-        throw new IllegalArgumentException("expected --name value, got " + args[i]);
-      }
-      options.put(args[i].substring(2), args[i + 1]);
-    }
-    return options;
+    return BenchMachine.options(args);
   }
+
 
   private static double median(double[] values) {
     double[] sorted = values.clone();

@@ -3,6 +3,8 @@ package dev.magnitude.worker.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static dev.magnitude.worker.train.TestParameters.names;
+import static dev.magnitude.worker.train.TestParameters.parameter;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -315,17 +317,5 @@ class ResumableAdamWTest {
     } else {
       into.add((float) node.asDouble());
     }
-  }
-
-  private static Parameter parameter(NDManager manager, String name, Parameter.Type type, float[] values) {
-    Parameter p = Parameter.builder().setName(name).setType(type).build();
-    p.setArray(manager.create(values));
-    return p;
-  }
-
-  private static PairList<String, Parameter> names(Parameter p) {
-    PairList<String, Parameter> list = new PairList<>();
-    list.add(p.getName(), p);
-    return list;
   }
 }

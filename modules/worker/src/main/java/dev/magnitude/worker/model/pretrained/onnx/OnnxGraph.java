@@ -154,8 +154,8 @@ public final class OnnxGraph {
     long i = 0;
     String text = "";
     Tensor t = null;
-    FloatList floats = new FloatList();
-    LongList ints = new LongList();
+    float[] floats = new float[0];
+    long[] ints = new long[0];
     while (wire.next()) {
       switch (wire.field()) {
         case 1 -> name = wire.string();
@@ -163,42 +163,41 @@ public final class OnnxGraph {
         case 3 -> i = wire.varint();
         case 4 -> text = wire.string();
         case 5 -> t = tensor(wire.message("TensorProto"));
-        case 7 -> wire.floats(floats::add);
-        case 8 -> wire.int64s(ints::add);
+        case 7 -> floats = wire.floats(floats);
+        case 8 -> ints = wire.int64s(ints);
         default -> wire.skip();
       }
     }
-    return new Attribute(name, f, i, text, t, floats.toArray(), ints.toArray());
+    return new Attribute(name, f, i, text, t, floats, ints);
   }
 
   private static Tensor tensor(Wire wire) {
-    LongList dims = new LongList();
+    long[] dims = new long[0];
     int dataType = 0;
-    FloatList floats = new FloatList();
-    LongList int32s = new LongList();
-    LongList int64s = new LongList();
+    float[] floats = new float[0];
+    long[] int32s = new long[0];
+    long[] int64s = new long[0];
     String name = "";
     ByteBuffer raw = null;
     boolean external = false;
     while (wire.next()) {
       switch (wire.field()) {
-        case 1 -> wire.int64s(dims::add);
+        case 1 -> dims = wire.int64s(dims);
         case 2 -> dataType = (int) wire.varint();
-        case 4 -> wire.floats(floats::add);
-        case 5 -> wire.int64s(int32s::add);
-        case 7 -> wire.int64s(int64s::add);
+        case 4 -> floats = wire.floats(floats);
+        case 5 -> int32s = wire.int64s(int32s);
+        case 7 -> int64s = wire.int64s(int64s);
         case 8 -> name = wire.string();
         case 9 -> raw = wire.bytes();
         case 14 -> external = wire.varint() == 1;
         default -> wire.skip();
       }
     }
-    long[] narrow = int32s.toArray();
-    int[] int32Data = new int[narrow.length];
-    for (int k = 0; k < narrow.length; k++) {
-      int32Data[k] = (int) narrow[k];
+    int[] int32Data = new int[int32s.length];
+    for (int k = 0; k < int32s.length; k++) {
+      int32Data[k] = (int) int32s[k];
     }
-    return new Tensor(name, dims.toArray(), dataType, raw, floats.toArray(), int32Data, int64s.toArray(), external);
+    return new Tensor(name, dims, dataType, raw, floats, int32Data, int64s, external);
   }
 
   public String source() {
@@ -274,8 +273,12 @@ public final class OnnxGraph {
         System.arraycopy(t.int64Data(), 0, values, 0, n);
       }
     } else if (t.dataType() == INT32) {
+      ByteBuffer raw = t.raw() != null ? rawOf(t, 4L * n) : null;
+      if (raw == null) {
+        copy(t, t.int32Data().length, n);
+      }
       for (int k = 0; k < n; k++) {
-        values[k] = t.raw() != null ? rawOf(t, 4L * n).getInt(4 * k) : t.int32Data()[k];
+        values[k] = raw != null ? raw.getInt(4 * k) : t.int32Data()[k];
       }
     } else {
       throw new IllegalArgumentException(source + ": tensor " + t.name() + " has ONNX data type " + t.dataType()
@@ -309,40 +312,6 @@ public final class OnnxGraph {
     if (found != expected) {
       throw new IllegalArgumentException(source + ": tensor " + t.name() + " of shape "
           + Arrays.toString(t.dims()) + " has " + found + " values, expected " + expected);
-    }
-  }
-
-  /** A growable float array. */
-  private static final class FloatList {
-    private float[] values = new float[8];
-    private int size;
-
-    void add(float v) {
-      if (size == values.length) {
-        values = Arrays.copyOf(values, 2 * size);
-      }
-      values[size++] = v;
-    }
-
-    float[] toArray() {
-      return Arrays.copyOf(values, size);
-    }
-  }
-
-  /** A growable long array. */
-  private static final class LongList {
-    private long[] values = new long[8];
-    private int size;
-
-    void add(long v) {
-      if (size == values.length) {
-        values = Arrays.copyOf(values, 2 * size);
-      }
-      values[size++] = v;
-    }
-
-    long[] toArray() {
-      return Arrays.copyOf(values, size);
     }
   }
 }

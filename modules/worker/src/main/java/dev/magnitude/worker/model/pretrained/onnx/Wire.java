@@ -3,6 +3,7 @@ package dev.magnitude.worker.model.pretrained.onnx;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A reader of one protocol-buffers message in the binary wire format: a sequence of (field number, wire type,
@@ -99,28 +100,38 @@ final class Wire {
     return new Wire(bytes(), what + " > " + name);
   }
 
-  /** A repeated int64 field's values of this record: one unpacked varint, or a packed run of them. */
-  void int64s(LongSink sink) {
+  /**
+   * A repeated int64 field's values in this record, appended to {@code before}: one unpacked varint, or a packed run
+   * of them. (ONNX declares its large repeated fields packed, so a tensor's values come in one record.)
+   */
+  long[] int64s(long[] before) {
     if (wireType == VARINT) {
-      sink.add(varint());
-      return;
+      long[] all = Arrays.copyOf(before, before.length + 1);
+      all[before.length] = varint();
+      return all;
     }
     Wire packed = new Wire(bytes(), what);
+    long[] values = new long[packed.buffer.remaining()]; // at least one byte per varint
+    int n = 0;
     while (packed.buffer.hasRemaining()) {
-      sink.add(packed.varint());
+      values[n++] = packed.varint();
     }
+    long[] all = Arrays.copyOf(before, before.length + n);
+    System.arraycopy(values, 0, all, before.length, n);
+    return all;
   }
 
-  /** A repeated float field's values of this record: one unpacked fixed32, or a packed run of them. */
-  void floats(FloatSink sink) {
+  /** A repeated float field's values in this record, appended to {@code before}: one fixed32, or a packed run. */
+  float[] floats(float[] before) {
     if (wireType == FIXED32) {
-      sink.add(fixed32Float());
-      return;
+      float[] all = Arrays.copyOf(before, before.length + 1);
+      all[before.length] = fixed32Float();
+      return all;
     }
     ByteBuffer packed = bytes();
-    while (packed.remaining() >= 4) {
-      sink.add(packed.getFloat());
-    }
+    float[] all = Arrays.copyOf(before, before.length + packed.remaining() / 4);
+    packed.asFloatBuffer().get(all, before.length, packed.remaining() / 4);
+    return all;
   }
 
   /** Skips the current record's value. */
@@ -158,15 +169,5 @@ final class Wire {
 
   private IllegalArgumentException damaged(String detail) {
     return new IllegalArgumentException(what + " is not a valid protocol-buffers message: " + detail);
-  }
-
-  @FunctionalInterface
-  interface LongSink {
-    void add(long value);
-  }
-
-  @FunctionalInterface
-  interface FloatSink {
-    void add(float value);
   }
 }
