@@ -72,6 +72,15 @@ public final class OnnxBertReader {
   }
 
   private OnnxBert read() {
+    for (Node n : graph.nodes()) {
+      if (n.opType().equals("CumSum")) {
+        // RoBERTa and XLM-R number positions from the input ids (padding id + 1 onward, a cumulative sum of the
+        // non-padding mask); BERT's position ids are a constant 0..S-1. Same weight names, another forward.
+        throw new IllegalArgumentException(graph.source() + " computes position ids from the input ids (node "
+            + n.name() + " is a CumSum), as RoBERTa and XLM-R do; only BERT graphs (constant positions 0..S-1) are "
+            + "read from ONNX");
+      }
+    }
     NamedTensor words = named(WORDS, 2);
     int vocabulary = (int) words.shape()[0];
     int hidden = (int) words.shape()[1];

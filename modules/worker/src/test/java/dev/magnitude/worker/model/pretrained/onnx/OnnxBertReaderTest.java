@@ -153,6 +153,15 @@ class OnnxBertReaderTest {
   }
 
   @Test
+  void aGraphThatNumbersPositionsFromTheIdsIsRefusedAsRoberta() {
+    UnaryOperator<Node> cumsum = n -> n.opType().equals("Slice")
+        ? new Node("/embeddings/CumSum", "CumSum", n.inputs(), n.outputs(), Map.of()) : n;
+    assertThatThrownBy(() -> readEdited(UnaryOperator.identity(), cumsum))
+        .hasMessageContaining("computes position ids from the input ids (node /embeddings/CumSum is a CumSum), as "
+            + "RoBERTa and XLM-R do");
+  }
+
+  @Test
   void bytesThatAreNoModelSayWhichFile() {
     ByteBuffer text = ByteBuffer.wrap("{\"model_type\": \"bert\"}\n".getBytes(StandardCharsets.UTF_8));
     assertThatThrownBy(() -> OnnxGraph.parse(text, "config.json"))
