@@ -9,6 +9,7 @@ import dev.magnitude.worker.model.pretrained.MiniLm;
 import dev.magnitude.worker.model.pretrained.ModelLocation;
 import dev.magnitude.worker.model.pretrained.OrtBert;
 import dev.magnitude.worker.model.pretrained.onnx.OnnxBertReader;
+import dev.magnitude.worker.train.NativeAllocator;
 import dev.magnitude.worker.model.pretrained.onnx.OnnxBertReader.OnnxBert;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,13 +30,17 @@ import org.apache.hadoop.conf.Configuration;
  * work), the same for every side. Batches alternate between the sides (ONNX Runtime, then each Java forward, for
  * every batch), so competition from other processes on a shared machine falls on all of them alike; the
  * per-side figure is texts / the sum of its batch times, and each side's first batch is a warm-up. Also printed:
- * the largest difference between each Java forward's mean-pooled embedding and ONNX Runtime's on the first batch.
+ * the largest difference between each Java forward's mean-pooled embedding and ONNX Runtime's on the first batch,
+ * and the same ratios by the process CPU time each side's batches used. On a shared machine the CPU-time ratio is
+ * the robust one, provided idle threads do not spin: run with {@code OMP_WAIT_POLICY=PASSIVE} in the environment
+ * (libtorch's OpenMP threads) and {@code --spinning false} (ONNX Runtime's), which is what the figures of a loaded
+ * machine should be read from.
  *
  * <p>Java forwards: {@code textTransformer}, the quick BERT on the worker's TextTransformer
  * ({@link TransformerFromWeights}); the worker's BERT encoder joins {@link #FORWARDS} when it exists.
  *
  * <p>Run with {@code jobs/bench worker dev.magnitude.worker.bench.MiniLmEncodeBenchmark [--threads 2] [--batch 64]
- * [--lengths 48,128] [--batches 5]}. Not a test.
+ * [--lengths 48,128] [--batches 5] [--spinning true]}. Not a test.
  */
 public final class MiniLmEncodeBenchmark {
   /** A Java forward ready for one length: (B, S) ids, all tokens → (B, E) mean-pooled embeddings. */
@@ -65,13 +70,16 @@ public final class MiniLmEncodeBenchmark {
       lengths.add(Integer.parseInt(l.trim()));
     }
     Worker.configureThreads(threads);
-    System.out.printf(Locale.ROOT, "MiniLmEncodeBenchmark: %s%n", BenchMachine.describe());
+    System.out.printf(Locale.ROOT, "MiniLmEncodeBenchmark: %s; C allocator keeps freed memory (as in the worker): %s%n",
+        BenchMachine.describe(), NativeAllocator.keepFreedMemory());
     Configuration conf = new Configuration();
     OnnxBert bert = OnnxBertReader.read(MiniLm.ONNX, conf);
     int hidden = bert.config().hiddenSize();
-    try (OrtBert ort = new OrtBert(ModelLocation.read(MiniLm.ONNX, conf), threads, hidden)) {
+    boolean spinning = Boolean.parseBoolean(options.getOrDefault("spinning", "true"));
+    try (OrtBert ort = new OrtBert(ModelLocation.read(MiniLm.ONNX, conf), threads, hidden, spinning)) {
       System.out.printf(Locale.ROOT, "all-MiniLM-L6-v2 (%s), %d intra-op thread(s) on every side, batch %d, %d timed "
-          + "batches after 1 warm-up%n", MiniLm.ONNX, threads, batch, batches);
+          + "batches after 1 warm-up; ONNX Runtime threads spin: %s, OMP_WAIT_POLICY=%s%n", MiniLm.ONNX, threads, batch,
+          batches, spinning, System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
       for (int length : lengths) {
         measure(bert, ort, length, batch, batches);
       }
@@ -96,23 +104,24 @@ public final class MiniLmEncodeBenchmark {
     Map<String, Encoder> encoders = new LinkedHashMap<>();
     FORWARDS.forEach((name, make) -> encoders.put(name, make.apply(bert, length)));
     Map<String, Double> seconds = new LinkedHashMap<>();
-    seconds.put("onnxruntime", 0.0);
-    encoders.keySet().forEach(name -> seconds.put(name, 0.0));
+    Map<String, Double> cpu = new LinkedHashMap<>();
     Map<String, Double> maxDiff = new LinkedHashMap<>();
     for (int b = 0; b < data.size(); b++) {
       List<long[]> rows = List.of(data.get(b));
       long t0 = System.nanoTime();
+      long c0 = processCpuNanos();
       float[][] reference = ort.meanPooled(rows);
-      double ortSeconds = (System.nanoTime() - t0) / 1e9;
       if (b > 0) {
-        seconds.merge("onnxruntime", ortSeconds, Double::sum);
+        seconds.merge("onnxruntime", (System.nanoTime() - t0) / 1e9, Double::sum);
+        cpu.merge("onnxruntime", (processCpuNanos() - c0) / 1e9, Double::sum);
       }
       for (Map.Entry<String, Encoder> e : encoders.entrySet()) {
         long t1 = System.nanoTime();
+        long c1 = processCpuNanos();
         float[][] out = e.getValue().encode(data.get(b));
-        double s = (System.nanoTime() - t1) / 1e9;
         if (b > 0) {
-          seconds.merge(e.getKey(), s, Double::sum);
+          seconds.merge(e.getKey(), (System.nanoTime() - t1) / 1e9, Double::sum);
+          cpu.merge(e.getKey(), (processCpuNanos() - c1) / 1e9, Double::sum);
         } else {
           maxDiff.put(e.getKey(), maxAbsDiff(out, reference));
         }
@@ -120,11 +129,19 @@ public final class MiniLmEncodeBenchmark {
     }
     double texts = (double) batch * batches;
     double ortRate = texts / seconds.get("onnxruntime");
-    System.out.printf(Locale.ROOT, "%nlength %d: onnxruntime %.1f texts/s%n", length, ortRate);
+    // The forward's matmuls alone at libtorch's speed for their shapes (each timed by itself): the rate a Java forward
+    // could reach if everything else (LayerNorm, softmax, GELU, copies) were free.
+    double matmuls = TrainerBenchmark.encoderMatmulSeconds(batch, length, bert.config().hiddenSize(),
+        bert.config().intermediateSize(), bert.config().numAttentionHeads(), bert.config().numHiddenLayers());
+    double ortCpuRate = texts / cpu.get("onnxruntime");
+    System.out.printf(Locale.ROOT, "%nlength %d: onnxruntime %.1f texts/s (%.1f texts per CPU second); libtorch's "
+        + "matmuls of one batch alone %.3f s = %.1f texts/s%n", length, ortRate, ortCpuRate, matmuls, batch / matmuls);
     for (String name : encoders.keySet()) {
       double rate = texts / seconds.get(name);
-      System.out.printf(Locale.ROOT, "    %-16s %.1f texts/s, RATIO java / onnxruntime = %.3f (target >= 1.0); "
-          + "max |embedding − onnxruntime's| %.2e%n", name, rate, rate / ortRate, maxDiff.get(name));
+      double cpuRate = texts / cpu.get(name);
+      System.out.printf(Locale.ROOT, "    %-16s %.1f texts/s, RATIO java / onnxruntime = %.3f (target >= 1.0); by CPU "
+          + "time %.1f texts per CPU second, RATIO %.3f; max |embedding − onnxruntime's| %.2e%n", name, rate,
+          rate / ortRate, cpuRate, cpuRate / ortCpuRate, maxDiff.get(name));
     }
   }
 
@@ -149,6 +166,12 @@ public final class MiniLmEncodeBenchmark {
         return out;
       }
     };
+  }
+
+  /** CPU time of the whole process (every thread: ONNX Runtime's and libtorch's pools included). */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   static double maxAbsDiff(float[][] a, float[][] b) {

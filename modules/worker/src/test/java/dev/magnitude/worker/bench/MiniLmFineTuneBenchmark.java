@@ -16,6 +16,7 @@ import dev.magnitude.worker.model.pretrained.MiniLm;
 import dev.magnitude.worker.model.pretrained.onnx.OnnxBertConfig;
 import dev.magnitude.worker.model.pretrained.onnx.OnnxBertReader;
 import dev.magnitude.worker.model.pretrained.onnx.OnnxBertReader.OnnxBert;
+import dev.magnitude.worker.train.NativeAllocator;
 import dev.magnitude.worker.train.ParameterGroup;
 import dev.magnitude.worker.train.ResumableAdamW;
 import dev.magnitude.worker.train.WarmupLinearDecay;
@@ -45,7 +46,9 @@ import org.apache.hadoop.conf.Configuration;
  * Embedding lookups, LayerNorm, softmax, GELU, the optimizer and the loss's elementwise work count 0 (they are
  * what the ratio charges to the implementation). The reference is the feed-forward's first matmul, (T × H)·(H × I),
  * timed before and after the steps (the faster counts, so a slow moment of a shared machine does not flatter the
- * ratio); a paired ratio (each step against the matmul timed right after it) is printed too.
+ * ratio); a paired ratio (each step against the matmul timed right after it) is printed too, and the ratio by the
+ * process CPU time of the steps and of the matmul, the robust figure on a shared machine when libtorch's idle
+ * threads do not spin ({@code OMP_WAIT_POLICY=PASSIVE} in the environment).
  *
  * <p>Run with {@code jobs/bench worker dev.magnitude.worker.bench.MiniLmFineTuneBenchmark [--threads 2] [--steps 5]
  * [--batch 32] [--length 64]}. Not a test.
@@ -60,7 +63,8 @@ public final class MiniLmFineTuneBenchmark {
     int b = Integer.parseInt(options.getOrDefault("batch", "32"));
     int s = Integer.parseInt(options.getOrDefault("length", "64"));
     Worker.configureThreads(threads);
-    System.out.printf(Locale.ROOT, "MiniLmFineTuneBenchmark: %s%n", BenchMachine.describe());
+    System.out.printf(Locale.ROOT, "MiniLmFineTuneBenchmark: %s; C allocator keeps freed memory (as in the worker): "
+        + "%s%n", BenchMachine.describe(), NativeAllocator.keepFreedMemory());
     OnnxBert bert = OnnxBertReader.read(MiniLm.ONNX, new Configuration());
     OnnxBertConfig c = bert.config();
     int n = 2 * b;
@@ -69,13 +73,15 @@ public final class MiniLmFineTuneBenchmark {
     Map<String, Long> terms = flops(c, b, s);
     long forward = terms.values().stream().mapToLong(Long::longValue).sum();
     long training = 3 * forward;
-    double referenceBefore = matmulFlops((int) t, c.hiddenSize(), c.intermediateSize(), 10);
+    double[] referenceBefore = matmulFlops((int) t, c.hiddenSize(), c.intermediateSize(), 10);
 
     InfoNceLoss loss = new InfoNceLoss(Variant.COSINE, 0.05);
+    long parameters = 0;
     int warmup = 2;
     double[] stepSeconds = new double[steps];
+    double[] stepCpu = new double[steps];
     double[] paired = new double[steps];
-    double[][] parts = new double[3][steps];
+    double[][] parts = new double[6][steps];
     try (Model model = Model.newInstance("minilm-bench", Device.cpu())) {
       TransformerFromWeights encoder = new TransformerFromWeights(bert, s, model.getNDManager());
       model.setBlock(encoder.block());
@@ -87,25 +93,31 @@ public final class MiniLmFineTuneBenchmark {
         trainer.initialize(new Shape(n, s));
         encoder.loadWeights(); // the Trainer's initialization may have replaced them
         adamW.assign(encoder.block().getParameters());
+        parameters = encoder.block().getParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
         Random random = new Random(20261214L);
         for (int step = 1; step <= warmup + steps; step++) {
           int[] ids = randomIds(random, n, s, c.vocabSize());
           long t0 = System.nanoTime();
+          long c0 = MiniLmEncodeBenchmark.processCpuNanos();
           double[] split = step(trainer, encoder, loss, adamW, ids, n, s, step);
           double seconds = (System.nanoTime() - t0) / 1e9;
+          double cpuSeconds = (MiniLmEncodeBenchmark.processCpuNanos() - c0) / 1e9;
           if (step > warmup) {
-            for (int p = 0; p < 3; p++) {
+            for (int p = 0; p < 6; p++) {
               parts[p][step - warmup - 1] = split[p];
             }
             stepSeconds[step - warmup - 1] = seconds;
+            stepCpu[step - warmup - 1] = cpuSeconds;
             paired[step - warmup - 1] = training / seconds / matmulFlops((int) t, c.hiddenSize(),
-                c.intermediateSize(), 3);
+                c.intermediateSize(), 3)[0];
           }
         }
       }
     }
-    double referenceAfter = matmulFlops((int) t, c.hiddenSize(), c.intermediateSize(), 10);
-    double reference = Math.max(referenceBefore, referenceAfter);
+    double[] referenceAfter = matmulFlops((int) t, c.hiddenSize(), c.intermediateSize(), 10);
+    double reference = Math.max(referenceBefore[0], referenceAfter[0]);
+    double referenceCpu = Math.max(referenceBefore[1], referenceAfter[1]);
+    double achievedCpu = training / BenchMachine.median(stepCpu);
     double median = BenchMachine.median(stepSeconds);
     double achieved = training / median;
 
@@ -120,11 +132,17 @@ public final class MiniLmFineTuneBenchmark {
     System.out.printf(Locale.ROOT, "    of which (medians): forward + loss %.2f s (%.2f GFLOP/s), backward %.2f s (%.2f "
         + "GFLOP/s), AdamW update %.2f s%n", BenchMachine.median(parts[0]), forward / BenchMachine.median(parts[0]) / 1e9,
         BenchMachine.median(parts[1]), 2 * forward / BenchMachine.median(parts[1]) / 1e9, BenchMachine.median(parts[2]));
+    System.out.printf(Locale.ROOT, "    in CPU seconds: forward + loss %.2f, backward %.2f, AdamW update %.2f (%d "
+        + "parameters)%n", BenchMachine.median(parts[3]), BenchMachine.median(parts[4]), BenchMachine.median(parts[5]),
+        parameters);
     System.out.printf(Locale.ROOT, "    training %.2f GFLOP/s; libtorch matmul (%d×%d)·(%d×%d) %.2f GFLOP/s (faster of "
         + "%.2f before, %.2f after)%n", achieved / 1e9, t, c.hiddenSize(), c.hiddenSize(), c.intermediateSize(),
-        reference / 1e9, referenceBefore / 1e9, referenceAfter / 1e9);
+        reference / 1e9, referenceBefore[0] / 1e9, referenceAfter[0] / 1e9);
     System.out.printf(Locale.ROOT, "    RATIO training / matmul = %.3f (target >= 0.6); paired median %.3f (min %.3f,"
         + " max %.3f)%n", achieved / reference, BenchMachine.median(paired), min(paired), max(paired));
+    System.out.printf(Locale.ROOT, "    by process CPU time (OMP_WAIT_POLICY=%s): training %.2f GFLOP per CPU second, "
+        + "matmul %.2f; RATIO %.3f%n", System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"), achievedCpu / 1e9,
+        referenceCpu / 1e9, achievedCpu / referenceCpu);
     System.out.printf(Locale.ROOT, "load average at end %s%n", BenchMachine.loadAverage());
   }
 
@@ -145,29 +163,37 @@ public final class MiniLmFineTuneBenchmark {
     return terms;
   }
 
-  /** One step; returns the seconds of {forward + loss, backward, optimizer update}. */
+  /** One step; returns the wall seconds of {forward + loss, backward, optimizer update}, then their CPU seconds. */
   private static double[] step(Trainer trainer, TransformerFromWeights encoder, InfoNceLoss loss,
       ResumableAdamW adamW, int[] ids, int n, int s, int step) {
     adamW.setStep(step);
-    double[] parts = new double[3];
+    long[] wall = new long[4];
+    long[] cpu = new long[4];
     try (NDManager scope = trainer.getManager().newSubManager()) {
       try (GradientCollector collector = trainer.newGradientCollector()) {
-        long t0 = System.nanoTime();
+        mark(wall, cpu, 0);
         NDArray tokens = scope.create(ids, new Shape(n, s));
         NDArray pooled = encoder.pooled(new ParameterStore(scope, false), tokens, true);
         NDArray value = loss.loss(pooled.get("0:" + n / 2), pooled.get(n / 2 + ":"), null);
         value.getFloat(); // libtorch on CPU is synchronous; reading the loss ends the forward
-        long t1 = System.nanoTime();
+        mark(wall, cpu, 1);
         collector.backward(value);
-        long t2 = System.nanoTime();
-        parts[0] = (t1 - t0) / 1e9;
-        parts[1] = (t2 - t1) / 1e9;
+        mark(wall, cpu, 2);
       }
-      long t3 = System.nanoTime();
       trainer.step();
-      parts[2] = (System.nanoTime() - t3) / 1e9;
+      mark(wall, cpu, 3);
+    }
+    double[] parts = new double[6];
+    for (int p = 0; p < 3; p++) {
+      parts[p] = (wall[p + 1] - wall[p]) / 1e9;
+      parts[3 + p] = (cpu[p + 1] - cpu[p]) / 1e9;
     }
     return parts;
+  }
+
+  private static void mark(long[] wall, long[] cpu, int at) {
+    wall[at] = System.nanoTime();
+    cpu[at] = MiniLmEncodeBenchmark.processCpuNanos();
   }
 
   private static int[] randomIds(Random random, int n, int s, int vocabulary) {
@@ -179,21 +205,28 @@ public final class MiniLmFineTuneBenchmark {
     return ids;
   }
 
-  /** Float32 (m × k)·(k × n) FLOP/s through DJL by the median wall time of {@code repeats}, after warm-up. */
-  private static double matmulFlops(int m, int k, int n, int repeats) {
+  /**
+   * Float32 (m × k)·(k × n) through DJL after a warm-up: {FLOP/s by the median wall time, FLOP per process CPU second
+   * by the median CPU time} of {@code repeats}.
+   */
+  private static double[] matmulFlops(int m, int k, int n, int repeats) {
     try (NDManager manager = NDManager.newBaseManager()) {
       NDArray a = manager.randomNormal(new Shape(m, k));
       NDArray b = manager.randomNormal(new Shape(k, n));
       a.matMul(b).close();
       double[] seconds = new double[repeats];
+      double[] cpu = new double[repeats];
       for (int r = 0; r < repeats; r++) {
         long t0 = System.nanoTime();
+        long c0 = MiniLmEncodeBenchmark.processCpuNanos();
         NDArray c = a.matMul(b);
         c.getFloat(0, 0);
         seconds[r] = (System.nanoTime() - t0) / 1e9;
+        cpu[r] = (MiniLmEncodeBenchmark.processCpuNanos() - c0) / 1e9;
         c.close();
       }
-      return 2.0 * m * k * n / BenchMachine.median(seconds);
+      double flop = 2.0 * m * k * n;
+      return new double[] {flop / BenchMachine.median(seconds), flop / BenchMachine.median(cpu)};
     }
   }
 

@@ -298,7 +298,7 @@ public final class TrainerBenchmark {
   }
 
   /** Seconds of the encoder forward's matmuls, each shape timed alone (median of repeats) and summed. */
-  private static double encoderMatmulSeconds(int n, int s, int e, int h, int heads, int layers) {
+  static double encoderMatmulSeconds(int n, int s, int e, int h, int heads, int layers) {
     int t = n * s;
     int dh = e / heads;
     double perLayer = matmulSeconds(1, t, e, 3 * e) + matmulSeconds(1, t, e, e) // fused Q/K/V, output projection

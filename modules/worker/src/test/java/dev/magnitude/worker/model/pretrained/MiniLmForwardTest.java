@@ -39,7 +39,7 @@ class MiniLmForwardTest {
     Configuration conf = new Configuration();
     miniLm = OnnxBertReader.read(MiniLm.ONNX, conf);
     ids = MiniLm.tokenize(TEXTS);
-    try (OrtBert ort = new OrtBert(ModelLocation.read(MiniLm.ONNX, conf), 2, miniLm.config().hiddenSize())) {
+    try (OrtBert ort = new OrtBert(ModelLocation.read(MiniLm.ONNX, conf), 2, miniLm.config().hiddenSize(), true)) {
       reference = ort.meanPooled(ids);
     }
   }

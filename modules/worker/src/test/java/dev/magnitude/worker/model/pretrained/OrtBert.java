@@ -19,8 +19,13 @@ public final class OrtBert implements AutoCloseable {
   private final OrtSession session;
   private final int hidden;
 
-  public OrtBert(byte[] model, int threads, int hidden) throws OrtException {
+  /**
+   * @param spinning whether idle intra-op threads spin (ONNX Runtime's default, fastest on an idle machine) or sleep
+   *     (their CPU time is then the work alone)
+   */
+  public OrtBert(byte[] model, int threads, int hidden, boolean spinning) throws OrtException {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
       options.setIntraOpNumThreads(threads);
       options.setInterOpNumThreads(1);
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
