@@ -28,8 +28,13 @@ public record ParameterGroup(String name, double learningRate, double weightDeca
   public static final Matcher BIASES_AND_NORMS = (path, p) -> p.getType() == Parameter.Type.BIAS
       || p.getType() == Parameter.Type.GAMMA || p.getType() == Parameter.Type.BETA;
   /** The loss's trainable scalars ({@link LossScalars}: θ of the learned α, the learnable logit scale's log). */
-  public static final Matcher LOSS_SCALARS = (path, p) -> Set.of(LossScalars.THETA_QUERY, LossScalars.THETA_DOCUMENT,
-      LossScalars.LOG_LOGIT_SCALE).contains(p.getName());
+  public static final Matcher LOSS_SCALARS = (path, p) -> LossScalarNames.ALL.contains(p.getName());
+
+  /** The parameter names of {@link LossScalars}. */
+  private static final class LossScalarNames {
+    static final Set<String> ALL = Set.of(LossScalars.THETA_QUERY, LossScalars.THETA_DOCUMENT,
+        LossScalars.LOG_LOGIT_SCALE);
+  }
 
   public ParameterGroup {
     if (name == null || name.isBlank()) {

@@ -177,6 +177,20 @@ public final class ResumableAdamW extends Optimizer implements ResumableOptimize
       return this;
     }
 
+    /** Refused: AdamW's decay is per group ({@link ParameterGroup.Builder#optWeightDecay}). */
+    @Override
+    public Builder optWeightDecays(float weightDecays) {
+      throw new IllegalArgumentException("AdamW's weight decay is set per parameter group "
+          + "(ParameterGroup.Builder.optWeightDecay), not on the optimizer");
+    }
+
+    /** Refused: the training loop clips the global gradient norm (DJL's per-element clip is one-sided). */
+    @Override
+    public Builder optClipGrad(float clipGrad) {
+      throw new IllegalArgumentException("AdamW does not clip gradients element by element; the training loop clips "
+          + "their global norm (gradient-clip)");
+    }
+
     @Override
     protected Builder self() {
       return this;

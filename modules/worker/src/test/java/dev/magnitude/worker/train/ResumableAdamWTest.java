@@ -218,6 +218,8 @@ class ResumableAdamWTest {
     assertThatThrownBy(() -> ParameterGroup.builder().setName("a").setMatcher(ParameterGroup.ALL).build())
         .hasMessage("parameter group a needs a learning rate (setLearningRate)");
     assertThatThrownBy(() -> group("a", 0.1, -1)).hasMessage("parameter group a: weight decay = -1.0, must be finite and ≥ 0");
+    assertThatThrownBy(() -> ResumableAdamW.builder().optWeightDecays(0.01f))
+        .hasMessageContaining("weight decay is set per parameter group");
   }
 
   /** The toy of the script: W (2, 3) in group decay, b (3) in group free, fed PyTorch's gradients. */
