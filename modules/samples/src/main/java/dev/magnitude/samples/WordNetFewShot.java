@@ -84,11 +84,7 @@ final class WordNetFewShot {
     for (Map.Entry<String, List<Item>> e : splits.entrySet()) {
       List<String> lines = new ArrayList<>();
       for (Item item : e.getValue()) {
-        Map<String, String> o = new LinkedHashMap<>();
-        o.put("_id", item.id());
-        o.put("text", item.text());
-        o.put("label", item.label());
-        lines.add(SampleFiles.json(o));
+        lines.add(SampleFiles.jsonObject("_id", item.id(), "text", item.text(), "label", item.label()));
       }
       SampleFiles.writeLines(dir.resolve(e.getKey() + ".jsonl"), lines);
     }

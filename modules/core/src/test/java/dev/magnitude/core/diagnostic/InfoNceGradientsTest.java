@@ -131,26 +131,25 @@ class InfoNceGradientsTest {
         logits[i][j] = InfoNceGradients.dot(qs[i], ds[j]) / o.temperature();
       }
     }
-    double forward = 0;
-    for (int i = 0; i < q.length; i++) {
+    double forward = anchorLosses(batch, logits, false);
+    return o.symmetric() ? (forward + anchorLosses(batch, logits, true)) / 2 : forward;
+  }
+
+  /** Σ over anchors of log Σ exp(logits of the anchor's row) − its diagonal logit; transposed: columns as anchors. */
+  private static double anchorLosses(EmbeddingBatch batch, double[][] logits, boolean transposed) {
+    int anchors = transposed ? logits[0].length : logits.length;
+    int others = transposed ? logits.length : logits[0].length;
+    double total = 0;
+    for (int a = 0; a < anchors; a++) {
       double sum = 0;
-      for (int j = 0; j < d.length; j++) {
+      for (int o = 0; o < others; o++) {
+        int i = transposed ? o : a;
+        int j = transposed ? a : o;
         sum += batch.isExcluded(i, j) ? 0 : Math.exp(logits[i][j]);
       }
-      forward += Math.log(sum) - logits[i][i];
+      total += Math.log(sum) - logits[a][a];
     }
-    if (!o.symmetric()) {
-      return forward;
-    }
-    double backward = 0;
-    for (int j = 0; j < d.length; j++) {
-      double sum = 0;
-      for (int i = 0; i < q.length; i++) {
-        sum += batch.isExcluded(i, j) ? 0 : Math.exp(logits[i][j]);
-      }
-      backward += Math.log(sum) - logits[j][j];
-    }
-    return (forward + backward) / 2;
+    return total;
   }
 
   private static double[][] scaled(double[][] rows, double alpha) {

@@ -171,16 +171,7 @@ class SymmetricEigenvaluesTest {
         }
       }
     }
-    double[] l = new double[n];
-    for (int i = 0; i < n; i++) {
-      l[i] = a[i][i];
-    }
-    Arrays.sort(l);
-    for (int i = 0, j = n - 1; i < j; i++, j--) {
-      double t = l[i];
-      l[i] = l[j];
-      l[j] = t;
-    }
-    return l;
+    return java.util.stream.IntStream.range(0, n).mapToObj(i -> a[i][i]).sorted(java.util.Comparator.reverseOrder())
+        .mapToDouble(Double::doubleValue).toArray();
   }
 }

@@ -1,11 +1,8 @@
 package dev.magnitude.prepare.fewshot;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.magnitude.prepare.beir.Reasons;
+import dev.magnitude.prepare.io.StrictJson;
 import dev.magnitude.prepare.tokenize.BuiltinTokenizer;
 import java.io.IOException;
 import java.io.Serializable;
@@ -44,7 +41,7 @@ public final class LabelledTextParser implements Serializable {
   public Parsed parse(String line) {
     JsonNode node;
     try {
-      node = Mapper.INSTANCE.readTree(line);
+      node = StrictJson.MAPPER.readTree(line);
     } catch (IOException e) {
       return Parsed.rejected(Reasons.INVALID_JSON);
     }
@@ -77,14 +74,5 @@ public final class LabelledTextParser implements Serializable {
     }
     String s = value.asText();
     return s.isBlank() ? null : s;
-  }
-
-  /** One strict JSON mapper per JVM. */
-  private static final class Mapper {
-    static final ObjectMapper INSTANCE =
-        JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
   }
 }
