@@ -5,10 +5,10 @@ import java.util.Locale;
 /**
  * The spectrum of a positive semi-definite matrix (a Fisher information) and what the diagnostic reads off it.
  *
- * <p>Floor: eigenvalues are clamped from below at {@code floor = λ_max · }{@link #RELATIVE_FLOOR}, so the
- * condition number is κ = λ_max / λ_min ∈ [1, 1e9), or exactly {@link #MAX_CONDITION_NUMBER} = 1e9 when λ_min ≤
- * floor. Why 1e−9: (1) numerical noise. The
- * eigenvalues of an E × E double matrix are resolved to about E·ε·λ_max ≈ 1e−13·λ_max (E ≤ 1024, ε = 2.2e−16),
+ * <p>Floor: eigenvalues at or below {@code floor = λ_max · }{@link #RELATIVE_FLOOR} count as the floor, so the
+ * condition number is κ = λ_max / λ_min ∈ [1, 1e9), or exactly {@link #MAX_CONDITION_NUMBER} = 1e9 when
+ * λ_min ≤ floor. Why 1e−9: (1) numerical noise. The eigenvalues of an E × E double matrix are resolved to
+ * about E·ε·λ_max ≈ 1e−13·λ_max (E ≤ 1024, ε = 2.2e−16),
  * and the embeddings are float32 (relative 6e−8), which moves the singular values of the gradient matrix by
  * about 6e−8·σ_max, i.e. the eigenvalues by about 4e−15·λ_max. A floor four orders of magnitude above that
  * noise makes a rank-deficient Fisher give exactly κ = 1e9 on every machine instead of a noise figure between
