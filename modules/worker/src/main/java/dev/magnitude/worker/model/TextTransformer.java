@@ -169,7 +169,8 @@ public final class TextTransformer extends AbstractBlock {
     return manager.create(scale, new Shape(3L * e, 1));
   }
 
-  static NDArray hiddenDropout(NDArray x, float p, boolean training) {
+  /** Dropout with probability p on the hidden states, in training only; at p = 0 no random numbers are drawn. */
+  public static NDArray hiddenDropout(NDArray x, float p, boolean training) {
     return training && p > 0 ? Dropout.dropout(x, p, true).singletonOrThrow() : x;
   }
 
@@ -300,6 +301,30 @@ public final class TextTransformer extends AbstractBlock {
       NDArray f = contract.forward(ps, new NDList(h), training).singletonOrThrow();
       f = hiddenDropout(f, dropout, training);
       return feedForwardNorm.forward(ps, new NDList(f.add(x)), training).singletonOrThrow();
+    }
+
+    /**
+     * A parameter of one of the layer's children.
+     *
+     * @param child {@code qkv}, {@code output}, {@code expand}, {@code contract} (Linear: {@code weight} (out,
+     *     in), {@code bias}) or {@code attentionNorm}, {@code feedForwardNorm} (LayerNorm: {@code gamma},
+     *     {@code beta})
+     */
+    public Parameter parameter(String child, String name) {
+      AbstractBlock block = switch (child) {
+        case "qkv" -> qkv;
+        case "output" -> output;
+        case "attentionNorm" -> attentionNorm;
+        case "expand" -> expand;
+        case "contract" -> contract;
+        case "feedForwardNorm" -> feedForwardNorm;
+        default -> throw new IllegalArgumentException("a layer has no child " + child);
+      };
+      Parameter parameter = block.getDirectParameters().get(name);
+      if (parameter == null) {
+        throw new IllegalArgumentException("layer child " + child + " has no parameter " + name);
+      }
+      return parameter;
     }
 
     @Override
