@@ -8,7 +8,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.transformer.IdEmbedding;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 import dev.magnitude.core.run.EncoderSpec;
 import java.util.List;
 
@@ -67,15 +66,6 @@ public final class BagEncoder implements TextTower {
   @Override
   public Shape[] inputShapes(int batchSize) {
     return new Shape[] {new Shape(batchSize, spec.maxLength())};
-  }
-
-  @Override
-  public void prepareParameters() {
-    for (Pair<String, Parameter> p : table.getParameters()) {
-      if (p.getValue().getArray() != null) {
-        p.getValue().getArray().setRequiresGradient(p.getValue().requiresGradient());
-      }
-    }
   }
 
   @Override

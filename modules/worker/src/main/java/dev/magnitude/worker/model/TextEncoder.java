@@ -5,9 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.run.EncoderSpec;
 import java.util.List;
@@ -84,20 +82,6 @@ public final class TextEncoder implements TextTower {
   @Override
   public Shape[] inputShapes(int batchSize) {
     return new Shape[] {new Shape(batchSize, spec.maxLength())};
-  }
-
-  /**
-   * Makes every parameter array require gradients (the transformer has no unused parameters). Call after
-   * initialization and after loading parameters (loading replaces the arrays).
-   */
-  @Override
-  public void prepareParameters() {
-    for (Pair<String, Parameter> p : block.getParameters()) {
-      Parameter parameter = p.getValue();
-      if (parameter.getArray() != null) {
-        parameter.getArray().setRequiresGradient(parameter.requiresGradient());
-      }
-    }
   }
 
   /**

@@ -203,16 +203,6 @@ public final class TorchScriptEncoder implements TextTower, AutoCloseable {
   }
 
   @Override
-  public void prepareParameters() {
-    for (Pair<String, Parameter> p : block.getParameters()) {
-      Parameter parameter = p.getValue();
-      if (parameter.getArray() != null) {
-        parameter.getArray().setRequiresGradient(parameter.requiresGradient());
-      }
-    }
-  }
-
-  @Override
   public NDArray embed(ParameterStore parameters, NDManager manager, List<int[]> texts, boolean training) {
     TokenPacking.Packed packed = packing.pack(texts, spec.maxLength());
     NDArray ids = packed.ids(manager).toType(DataType.INT64, false);

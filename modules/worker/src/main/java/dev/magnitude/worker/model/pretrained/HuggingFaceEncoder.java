@@ -3,9 +3,7 @@ package dev.magnitude.worker.model.pretrained;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.worker.model.TextTower;
 import dev.magnitude.worker.model.TokenPacking;
@@ -73,16 +71,6 @@ public final class HuggingFaceEncoder implements TextTower {
   @Override
   public Shape[] inputShapes(int batchSize) {
     return new Shape[] {new Shape(batchSize, spec.maxLength())};
-  }
-
-  @Override
-  public void prepareParameters() {
-    for (Pair<String, Parameter> p : block.getParameters()) {
-      Parameter parameter = p.getValue();
-      if (parameter.getArray() != null) {
-        parameter.getArray().setRequiresGradient(parameter.requiresGradient());
-      }
-    }
   }
 
   /**

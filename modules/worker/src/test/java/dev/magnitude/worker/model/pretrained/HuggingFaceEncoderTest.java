@@ -105,6 +105,31 @@ class HuggingFaceEncoderTest {
     }
   }
 
+  @Test
+  void onlyTheFirstInitializationLoadsTheFolderSoACheckpointSurvivesTheTrainers() throws Exception {
+    // Worker order: initialize the block (pretrained weights), load a checkpoint, then the Trainer initializes
+    // the block again: that must keep the checkpoint's values. The checkpoint itself is DJL's parameter format.
+    HuggingFaceEncoder encoder = TinyModels.encoder(TinyModels.read(TinyModels.resource("tiny-bert")), Pooling.MEAN);
+    List<int[]> texts = List.of(new int[] {2, 5, 6, 3}, new int[] {2, 7, 3});
+    try (NDManager manager = NDManager.newBaseManager()) {
+      TinyModels.initialize(encoder, manager);
+      float[] pretrained = TinyModels.embed(encoder, manager, texts);
+      java.io.ByteArrayOutputStream checkpoint = new java.io.ByteArrayOutputStream();
+      encoder.block().saveParameters(new java.io.DataOutputStream(checkpoint));
+      for (Pair<String, Parameter> p : encoder.block().getParameters()) {
+        p.getValue().getArray().muli(0.5f);
+      }
+      float[] moved = TinyModels.embed(encoder, manager, texts);
+      assertThat(moved).isNotEqualTo(pretrained);
+      TinyModels.initialize(encoder, manager);
+      assertThat(TinyModels.embed(encoder, manager, texts)).containsExactly(moved);
+      encoder.block().loadParameters(manager,
+          new java.io.DataInputStream(new java.io.ByteArrayInputStream(checkpoint.toByteArray())));
+      encoder.prepareParameters();
+      assertThat(TinyModels.embed(encoder, manager, texts)).containsExactly(pretrained);
+    }
+  }
+
   private static void assertMatches(PretrainedModel model, JsonNode byPooling, String what) throws IOException {
     List<int[]> texts = TinyModels.ids(TinyModels.reference().path("bert_input_ids"));
     for (Pooling pooling : Pooling.values()) {
