@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.run.EncoderSpec;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -41,9 +40,6 @@ import java.util.function.UnaryOperator;
  * <p>Not thread-safe (like DJL blocks).
  */
 public final class TextEncoder implements TextTower {
-  /** Stand-in for texts without tokens. */
-  public static final int FALLBACK_TOKEN = TokenizerSpec.UNK;
-
   private final EncoderSpec spec;
   private final TokenPacking packing;
   private final TextTransformer block;

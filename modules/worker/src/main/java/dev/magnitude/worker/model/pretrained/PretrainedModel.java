@@ -16,7 +16,8 @@ import org.apache.hadoop.fs.Path;
 /**
  * A HuggingFace / sentence-transformers model folder, read: {@code config.json}, the weights
  * ({@link SafeTensorsWeights}), {@code tokenizer.json} with the tokenizer files next to it, and the
- * sentence-transformers modules ({@link SentenceTransformerModules}).
+ * sentence-transformers modules ({@link SentenceTransformerModules}; when its Transformer module lives in a
+ * subfolder, as older sentence-transformers saved it, the first three are read there).
  *
  * @param source the folder, as given
  * @param config the architecture of {@code config.json}
@@ -64,9 +65,12 @@ public record PretrainedModel(
     if (!fs.exists(folder) || !fs.getFileStatus(folder).isDirectory()) {
       throw new IllegalArgumentException(uri + " is not a model folder: no such directory");
     }
-    Files files = new Files(fs, folder);
+    SentenceTransformerModules modules =
+        SentenceTransformerModules.read(new Files(fs, folder)::optionalUnchecked, folder.toString());
+    Path transformer = modules.transformerPath().isEmpty() ? folder : new Path(folder, modules.transformerPath());
+    Files files = new Files(fs, transformer);
     byte[] configJson = files.required(CONFIG);
-    BertConfig config = BertConfig.fromJson(configJson, folder + "/" + CONFIG);
+    BertConfig config = BertConfig.fromJson(configJson, transformer + "/" + CONFIG);
     Map<String, byte[]> tokenizerFiles = new LinkedHashMap<>();
     tokenizerFiles.put(TOKENIZER, files.required(TOKENIZER));
     for (String name : TOKENIZER_FILES) {
@@ -75,13 +79,13 @@ public record PretrainedModel(
         tokenizerFiles.put(name, bytes);
       }
     }
-    TokenizerJson tokenizer = TokenizerJson.parse(tokenizerFiles.get(TOKENIZER), folder + "/" + TOKENIZER);
+    TokenizerJson tokenizer = TokenizerJson.parse(tokenizerFiles.get(TOKENIZER), transformer + "/" + TOKENIZER);
     if (tokenizer.vocabularySize() > config.vocabularySize()) {
-      throw new IllegalArgumentException(folder + "/" + TOKENIZER + " has ids up to " + (tokenizer.vocabularySize() - 1)
-          + " but " + CONFIG + " has vocab_size = " + config.vocabularySize() + ": the tokenizer is not this model's");
+      throw new IllegalArgumentException(transformer + "/" + TOKENIZER + " has ids up to "
+          + (tokenizer.vocabularySize() - 1) + " but " + CONFIG + " has vocab_size = " + config.vocabularySize()
+          + ": the tokenizer is not this model's");
     }
-    SentenceTransformerModules modules = SentenceTransformerModules.read(files::optionalUnchecked, folder.toString());
-    Map<String, NamedTensor> weights = SafeTensorsWeights.read(fs, folder, config);
+    Map<String, NamedTensor> weights = SafeTensorsWeights.read(fs, transformer, config);
     return new PretrainedModel(uri, config, configJson, weights, modules, tokenizerFiles, tokenizer);
   }
 

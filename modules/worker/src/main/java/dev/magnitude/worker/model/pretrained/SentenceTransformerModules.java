@@ -17,15 +17,19 @@ import java.util.function.Function;
  * @param normalizes whether the folder ends with a Normalize module: recorded, not applied (the variant
  *     decides which side is normalized)
  * @param maxSequenceLength {@code max_seq_length}, or 0 when the folder does not state one
+ * @param transformerPath the Transformer module's folder relative to the model folder: "" (the folder itself,
+ *     as sentence-transformers saves today) or e.g. {@code 0_Transformer} (older versions); config.json, the
+ *     weights and the tokenizer are read there
  */
-public record SentenceTransformerModules(Pooling pooling, boolean normalizes, int maxSequenceLength) {
+public record SentenceTransformerModules(
+    Pooling pooling, boolean normalizes, int maxSequenceLength, String transformerPath) {
   public static final String MODULES = "modules.json";
   public static final String SENTENCE_BERT_CONFIG = "sentence_bert_config.json";
   static final String PACKAGE = "sentence_transformers.models.";
   static final List<String> SUPPORTED = List.of("Transformer", "Pooling", "Normalize");
 
   /** A folder with no sentence-transformers files. */
-  public static final SentenceTransformerModules PLAIN = new SentenceTransformerModules(Pooling.MEAN, false, 0);
+  public static final SentenceTransformerModules PLAIN = new SentenceTransformerModules(Pooling.MEAN, false, 0, "");
 
   /**
    * Reads the modules of a folder.
@@ -46,13 +50,14 @@ public record SentenceTransformerModules(Pooling pooling, boolean normalizes, in
     }
     Pooling pooling = null;
     boolean normalizes = false;
+    String transformerPath = "";
     List<String> seen = new ArrayList<>();
     for (JsonNode module : list) {
       String type = module.path("type").asText("");
       String name = type.startsWith(PACKAGE) ? type.substring(PACKAGE.length()) : type;
       seen.add(name);
       switch (name) {
-        case "Transformer" -> { }
+        case "Transformer" -> transformerPath = module.path("path").asText("");
         case "Pooling" -> {
           String path = module.path("path").asText("1_Pooling");
           byte[] config = file.apply(path + "/config.json");
@@ -70,8 +75,13 @@ public record SentenceTransformerModules(Pooling pooling, boolean normalizes, in
     if (!seen.contains("Transformer")) {
       throw new IllegalArgumentException(where + " has no Transformer module; found " + seen);
     }
+    String sentenceBert = transformerPath.isEmpty() ? SENTENCE_BERT_CONFIG : transformerPath + "/" + SENTENCE_BERT_CONFIG;
+    byte[] sentenceBertConfig = file.apply(SENTENCE_BERT_CONFIG);
+    if (sentenceBertConfig == null) {
+      sentenceBertConfig = file.apply(sentenceBert);
+    }
     return new SentenceTransformerModules(pooling == null ? Pooling.MEAN : pooling, normalizes,
-        maxSequenceLength(file.apply(SENTENCE_BERT_CONFIG), folder + "/" + SENTENCE_BERT_CONFIG));
+        maxSequenceLength(sentenceBertConfig, folder + "/" + sentenceBert), transformerPath);
   }
 
   /** The one pooling mode of a Pooling config: {@code pooling_mode} (newer), or exactly one true {@code pooling_mode_*}. */

@@ -49,6 +49,22 @@ class HuggingFaceEncoderTest {
   }
 
   @Test
+  void anOlderSentenceTransformersLayoutWithTheTransformerInASubfolderReads() throws IOException {
+    Path folder = TinyModels.copy("tiny-bert", tmp);
+    Path transformer = java.nio.file.Files.createDirectories(folder.resolve("0_Transformer"));
+    for (String name : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+        "special_tokens_map.json", "sentence_bert_config.json")) {
+      java.nio.file.Files.move(folder.resolve(name), transformer.resolve(name));
+    }
+    Path modules = folder.resolve("modules.json");
+    java.nio.file.Files.writeString(modules, java.nio.file.Files.readString(modules)
+        .replace("\"path\": \"\"", "\"path\": \"0_Transformer\""));
+    PretrainedModel model = TinyModels.read(folder);
+    assertThat(model.modules()).isEqualTo(new SentenceTransformerModules(Pooling.MEAN, true, 16, "0_Transformer"));
+    assertMatches(model, TinyModels.reference().path("bert").path("F32"), "0_Transformer");
+  }
+
+  @Test
   void aModelFolderOnAnotherHadoopFileSystemReads() throws IOException {
     Configuration conf = new Configuration();
     conf.set("fs." + OtherSchemeFileSystem.SCHEME + ".impl", OtherSchemeFileSystem.class.getName());
@@ -78,7 +94,7 @@ class HuggingFaceEncoderTest {
   @Test
   void theSentenceTransformersFilesAreRead() throws IOException {
     PretrainedModel model = TinyModels.read(TinyModels.resource("tiny-bert"));
-    assertThat(model.modules()).isEqualTo(new SentenceTransformerModules(Pooling.MEAN, true, 16));
+    assertThat(model.modules()).isEqualTo(new SentenceTransformerModules(Pooling.MEAN, true, 16, ""));
     assertThat(model.tokenizerFiles().keySet())
         .containsExactly("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
     assertThat(model.packing()).isEqualTo(new dev.magnitude.worker.model.TokenPacking(0, 1)); // [PAD], [UNK]

@@ -54,7 +54,7 @@ class ModelFolderWriterTest {
         TinyModels.initialize(reloaded, other);
         assertThat(TinyModels.embed(reloaded, other, TEXTS)).containsExactly(before);
       }
-      assertThat(back.modules()).isEqualTo(new SentenceTransformerModules(Pooling.CLS, true, 16));
+      assertThat(back.modules()).isEqualTo(new SentenceTransformerModules(Pooling.CLS, true, 16, ""));
       assertThat(back.tokenizerFiles()).containsOnlyKeys(source.tokenizerFiles().keySet());
       assertThat(back.tokenizerId()).isEqualTo(source.tokenizerId());
     }
@@ -78,7 +78,7 @@ class ModelFolderWriterTest {
       Path docNorm = tmp.resolve("doc-norm");
       ModelFolderWriter.of(encoder, 12, new ScoringNote(new TrainedNormalization(Variant.DOC_NORM, 3, null, null, 1), true))
           .build().write(docNorm.toString(), new Configuration());
-      assertThat(TinyModels.read(docNorm).modules()).isEqualTo(new SentenceTransformerModules(Pooling.MEAN, false, 12));
+      assertThat(TinyModels.read(docNorm).modules()).isEqualTo(new SentenceTransformerModules(Pooling.MEAN, false, 12, ""));
       assertThat(Files.exists(docNorm.resolve("2_Normalize"))).isFalse();
       assertThat(Files.readString(docNorm.resolve("config_sentence_transformers.json"))).contains("\"dot\"");
       assertThat(Files.readString(docNorm.resolve("MAGNITUDE.md")))
