@@ -57,9 +57,9 @@ import java.util.List;
  * to exactly S), and per layer the fused projection, the output projection, the two feed-forward linears and
  * two LayerNorms. The layers are {@link Layer}s of {@link LayerSizes#fromScratch} sizes (feed-forward 4E,
  * LayerNorm epsilon 1e-5); the pretrained BERT encoder ({@code pretrained.BertEncoderBlock}) runs the same
- * {@link Layer} with its config's sizes. Every array of a forward belongs to the manager of the inputs (no memory scopes), so what
- * autograd saved lives until the caller closes that manager after backward. Not thread-safe (like DJL
- * blocks).
+ * {@link Layer} with its config's sizes. Every array of a forward belongs to the manager of the inputs (no
+ * memory scopes), so what autograd saved lives until the caller closes that manager after backward. Not
+ * thread-safe (like DJL blocks).
  */
 public final class TextTransformer extends AbstractBlock {
   private static final byte VERSION = 1;
