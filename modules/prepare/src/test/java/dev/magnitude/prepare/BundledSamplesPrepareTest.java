@@ -7,7 +7,6 @@ import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.FileCounts;
 import dev.magnitude.core.manifest.Manifest;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BundledSamplesPrepareTest {
   private static final List<String> SPLITS = List.of("train", "dev", "test");
   private static final TokenizerSpec TOKENIZER = new TokenizerSpec(2, 5000, 0, 32);
-  private static final Path SAMPLES = samples();
+  private static final Path SAMPLES = BundledSamples.folder();
 
   @TempDir Path tmp;
 
@@ -105,16 +104,5 @@ class BundledSamplesPrepareTest {
       files.put((String) fileAndRows[i], new FileCounts(n, n, 0));
     }
     return files;
-  }
-
-  /** data/samples of the project: the first folder up from the working directory that holds it. */
-  private static Path samples() {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path samples = dir.resolve("data/samples");
-      if (Files.isDirectory(samples)) {
-        return samples;
-      }
-    }
-    throw new IllegalStateException("no data/samples above " + Path.of("").toAbsolutePath());
   }
 }

@@ -55,6 +55,18 @@ final class SampleFiles {
     }
   }
 
+  /** One compact JSON object of string members, {@code keysAndValues} alternating key and value, in that order. */
+  static String jsonObject(String... keysAndValues) {
+    if (keysAndValues.length % 2 != 0) {
+      throw new IllegalArgumentException("keys and values must alternate; got " + keysAndValues.length + " strings");
+    }
+    Map<String, String> o = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      o.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return json(o);
+  }
+
   /** Writes lines, each followed by '\n', creating parent folders. */
   static void writeLines(Path file, List<String> lines) throws IOException {
     StringBuilder sb = new StringBuilder();

@@ -28,8 +28,12 @@ import java.util.TreeMap;
  * is a valid, smaller hierarchy.
  */
 final class WordNet {
-  /** A noun synset. Words keep their case from data.noun; examples are without their quotes. */
-  record Synset(String offset, List<String> words, List<String> hypernyms, String definition, List<String> examples) {
+  /**
+   * A noun synset. Words keep their case from data.noun; examples are without their quotes; lexFile is the
+   * lexicographer file number (lex_filenum, 3..28 for nouns: noun.Tops .. noun.time, see lexnames(5WN)).
+   */
+  record Synset(String offset, int lexFile, List<String> words, List<String> hypernyms, String definition,
+      List<String> examples) {
     /** The first word, the synset's head word in WordNet order. */
     String head() {
       return words.get(0);
@@ -98,7 +102,7 @@ final class WordNet {
     Map<String, Synset> resolved = new TreeMap<>();
     for (Synset s : synsets.values()) {
       List<String> hypernyms = s.hypernyms().stream().filter(synsets::containsKey).toList();
-      resolved.put(s.offset(), new Synset(s.offset(), s.words(), hypernyms, s.definition(), s.examples()));
+      resolved.put(s.offset(), new Synset(s.offset(), s.lexFile(), s.words(), hypernyms, s.definition(), s.examples()));
     }
     List<Sense> senses = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(index, StandardCharsets.UTF_8)) {
@@ -120,7 +124,8 @@ final class WordNet {
     String[] f = head.trim().split(" ");
     int i = 0;
     String offset = f[i++];
-    i += 2; // lex_filenum, ss_type
+    int lexFile = Integer.parseInt(f[i++]);
+    i++; // ss_type
     int wCnt = Integer.parseInt(f[i++], 16);
     List<String> words = new ArrayList<>();
     for (int w = 0; w < wCnt; w++) {
@@ -150,7 +155,8 @@ final class WordNet {
         definition.add(t);
       }
     }
-    return new Synset(offset, List.copyOf(words), List.copyOf(hypernyms), String.join("; ", definition), List.copyOf(examples));
+    return new Synset(offset, lexFile, List.copyOf(words), List.copyOf(hypernyms), String.join("; ", definition),
+        List.copyOf(examples));
   }
 
   /** The lemma form of a word: lower case, as in sense keys ("Canis_familiaris" → "canis_familiaris"). */

@@ -165,19 +165,12 @@ final class WordNetRetrieval {
   static void write(Result r, Path dir) throws IOException {
     List<String> corpus = new ArrayList<>();
     for (Document d : r.corpus()) {
-      Map<String, String> o = new LinkedHashMap<>();
-      o.put("_id", d.id());
-      o.put("title", d.title());
-      o.put("text", d.text());
-      corpus.add(SampleFiles.json(o));
+      corpus.add(SampleFiles.jsonObject("_id", d.id(), "title", d.title(), "text", d.text()));
     }
     SampleFiles.writeLines(dir.resolve("corpus.jsonl"), corpus);
     List<String> queries = new ArrayList<>();
     for (Query q : r.queries()) {
-      Map<String, String> o = new LinkedHashMap<>();
-      o.put("_id", q.id());
-      o.put("text", q.text());
-      queries.add(SampleFiles.json(o));
+      queries.add(SampleFiles.jsonObject("_id", q.id(), "text", q.text()));
     }
     SampleFiles.writeLines(dir.resolve("queries.jsonl"), queries);
     for (Map.Entry<String, List<Judgement>> e : r.qrels().entrySet()) {

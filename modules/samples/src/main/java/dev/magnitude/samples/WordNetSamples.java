@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes the two WordNet samples, {@code wordnet-retrieval} (BEIR) and {@code wordnet-similarity} (STS-B),
- * each with the WordNet 3.0 licence, into an output folder.
+ * Writes the three WordNet samples, {@code wordnet-retrieval} (BEIR), {@code wordnet-similarity} (STS-B) and
+ * {@code wordnet-fewshot} (labelled JSONL), each with the WordNet 3.0 licence, into an output folder.
  *
  * <pre>WordNetSamples &lt;wordnet-dict-dir&gt; &lt;out-dir&gt; [seed]</pre>
  *
@@ -19,6 +19,7 @@ public final class WordNetSamples {
   static final int QUERIES = 2000;
   static final int MAX_SENSES = 3;
   static final int PAIRS = 2500;
+  static final int FEW_SHOT_PER_CLASS = 200;
 
   private WordNetSamples() {}
 
@@ -28,12 +29,14 @@ public final class WordNetSamples {
       return;
     }
     long seed = args.length == 3 ? Long.parseLong(args[2]) : DEFAULT_SEED;
-    Map<String, Integer> counts = write(WordNet.load(Path.of(args[0])), Path.of(args[1]), QUERIES, MAX_SENSES, PAIRS, seed);
+    Map<String, Integer> counts =
+        write(WordNet.load(Path.of(args[0])), Path.of(args[1]), QUERIES, MAX_SENSES, PAIRS, FEW_SHOT_PER_CLASS, seed);
     counts.forEach((k, v) -> System.out.println(k + "\t" + v));
   }
 
-  /** Writes both samples; returns row counts by "sample/file" for the log. */
-  static Map<String, Integer> write(WordNet wn, Path out, int queries, int maxSenses, int pairs, long seed) throws IOException {
+  /** Writes the three samples; returns row counts by "sample/file" for the log. */
+  static Map<String, Integer> write(WordNet wn, Path out, int queries, int maxSenses, int pairs, int fewShotPerClass, long seed)
+      throws IOException {
     Map<String, Integer> counts = new java.util.LinkedHashMap<>();
     String licence = SampleFiles.resource("wordnet-LICENSE");
 
@@ -50,6 +53,12 @@ public final class WordNetSamples {
     WordNetSimilarity.write(p, similarity);
     SampleFiles.writeString(similarity.resolve("LICENSE"), licence);
     counts.put("wordnet-similarity/pairs", p.size());
+
+    Path fewShot = out.resolve("wordnet-fewshot");
+    Map<String, List<WordNetFewShot.Item>> items = WordNetFewShot.generate(wn, fewShotPerClass, seed);
+    WordNetFewShot.write(items, fewShot);
+    SampleFiles.writeString(fewShot.resolve("LICENSE"), licence);
+    items.forEach((split, rows) -> counts.put("wordnet-fewshot/" + split, rows.size()));
     return counts;
   }
 }

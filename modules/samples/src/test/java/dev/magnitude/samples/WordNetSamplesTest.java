@@ -47,6 +47,7 @@ class WordNetSamplesTest {
   @Test
   void readsSynsetsWithDefinitionExamplesAndHypernyms() {
     WordNet.Synset dog = wn.synset(DOG);
+    assertThat(dog.lexFile()).isEqualTo(5);
     assertThat(dog.words()).containsExactly("dog", "domestic_dog", "Canis_familiaris");
     assertThat(dog.hypernyms()).containsExactly(CANINE, DOMESTIC_ANIMAL);
     assertThat(dog.definition())
@@ -130,14 +131,15 @@ class WordNetSamplesTest {
 
   @Test
   void writesBeirAndStsFilesByteIdenticallyTwice() throws IOException {
-    WordNetSamples.write(wn, tmp.resolve("a"), 10, 3, 10, 7L);
-    WordNetSamples.write(wn, tmp.resolve("b"), 10, 3, 10, 7L);
+    WordNetSamples.write(wn, tmp.resolve("a"), 10, 3, 10, 5, 7L);
+    WordNetSamples.write(wn, tmp.resolve("b"), 10, 3, 10, 5, 7L);
     Map<String, byte[]> a = SamplesTestFiles.contents(tmp.resolve("a"));
     assertThat(a).containsOnlyKeys(
         "wordnet-retrieval/corpus.jsonl", "wordnet-retrieval/queries.jsonl", "wordnet-retrieval/LICENSE",
         "wordnet-retrieval/qrels/train.tsv", "wordnet-retrieval/qrels/dev.tsv", "wordnet-retrieval/qrels/test.tsv",
         "wordnet-similarity/train.tsv", "wordnet-similarity/dev.tsv", "wordnet-similarity/test.tsv",
-        "wordnet-similarity/LICENSE");
+        "wordnet-similarity/LICENSE", "wordnet-fewshot/train.jsonl", "wordnet-fewshot/dev.jsonl",
+        "wordnet-fewshot/test.jsonl", "wordnet-fewshot/LICENSE");
     assertThat(SamplesTestFiles.contents(tmp.resolve("b"))).containsExactlyEntriesOf(a);
 
     Path out = tmp.resolve("a");

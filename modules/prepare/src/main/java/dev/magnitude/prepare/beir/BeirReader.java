@@ -15,14 +15,11 @@ import static org.apache.spark.sql.types.DataTypes.createStructType;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.magnitude.prepare.io.DatasetFiles;
 import dev.magnitude.prepare.io.RawInput;
 import dev.magnitude.prepare.io.RowCounts;
+import dev.magnitude.prepare.io.StrictJson;
 import dev.magnitude.prepare.io.TextLines;
 import dev.magnitude.prepare.tokenize.BuiltinTokenizer;
 import java.io.IOException;
@@ -596,7 +593,7 @@ public final class BeirReader {
       String text = null;
       String[] names = new String[4]; // the field names so far, without a list per line
       int fields = 0;
-      try (JsonParser p = Mapper.INSTANCE.getFactory().createParser(line)) {
+      try (JsonParser p = StrictJson.MAPPER.getFactory().createParser(line)) {
         if (p.nextToken() != JsonToken.START_OBJECT) {
           return null;
         }
@@ -773,7 +770,7 @@ public final class BeirReader {
     Row parseTree(String line, long number) {
       JsonNode node;
       try {
-        node = Mapper.INSTANCE.readTree(line);
+        node = StrictJson.MAPPER.readTree(line);
       } catch (IOException e) {
         return invalid(line, number, Reasons.INVALID_JSON);
       }
@@ -861,14 +858,5 @@ public final class BeirReader {
       }
       return judgement(file, number, line, split, fields[0], fields[1], fields[2]);
     }
-  }
-
-  /** One strict JSON mapper per JVM (driver and executors). */
-  private static final class Mapper {
-    static final ObjectMapper INSTANCE =
-        JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
   }
 }

@@ -9,7 +9,9 @@ import java.util.List;
  * corpus means its collection.tsv, queries its queries.&lt;split&gt;.tsv files. QA input ({@link
  * dev.magnitude.prepare.qa.QaReader}) adds {@link #MISSING_ANSWERS}; STS input ({@link
  * dev.magnitude.prepare.sts.StsReader}) uses {@link #INVALID_UTF8}, {@link #MALFORMED_ROW}, {@link
- * #EMPTY_TEXT}, {@link #NO_WORDS}, {@link #SCORE_NOT_A_NUMBER} and {@link #SCORE_OUT_OF_RANGE}.
+ * #EMPTY_TEXT}, {@link #NO_WORDS}, {@link #SCORE_NOT_A_NUMBER} and {@link #SCORE_OUT_OF_RANGE}. Few-shot labelled
+ * texts ({@link dev.magnitude.prepare.fewshot.LabelledTexts}) use {@link #INVALID_UTF8}, {@link #INVALID_JSON},
+ * {@link #MISSING_ID}, {@link #EMPTY_TEXT}, {@link #NO_WORDS}, {@link #MISSING_LABEL} and {@link #DUPLICATE_ID}.
  */
 public final class Reasons {
   private Reasons() {}
@@ -65,10 +67,15 @@ public final class Reasons {
   public static final String SCORE_NOT_A_NUMBER = "score not a number";
   /** STS: the score is below {@code score-min} or above {@code score-max} (both bounds are valid). */
   public static final String SCORE_OUT_OF_RANGE = "score out of range";
+  /**
+   * Few-shot labelled texts: the {@code label} field is absent, null, blank, or neither a string nor an integer.
+   * Checked after {@link #NO_WORDS}, before {@link #DUPLICATE_ID}.
+   */
+  public static final String MISSING_LABEL = "missing label";
 
   public static final List<String> ALL =
       List.of(
           INVALID_UTF8, INVALID_JSON, MISSING_ID, EMPTY_TEXT, NO_WORDS, DUPLICATE_ID, MALFORMED_QRELS,
           SCORE_NOT_INTEGER, UNKNOWN_QUERY, UNKNOWN_DOCUMENT, DUPLICATE_JUDGEMENT, NO_JUDGEMENTS, MISSING_ANSWERS,
-          MALFORMED_ROW, SCORE_NOT_A_NUMBER, SCORE_OUT_OF_RANGE);
+          MALFORMED_ROW, SCORE_NOT_A_NUMBER, SCORE_OUT_OF_RANGE, MISSING_LABEL);
 }

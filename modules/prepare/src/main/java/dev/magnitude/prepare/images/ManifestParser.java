@@ -1,11 +1,8 @@
 package dev.magnitude.prepare.images;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.magnitude.prepare.beir.BeirReader;
+import dev.magnitude.prepare.io.StrictJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -55,7 +52,7 @@ final class ManifestParser implements FlatMapFunction<Tuple2<byte[], Long>, Row>
   private List<Row> parse(String line, long number) {
     JsonNode node;
     try {
-      node = Mapper.INSTANCE.readTree(line);
+      node = StrictJson.MAPPER.readTree(line);
     } catch (IOException e) {
       return List.of(rejected(line, number, ImageReasons.INVALID_JSON));
     }
@@ -102,14 +99,5 @@ final class ManifestParser implements FlatMapFunction<Tuple2<byte[], Long>, Row>
         .onUnmappableCharacter(CodingErrorAction.REPORT)
         .decode(ByteBuffer.wrap(bytes))
         .toString();
-  }
-
-  /** One strict JSON mapper per JVM, as for BEIR lines: duplicate keys and trailing tokens are invalid. */
-  private static final class Mapper {
-    static final ObjectMapper INSTANCE =
-        JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
   }
 }

@@ -1,10 +1,8 @@
 package dev.magnitude.prepare.tokenize;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.manifest.TokenizerInfo;
+import dev.magnitude.core.manifest.TokenizerJson;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,9 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>Padding: with {@code padding = max-length} the ids are filled up to exactly {@code maxLength} with
  *       {@link #padId()}; done here rather than by the library, so that the id written is the one the
  *       manifest records even when the file has no padding section.
- *   <li>{@link #vocabularySize()}: the largest id of {@code model.vocab} and {@code added_tokens}, plus one.
- *   <li>{@link #padId()}: {@code padding.pad_id} of the file when it has a padding section; else the id of
- *       {@code [PAD]}, else of {@code <pad>}; else 0.
+ *   <li>{@link #vocabularySize()} and {@link #padId()}: the file's, as {@link TokenizerJson} reads them.
  *   <li>{@link #id()}: {@link TokenizerInfo#huggingFaceId(byte[], int, boolean)} of the file's bytes, max
  *       length and padding, e.g. {@code huggingface-0123456789abcdef-len128} or {@code ...-len128-padded}.
  * </ul>
@@ -75,28 +71,14 @@ public final class HuggingFaceTokenizer implements TextTokenizer {
     if (spec.builtin()) {
       throw new IllegalArgumentException("tokenizer kind = builtin: a tokenizer.json needs kind = huggingface");
     }
-    JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(tokenizerJson);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(source + " is not valid JSON: " + firstLine(e));
-    }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException(source + " is not a tokenizer.json: not a JSON object");
-    }
-    Map<String, Integer> tokens = tokens(root);
-    if (tokens.isEmpty()) {
-      throw new IllegalArgumentException(
-          source + " is not a tokenizer.json: model.vocab and added_tokens are missing or empty");
-    }
-    int size = tokens.values().stream().mapToInt(Integer::intValue).max().getAsInt() + 1;
+    TokenizerJson ids = TokenizerJson.parse(tokenizerJson, source);
     HuggingFaceTokenizer t = new HuggingFaceTokenizer(
-        tokenizerJson, spec.maxLength(), spec.padToMaxLength(), size, padId(root, tokens));
+        tokenizerJson, spec.maxLength(), spec.padToMaxLength(), ids.vocabularySize(), ids.padId());
     try {
       t.tokenizer(); // fail here, not in a Spark task
     } catch (IllegalStateException e) {
       throw new IllegalArgumentException(
-          source + " could not be loaded by the tokenizers library: " + firstLine((Exception) e.getCause()), e);
+          source + " could not be loaded by the tokenizers library: " + TokenizerJson.firstLine((Exception) e.getCause()), e);
     }
     return t;
   }
@@ -181,7 +163,7 @@ public final class HuggingFaceTokenizer implements TextTokenizer {
       throw new UncheckedIOException(e); // reading a byte array does not fail
     } catch (RuntimeException e) {
       throw new IllegalStateException(
-          "tokenizer " + id + " could not be loaded by the tokenizers library: " + firstLine(e), e);
+          "tokenizer " + id + " could not be loaded by the tokenizers library: " + TokenizerJson.firstLine(e), e);
     }
   }
 
@@ -193,46 +175,5 @@ public final class HuggingFaceTokenizer implements TextTokenizer {
     if (System.getenv("DJL_OFFLINE") == null && System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true");
     }
-  }
-
-  /** Token → id from {@code model.vocab} (an object, or Unigram's list of [token, score]) and added_tokens. */
-  private static Map<String, Integer> tokens(JsonNode root) {
-    Map<String, Integer> out = new HashMap<>();
-    JsonNode vocab = root.path("model").path("vocab");
-    if (vocab.isObject()) {
-      vocab.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asInt()));
-    } else if (vocab.isArray()) {
-      for (int i = 0; i < vocab.size(); i++) {
-        out.put(vocab.get(i).path(0).asText(), i);
-      }
-    }
-    for (JsonNode added : root.path("added_tokens")) {
-      if (added.hasNonNull("content") && added.hasNonNull("id")) {
-        out.put(added.get("content").asText(), added.get("id").asInt());
-      }
-    }
-    return out;
-  }
-
-  private static int padId(JsonNode root, Map<String, Integer> tokens) {
-    JsonNode padding = root.path("padding");
-    if (padding.isObject() && padding.hasNonNull("pad_id")) {
-      return padding.get("pad_id").asInt();
-    }
-    for (String pad : new String[] {"[PAD]", "<pad>"}) {
-      if (tokens.containsKey(pad)) {
-        return tokens.get(pad);
-      }
-    }
-    return TokenizerSpec.PAD;
-  }
-
-  private static String firstLine(Exception e) {
-    String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-    if (m == null) {
-      return e.getClass().getSimpleName();
-    }
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
   }
 }

@@ -8,8 +8,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.transformer.IdEmbedding;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
-import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.run.EncoderSpec;
 import java.util.List;
 
@@ -19,24 +17,29 @@ import java.util.List;
  * normalization layer, no dropout, so training and inference forwards are the same function and an
  * embedding never depends on its batch.
  *
- * <p>Inputs are packed as for {@link TextEncoder} ({@link TextEncoder#packIds}): padded with 0 ([PAD]) or
- * truncated to S, a text without tokens becomes [UNK]; the mask is id ≠ 0, so the [PAD] row never reaches an
- * embedding (and gets no gradient). Not thread-safe (like DJL blocks).
+ * <p>Inputs are packed by the encoder's {@link TokenPacking}, as for {@link TextEncoder}: padded with the
+ * tokenizer's padding id or truncated to S, a text without tokens becomes the fallback token; the mask comes
+ * from each text's real length, so padding never reaches an embedding (and its row gets no gradient from it).
+ * Not thread-safe (like DJL blocks).
  */
 public final class BagEncoder implements TextTower {
   private final EncoderSpec spec;
+  private final TokenPacking packing;
   private final IdEmbedding table;
 
+  /** An encoder of data prepared by the built-in tokenizer ({@link TokenPacking#BUILTIN}). */
   public BagEncoder(EncoderSpec spec) {
+    this(spec, TokenPacking.BUILTIN);
+  }
+
+  /** @param packing the padding of the data's tokenizer */
+  public BagEncoder(EncoderSpec spec, TokenPacking packing) {
     if (!EncoderSpec.BAG.equals(spec.kind())) {
       throw new IllegalArgumentException("BagEncoder builds encoder kind = bag, not " + spec.kind());
     }
-    if (spec.vocabularySize() <= TextEncoder.FALLBACK_TOKEN) {
-      throw new IllegalArgumentException(
-          "encoder vocabulary-size = " + spec.vocabularySize() + ": must be > " + TextEncoder.FALLBACK_TOKEN
-              + " ([UNK])");
-    }
+    packing.requireFallbackIn(spec.vocabularySize());
     this.spec = spec;
+    this.packing = packing;
     this.table =
         new IdEmbedding.Builder()
             .setDictionarySize(spec.vocabularySize())
@@ -66,19 +69,9 @@ public final class BagEncoder implements TextTower {
   }
 
   @Override
-  public void prepareParameters() {
-    for (Pair<String, Parameter> p : table.getParameters()) {
-      if (p.getValue().getArray() != null) {
-        p.getValue().getArray().setRequiresGradient(p.getValue().requiresGradient());
-      }
-    }
-  }
-
-  @Override
   public NDArray embed(ParameterStore parameters, NDManager manager, List<int[]> texts, boolean training) {
-    int s = spec.maxLength();
-    NDArray ids = manager.create(TextEncoder.packIds(texts, s), new Shape(texts.size(), s));
-    NDArray rows = table.forward(parameters, new NDList(ids), training).singletonOrThrow();
-    return TextEncoder.meanPool(rows, ids.neq(TokenizerSpec.PAD));
+    TokenPacking.Packed packed = packing.pack(texts, spec.maxLength());
+    NDArray rows = table.forward(parameters, new NDList(packed.ids(manager)), training).singletonOrThrow();
+    return TextEncoder.meanPool(rows, packed.mask(manager));
   }
 }

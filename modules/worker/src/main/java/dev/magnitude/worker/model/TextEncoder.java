@@ -5,10 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
-import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.run.EncoderSpec;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -17,13 +14,14 @@ import java.util.function.UnaryOperator;
  * The {@code transformer} encoder: a {@link TextTransformer} over token ids, mean-pooled over the non-padding
  * positions. One encoder (shared weights) embeds both sides, unless the towers are separate.
  *
- * <p>Inputs: token ids padded with 0 ([PAD]) or truncated to S = {@code maxLength}, and mask = id ≠ 0; both
- * (B, S). Every batch is padded to exactly S (the learned position embedding is (S, E)). Output: the sequence
+ * <p>Inputs: token ids packed by the encoder's {@link TokenPacking} (the data tokenizer's padding id; the
+ * mask is true at each text's real length), truncated to S = {@code maxLength}; both (B, S). Every batch is
+ * padded to exactly S (the learned position embedding is (S, E)). Output: the sequence
  * output (B, S, E) averaged over the unmasked positions: the RAW embedding (B, E), never normalized here
  * (normalization is the variant's business, in the loss and in scoring).
  *
- * <p>A text with no non-padding token (an empty document) is encoded as the single token [UNK] = 1, so
- * pooling never divides by zero and every id gets an embedding.
+ * <p>A text with no token (an empty document) is encoded as the single fallback token ([UNK] = 1 for the
+ * built-in tokenizer), so pooling never divides by zero and every text gets an embedding.
  *
  * <p>Until trainer version 2 this was DJL's {@code BertBlock}; {@link TextTransformer} says why it was
  * replaced (its fixed dropout on the attention probabilities and BatchNorm cost most of a training step). Two
@@ -42,22 +40,26 @@ import java.util.function.UnaryOperator;
  * <p>Not thread-safe (like DJL blocks).
  */
 public final class TextEncoder implements TextTower {
-  /** Stand-in for texts without tokens. */
-  public static final int FALLBACK_TOKEN = TokenizerSpec.UNK;
-
   private final EncoderSpec spec;
+  private final TokenPacking packing;
   private final TextTransformer block;
 
-  /** @throws IllegalArgumentException if the spec is not a transformer's or cannot be built */
+  /** An encoder of data prepared by the built-in tokenizer ({@link TokenPacking#BUILTIN}). */
   public TextEncoder(EncoderSpec spec) {
+    this(spec, TokenPacking.BUILTIN);
+  }
+
+  /**
+   * @param packing the padding of the data's tokenizer
+   * @throws IllegalArgumentException if the spec is not a transformer's or cannot be built
+   */
+  public TextEncoder(EncoderSpec spec, TokenPacking packing) {
     if (!EncoderSpec.TRANSFORMER.equals(spec.kind())) {
       throw new IllegalArgumentException("encoder kind '" + spec.kind() + "' is not supported; allowed: transformer");
     }
-    if (spec.vocabularySize() <= FALLBACK_TOKEN) {
-      throw new IllegalArgumentException(
-          "encoder vocabulary-size = " + spec.vocabularySize() + ": must be > " + FALLBACK_TOKEN + " ([UNK])");
-    }
+    packing.requireFallbackIn(spec.vocabularySize());
     this.spec = spec;
+    this.packing = packing;
     this.block = new TextTransformer(spec.vocabularySize(), spec.embeddingDim(), spec.layers(), spec.heads(),
         spec.maxLength(), spec.dropout().floatValue());
   }
@@ -79,52 +81,14 @@ public final class TextEncoder implements TextTower {
   }
 
   /**
-   * Makes every parameter array require gradients (the transformer has no unused parameters). Call after
-   * initialization and after loading parameters (loading replaces the arrays).
-   */
-  @Override
-  public void prepareParameters() {
-    for (Pair<String, Parameter> p : block.getParameters()) {
-      Parameter parameter = p.getValue();
-      if (parameter.getArray() != null) {
-        parameter.getArray().setRequiresGradient(parameter.requiresGradient());
-      }
-    }
-  }
-
-  /**
    * Packs texts into the encoder's inputs.
    *
-   * @param texts B token-id lists, unpadded; longer than S are truncated
-   * @return token ids (B, S) int32, mask (B, S) boolean (id ≠ [PAD])
+   * @param texts B token-id lists; longer than S are truncated
+   * @return token ids (B, S) int32, mask (B, S) boolean (true within each text's real length)
    */
   public NDList inputs(NDManager manager, List<int[]> texts) {
-    int b = texts.size();
-    int s = spec.maxLength();
-    NDArray tokenIds = manager.create(packIds(texts, s), new Shape(b, s));
-    return new NDList(tokenIds, tokenIds.neq(TokenizerSpec.PAD));
-  }
-
-  /**
-   * Token ids as every text encoder reads them: B rows of S ids, row-major, truncated after S ids and padded
-   * with {@link TokenizerSpec#PAD}; a text without a non-padding id becomes the single id {@link #FALLBACK_TOKEN}.
-   */
-  public static int[] packIds(List<int[]> texts, int s) {
-    int b = texts.size();
-    int[] ids = new int[b * s];
-    for (int i = 0; i < b; i++) {
-      int[] tokens = texts.get(i);
-      int n = Math.min(tokens.length, s);
-      boolean any = false;
-      for (int k = 0; k < n; k++) {
-        ids[i * s + k] = tokens[k];
-        any |= tokens[k] != TokenizerSpec.PAD;
-      }
-      if (!any) {
-        ids[i * s] = FALLBACK_TOKEN;
-      }
-    }
-    return ids;
+    TokenPacking.Packed packed = packing.pack(texts, spec.maxLength());
+    return new NDList(packed.ids(manager), packed.mask(manager));
   }
 
   /**

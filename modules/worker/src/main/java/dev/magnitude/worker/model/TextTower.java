@@ -4,13 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
 import dev.magnitude.core.run.EncoderSpec;
 import java.util.List;
 
 /**
- * One text encoder, of any kind ({@link TextEncoder}, {@link BagEncoder}, {@link TorchScriptEncoder}): token
- * ids in, the RAW embedding (B, E) out, never normalized (the variant's business). {@link TextTowers} holds
+ * One text encoder, of any kind ({@link TextEncoder}, {@link BagEncoder}, {@link TorchScriptEncoder}, a
+ * pretrained {@code pretrained.HuggingFaceEncoder}): token ids in, the RAW embedding (B, E) out, never
+ * normalized (the variant's business). Ids are packed by the data tokenizer's {@link TokenPacking}. {@link TextTowers} holds
  * one (shared) or two (a query and a document tower).
  */
 public interface TextTower {
@@ -23,16 +26,23 @@ public interface TextTower {
   Shape[] inputShapes(int batchSize);
 
   /**
-   * Makes every trainable parameter array require gradients (and freezes unused ones). Call after
-   * initialization and after loading parameters.
+   * Makes every parameter array require gradients as its parameter says (frozen ones do not). Call after
+   * initialization and after loading parameters (loading replaces the arrays).
    */
-  void prepareParameters();
+  default void prepareParameters() {
+    for (Pair<String, Parameter> p : block().getParameters()) {
+      Parameter parameter = p.getValue();
+      if (parameter.getArray() != null) {
+        parameter.getArray().setRequiresGradient(parameter.requiresGradient());
+      }
+    }
+  }
 
   /**
    * Embeds texts.
    *
-   * @param texts B token-id lists, unpadded; longer than S are truncated; a text with no non-padding token is
-   *     encoded as the single token [UNK]
+   * @param texts B token-id lists (trailing padding is dropped, see {@link TokenPacking}); longer than S are
+   *     truncated; a text with no token is encoded as the packing's single fallback token
    * @param training true: training mode (dropout, batch statistics, gradients); false: inference
    * @return raw embeddings (B, E) float32 on {@code manager}; every array of the forward is attached to
    *     {@code manager}, so autograd's saved arrays live until the caller closes it

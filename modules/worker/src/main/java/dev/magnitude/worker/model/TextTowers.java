@@ -33,20 +33,27 @@ public final class TextTowers implements AutoCloseable {
         : new TwoTowerBlock(query.block(), document.block(), query.inputShapes(1).length);
   }
 
+  /** {@link #create(EncoderSpec, TokenPacking, Device, Configuration, String)} for built-in tokenizer data. */
+  public static TextTowers create(EncoderSpec spec, Device device, Configuration conf, String name)
+      throws IOException {
+    return create(spec, TokenPacking.BUILTIN, device, conf, name);
+  }
+
   /**
    * Builds the encoders of {@code spec} (loads TorchScript modules onto {@code device}).
    *
+   * @param packing the padding of the data's tokenizer
    * @param conf reads a TorchScript module on a Hadoop FileSystem
    * @throws IOException if a TorchScript module cannot be read
    */
-  public static TextTowers create(EncoderSpec spec, Device device, Configuration conf, String name)
-      throws IOException {
-    TextTower query = tower(spec, device, conf, name + "-query");
+  public static TextTowers create(
+      EncoderSpec spec, TokenPacking packing, Device device, Configuration conf, String name) throws IOException {
+    TextTower query = tower(spec, packing, device, conf, name + "-query");
     if (!spec.separateTowers()) {
       return new TextTowers(spec, query, query);
     }
     try {
-      return new TextTowers(spec, query, tower(spec, device, conf, name + "-document"));
+      return new TextTowers(spec, query, tower(spec, packing, device, conf, name + "-document"));
     } catch (IOException | RuntimeException e) {
       closeTower(query);
       throw e;
@@ -54,11 +61,12 @@ public final class TextTowers implements AutoCloseable {
   }
 
   /** One encoder of {@code spec}'s kind. */
-  public static TextTower tower(EncoderSpec spec, Device device, Configuration conf, String name) throws IOException {
+  public static TextTower tower(EncoderSpec spec, TokenPacking packing, Device device, Configuration conf, String name)
+      throws IOException {
     return switch (spec.kind()) {
-      case EncoderSpec.TRANSFORMER -> new TextEncoder(spec);
-      case EncoderSpec.BAG -> new BagEncoder(spec);
-      case EncoderSpec.TORCHSCRIPT -> TorchScriptEncoder.load(spec, device, conf, name);
+      case EncoderSpec.TRANSFORMER -> new TextEncoder(spec, packing);
+      case EncoderSpec.BAG -> new BagEncoder(spec, packing);
+      case EncoderSpec.TORCHSCRIPT -> TorchScriptEncoder.load(spec, packing, device, conf, name);
       default -> throw new IllegalArgumentException("encoder kind '" + spec.kind() + "' has no text encoder");
     };
   }

@@ -55,9 +55,11 @@ import java.util.List;
  *
  * <p>Parameters: the token embedding (vocabulary × E), the position embedding (S × E, every batch is padded
  * to exactly S), and per layer the fused projection, the output projection, the two feed-forward linears and
- * two LayerNorms. Every array of a forward belongs to the manager of the inputs (no memory scopes), so what
- * autograd saved lives until the caller closes that manager after backward. Not thread-safe (like DJL
- * blocks).
+ * two LayerNorms. The layers are {@link Layer}s of {@link LayerSizes#fromScratch} sizes (feed-forward 4E,
+ * LayerNorm epsilon 1e-5); the pretrained BERT encoder ({@code pretrained.BertEncoderBlock}) runs the same
+ * {@link Layer} with its config's sizes. Every array of a forward belongs to the manager of the inputs (no
+ * memory scopes), so what autograd saved lives until the caller closes that manager after backward. Not
+ * thread-safe (like DJL blocks).
  */
 public final class TextTransformer extends AbstractBlock {
   private static final byte VERSION = 1;
@@ -101,15 +103,16 @@ public final class TextTransformer extends AbstractBlock {
             .setType(Parameter.Type.WEIGHT)
             .optShape(new Shape(maxLength, embeddingDim))
             .build());
-    this.embeddingNorm = addChildBlock("embeddingNorm", layerNorm());
+    this.embeddingNorm = addChildBlock("embeddingNorm", layerNorm(LayerSizes.DEFAULT_LAYER_NORM_EPSILON));
+    LayerSizes sizes = LayerSizes.fromScratch(embeddingDim, heads);
     for (int l = 0; l < layers; l++) {
-      this.layers.add(addChildBlock("layer", new Layer(embeddingDim, heads, dropout)));
+      this.layers.add(addChildBlock("layer", new Layer(sizes, dropout)));
     }
   }
 
   /** LayerNorm over the last axis of (N, S, E). */
-  private static LayerNorm layerNorm() {
-    return LayerNorm.builder().axis(2).build();
+  public static LayerNorm layerNorm(float epsilon) {
+    return LayerNorm.builder().axis(2).optEpsilon(epsilon).build();
   }
 
   public float dropout() {
@@ -134,7 +137,7 @@ public final class TextTransformer extends AbstractBlock {
    * The sequence output.
    *
    * @param tokenIds (N, S) int32, S = max-length
-   * @param mask (N, S) boolean, true for tokens (id ≠ [PAD])
+   * @param mask (N, S) boolean, true for tokens (within each text's real length)
    * @param training dropout (when the option is &gt; 0); LayerNorm is the same in both modes
    * @return (N, S, E) float32 on the manager of {@code tokenIds}
    */
@@ -157,26 +160,32 @@ public final class TextTransformer extends AbstractBlock {
   }
 
   /**
-   * (3E, 1): 1/√D for the Q rows of the fused projection, 1 for the K and V rows. Created from Java data on the
-   * caller's manager, which keeps it open until after backward (autograd keeps it for the weight's gradient).
+   * (3E, 1): 1/√D for the Q rows of the fused projection, 1 for the K and V rows, the last argument of
+   * {@link Layer#forward}. Created from Java data on the caller's manager, which keeps it open until after
+   * backward (autograd keeps it for the weight's gradient).
    */
-  private static NDArray qkvScale(NDManager manager, int e, int heads) {
+  public static NDArray qkvScale(NDManager manager, int e, int heads) {
     float[] scale = new float[3 * e];
     Arrays.fill(scale, 1f);
     Arrays.fill(scale, 0, e, (float) (1 / Math.sqrt((double) e / heads)));
     return manager.create(scale, new Shape(3L * e, 1));
   }
 
-  private static NDArray hiddenDropout(NDArray x, float p, boolean training) {
+  /** Dropout with probability p on the hidden states, in training only; at p = 0 no random numbers are drawn. */
+  public static NDArray hiddenDropout(NDArray x, float p, boolean training) {
     return training && p > 0 ? Dropout.dropout(x, p, true).singletonOrThrow() : x;
   }
 
-  /** Token ids (N, S) in; the mask is derived from them (id ≠ [PAD]). */
+  /**
+   * Token ids (N, S) and their mask (N, S), as {@link TextEncoder#inputs} packs them. Given the ids alone, the
+   * mask is id ≠ {@link TokenizerSpec#PAD}: right for the built-in tokenizer only.
+   */
   @Override
   protected NDList forwardInternal(
       ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray ids = inputs.head();
-    return new NDList(sequence(parameterStore, ids, ids.neq(TokenizerSpec.PAD), training));
+    NDArray mask = inputs.size() > 1 ? inputs.get(1) : ids.neq(TokenizerSpec.PAD);
+    return new NDList(sequence(parameterStore, ids, mask, training));
   }
 
   @Override
@@ -195,11 +204,47 @@ public final class TextTransformer extends AbstractBlock {
     return new Shape[] {new Shape(inputShapes[0].get(0), inputShapes[0].get(1), embeddingDim)};
   }
 
-  /** One encoder layer: fused-projection self-attention and the feed-forward, each with residual + LayerNorm. */
-  static final class Layer extends AbstractBlock {
+  /**
+   * The sizes of one encoder layer.
+   *
+   * @param embeddingDim E, the hidden size
+   * @param heads attention heads H; must divide E
+   * @param intermediateSize the feed-forward's inner size (4E from scratch; BERT's {@code intermediate_size})
+   * @param layerNormEpsilon added to the variance in both LayerNorms
+   */
+  public record LayerSizes(int embeddingDim, int heads, int intermediateSize, float layerNormEpsilon) {
+    /** DJL LayerNorm's default, the from-scratch transformer's. */
+    public static final float DEFAULT_LAYER_NORM_EPSILON = 1e-5f;
+
+    public LayerSizes {
+      if (heads <= 0 || embeddingDim <= 0 || embeddingDim % heads != 0) {
+        throw new IllegalArgumentException("encoder heads = " + heads + " must divide embedding-dim = " + embeddingDim);
+      }
+      if (intermediateSize <= 0) {
+        throw new IllegalArgumentException("encoder intermediate size = " + intermediateSize + ": must be > 0");
+      }
+      if (!(layerNormEpsilon > 0)) {
+        throw new IllegalArgumentException("encoder layer-norm epsilon = " + layerNormEpsilon + ": must be > 0");
+      }
+    }
+
+    /** The from-scratch transformer's layer: feed-forward 4E, LayerNorm epsilon 1e-5. */
+    public static LayerSizes fromScratch(int embeddingDim, int heads) {
+      return new LayerSizes(embeddingDim, heads, 4 * embeddingDim, DEFAULT_LAYER_NORM_EPSILON);
+    }
+  }
+
+  /**
+   * One encoder layer: fused-projection self-attention and the feed-forward (GELU, the exact erf form), each
+   * with residual + LayerNorm, post-norm as BERT. Children, in order: {@code qkv} (E → 3E, rows Q then K then
+   * V), {@code output} (E → E), {@code attentionNorm}, {@code expand} (E → I), {@code contract} (I → E),
+   * {@code feedForwardNorm}; Linear weights are (out, in).
+   */
+  public static final class Layer extends AbstractBlock {
     private static final byte LAYER_VERSION = 1;
     private final int embeddingDim;
     private final int heads;
+    private final int intermediateSize;
     private final float dropout;
     private final Linear qkv;
     private final Linear output;
@@ -208,20 +253,30 @@ public final class TextTransformer extends AbstractBlock {
     private final Linear contract;
     private final LayerNorm feedForwardNorm;
 
-    Layer(int embeddingDim, int heads, float dropout) {
+    /** @param dropout hidden dropout probability on both sublayer outputs, in training only */
+    public Layer(LayerSizes sizes, float dropout) {
       super(LAYER_VERSION);
-      this.embeddingDim = embeddingDim;
-      this.heads = heads;
+      this.embeddingDim = sizes.embeddingDim();
+      this.heads = sizes.heads();
+      this.intermediateSize = sizes.intermediateSize();
       this.dropout = dropout;
       this.qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * embeddingDim).build());
       this.output = addChildBlock("output", Linear.builder().setUnits(embeddingDim).build());
-      this.attentionNorm = addChildBlock("attentionNorm", layerNorm());
-      this.expand = addChildBlock("expand", Linear.builder().setUnits(4L * embeddingDim).build());
+      this.attentionNorm = addChildBlock("attentionNorm", layerNorm(sizes.layerNormEpsilon()));
+      this.expand = addChildBlock("expand", Linear.builder().setUnits(intermediateSize).build());
       this.contract = addChildBlock("contract", Linear.builder().setUnits(embeddingDim).build());
-      this.feedForwardNorm = addChildBlock("feedForwardNorm", layerNorm());
+      this.feedForwardNorm = addChildBlock("feedForwardNorm", layerNorm(sizes.layerNormEpsilon()));
     }
 
-    NDArray forward(ParameterStore ps, NDArray x, NDArray bias, NDArray qkvScale, boolean training) {
+    /**
+     * The layer's output.
+     *
+     * @param x (N, L, E) the previous layer's output
+     * @param bias (N, 1, 1, L) the batch's {@link #keyBias}
+     * @param qkvScale (3E, 1) {@link #qkvScale} of E and H
+     * @return (N, L, E) on the manager of {@code x}
+     */
+    public NDArray forward(ParameterStore ps, NDArray x, NDArray bias, NDArray qkvScale, boolean training) {
       Shape shape = x.getShape();
       long n = shape.get(0);
       long s = shape.get(1);
@@ -250,6 +305,30 @@ public final class TextTransformer extends AbstractBlock {
       return feedForwardNorm.forward(ps, new NDList(f.add(x)), training).singletonOrThrow();
     }
 
+    /**
+     * A parameter of one of the layer's children.
+     *
+     * @param child {@code qkv}, {@code output}, {@code expand}, {@code contract} (Linear: {@code weight} (out,
+     *     in), {@code bias}) or {@code attentionNorm}, {@code feedForwardNorm} (LayerNorm: {@code gamma},
+     *     {@code beta})
+     */
+    public Parameter parameter(String child, String name) {
+      AbstractBlock block = switch (child) {
+        case "qkv" -> qkv;
+        case "output" -> output;
+        case "attentionNorm" -> attentionNorm;
+        case "expand" -> expand;
+        case "contract" -> contract;
+        case "feedForwardNorm" -> feedForwardNorm;
+        default -> throw new IllegalArgumentException("a layer has no child " + child);
+      };
+      Parameter parameter = block.getDirectParameters().get(name);
+      if (parameter == null) {
+        throw new IllegalArgumentException("layer child " + child + " has no parameter " + name);
+      }
+      return parameter;
+    }
+
     @Override
     protected NDList forwardInternal(
         ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
@@ -263,7 +342,7 @@ public final class TextTransformer extends AbstractBlock {
       output.initialize(manager, dataType, hidden);
       attentionNorm.initialize(manager, dataType, hidden);
       expand.initialize(manager, dataType, hidden);
-      contract.initialize(manager, dataType, new Shape(hidden.get(0), hidden.get(1), 4L * embeddingDim));
+      contract.initialize(manager, dataType, new Shape(hidden.get(0), hidden.get(1), intermediateSize));
       feedForwardNorm.initialize(manager, dataType, hidden);
     }
 

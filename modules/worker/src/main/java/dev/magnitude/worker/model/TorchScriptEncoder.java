@@ -15,7 +15,6 @@ import ai.djl.nn.SymbolBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
-import dev.magnitude.core.config.TokenizerSpec;
 import dev.magnitude.core.run.EncoderSpec;
 import dev.magnitude.core.run.ModuleDigest;
 import java.io.DataInputStream;
@@ -32,9 +31,11 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * The {@code torchscript} encoder: a TorchScript module, fine-tuned. Contract of the module:
- * {@code forward(input_ids int64 (B, S), attention_mask int64 (B, S)) -> float32 (B, E)}, the raw embedding;
- * padding id 0, {@code attention_mask} = 1 where the id is not 0. Inputs are packed as for {@link TextEncoder}
- * ({@link TextEncoder#packIds}), every batch padded to exactly S.
+ * {@code forward(input_ids int64 (B, S), attention_mask int64 (B, S)) -> float32 (B, E)}, the raw embedding.
+ * Inputs are packed by the encoder's {@link TokenPacking}, as for {@link TextEncoder}: {@code input_ids} padded
+ * with the data tokenizer's padding id, every batch padded to exactly S; {@code attention_mask} is 1 within each
+ * text's real length and 0 after it (never derived from the ids, so a tokenizer whose padding id is not 0, or
+ * whose {@code <s>} is 0, gets correct masks).
  *
  * <p>Loading: DJL's PyTorch engine loads the file as a {@code PtSymbolBlock} ({@code Model.load} with option
  * {@code trainParam = true}: without it DJL 0.36 freezes every parameter of a loaded module; and
@@ -60,24 +61,33 @@ public final class TorchScriptEncoder implements TextTower, AutoCloseable {
   static final String MAP_LOCATION = "mapLocation";
 
   private final EncoderSpec spec;
+  private final TokenPacking packing;
   private final Model module;
   private final ModuleBlock block;
 
-  private TorchScriptEncoder(EncoderSpec spec, Model module, SymbolBlock symbol) {
+  private TorchScriptEncoder(EncoderSpec spec, TokenPacking packing, Model module, SymbolBlock symbol) {
     this.spec = spec;
+    this.packing = packing;
     this.module = module;
     this.block = new ModuleBlock(symbol);
+  }
+
+  /** {@link #load(EncoderSpec, TokenPacking, Device, Configuration, String)} for built-in tokenizer data. */
+  public static TorchScriptEncoder load(EncoderSpec spec, Device device, Configuration conf, String name)
+      throws IOException {
+    return load(spec, TokenPacking.BUILTIN, device, conf, name);
   }
 
   /**
    * Loads {@code spec.path()} onto {@code device} and probes it.
    *
+   * @param packing the padding of the data's tokenizer
    * @param name the module's model name (for logs)
    * @throws IOException if the file cannot be read or is not a TorchScript module
    * @throws IllegalArgumentException if the module breaks the contract (output shape or type, E, vocabulary)
    */
-  public static TorchScriptEncoder load(EncoderSpec spec, Device device, Configuration conf, String name)
-      throws IOException {
+  public static TorchScriptEncoder load(
+      EncoderSpec spec, TokenPacking packing, Device device, Configuration conf, String name) throws IOException {
     if (!EncoderSpec.TORCHSCRIPT.equals(spec.kind())) {
       throw new IllegalArgumentException("TorchScriptEncoder builds encoder kind = torchscript, not " + spec.kind());
     }
@@ -121,7 +131,7 @@ public final class TorchScriptEncoder implements TextTower, AutoCloseable {
       if (!(model.getBlock() instanceof SymbolBlock symbol)) {
         throw new IOException("encoder.path = " + spec.path() + " did not load as a TorchScript module");
       }
-      TorchScriptEncoder encoder = new TorchScriptEncoder(spec, model, symbol);
+      TorchScriptEncoder encoder = new TorchScriptEncoder(spec, packing, model, symbol);
       encoder.prepareParameters();
       encoder.probe();
       return encoder;
@@ -145,14 +155,14 @@ public final class TorchScriptEncoder implements TextTower, AutoCloseable {
     }
   }
 
-  /** One eval-mode forward of [UNK] and the data's highest id: checks the contract before any training. */
+  /** One eval-mode forward of the fallback token and the data's highest id: checks the contract before any training. */
   private void probe() {
     int highest = spec.vocabularySize() - 1;
     try (NDManager scope = module.getNDManager().newSubManager()) {
       NDArray out;
       try {
         out = embed(new ParameterStore(scope, false), scope,
-            List.of(new int[] {TextEncoder.FALLBACK_TOKEN, highest}), false);
+            List.of(new int[] {packing.fallbackId(), highest}), false);
       } catch (RuntimeException e) {
         throw new IllegalArgumentException(
             "encoder.path = " + spec.path() + ": the TorchScript module fails on input_ids (1, " + spec.maxLength()
@@ -193,20 +203,10 @@ public final class TorchScriptEncoder implements TextTower, AutoCloseable {
   }
 
   @Override
-  public void prepareParameters() {
-    for (Pair<String, Parameter> p : block.getParameters()) {
-      Parameter parameter = p.getValue();
-      if (parameter.getArray() != null) {
-        parameter.getArray().setRequiresGradient(parameter.requiresGradient());
-      }
-    }
-  }
-
-  @Override
   public NDArray embed(ParameterStore parameters, NDManager manager, List<int[]> texts, boolean training) {
-    int s = spec.maxLength();
-    NDArray ids = manager.create(TextEncoder.packIds(texts, s), new Shape(texts.size(), s)).toType(DataType.INT64, false);
-    NDArray mask = ids.neq(TokenizerSpec.PAD).toType(DataType.INT64, false);
+    TokenPacking.Packed packed = packing.pack(texts, spec.maxLength());
+    NDArray ids = packed.ids(manager).toType(DataType.INT64, false);
+    NDArray mask = packed.mask(manager).toType(DataType.INT64, false);
     NDList out = block.forward(parameters, new NDList(ids, mask), training);
     if (out.size() != 1) {
       throw new IllegalArgumentException(

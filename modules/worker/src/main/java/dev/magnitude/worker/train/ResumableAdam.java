@@ -5,10 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
-import ai.djl.util.Pair;
 import ai.djl.util.PairList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -32,7 +29,7 @@ import java.util.Objects;
  *
  * <p>One device: the state of a parameter lives on the device of its first update. Not thread-safe.
  */
-public final class ResumableAdam extends Optimizer {
+public final class ResumableAdam extends Optimizer implements ResumableOptimizer {
   public static final float BETA1 = 0.9f;
   public static final float BETA2 = 0.999f;
   public static final float EPSILON = 1e-8f;
@@ -47,8 +44,7 @@ public final class ResumableAdam extends Optimizer {
   public record State(int updates, NDArray mean, NDArray variance) {}
 
   private final ParameterTracker learningRate;
-  /** By parameter id (DJL's update key). */
-  private final Map<String, State> states = new HashMap<>();
+  private final AdamStates states = new AdamStates();
 
   /** @param learningRate answers the learning rate of each update */
   public ResumableAdam(ParameterTracker learningRate) {
@@ -58,14 +54,7 @@ public final class ResumableAdam extends Optimizer {
 
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
-    State state = states.get(parameterId);
-    if (state == null) {
-      state = new State(0, weight.zerosLike(), weight.zerosLike());
-    } else if (!state.mean().getDevice().equals(weight.getDevice())) {
-      throw new IllegalStateException(
-          "parameter " + parameterId + " is updated on " + weight.getDevice() + " but its Adam state lives on "
-              + state.mean().getDevice() + "; ResumableAdam supports one device");
-    }
+    State state = states.current(parameterId, weight);
     int t = state.updates() + 1;
     double coef1 = 1.0 - Math.pow(BETA1, t);
     double coef2 = 1.0 - Math.pow(BETA2, t);
@@ -87,55 +76,17 @@ public final class ResumableAdam extends Optimizer {
         EPSILON,
         true,
         false);
-    states.put(parameterId, new State(t, state.mean(), state.variance()));
+    states.updated(parameterId, t, state);
   }
 
-  /**
-   * The state of every parameter updated so far, by parameter name (ids are not stable across
-   * processes; names are), in the order of {@code parameters}. The arrays are the live ones.
-   */
+  @Override
   public Map<String, State> state(PairList<String, Parameter> parameters) {
-    Map<String, State> byName = new LinkedHashMap<>();
-    for (Pair<String, Parameter> p : parameters) {
-      State s = states.get(p.getValue().getId());
-      if (s != null) {
-        byName.put(p.getKey(), s);
-      }
-    }
-    return byName;
+    return states.byName(parameters);
   }
 
-  /**
-   * Replaces the state with a saved one.
-   *
-   * @param byName as returned by {@link #state}; arrays on the parameters' device, owned by this
-   *     optimizer from now on
-   * @throws IllegalArgumentException if a name is not a parameter or a shape does not fit
-   */
+  @Override
   public void restore(Map<String, State> byName, PairList<String, Parameter> parameters) {
-    Map<String, Parameter> named = new HashMap<>();
-    for (Pair<String, Parameter> p : parameters) {
-      named.put(p.getKey(), p.getValue());
-    }
-    Map<String, State> restored = new HashMap<>();
-    for (Map.Entry<String, State> e : byName.entrySet()) {
-      Parameter parameter = named.get(e.getKey());
-      if (parameter == null) {
-        throw new IllegalArgumentException(
-            "the optimizer state names parameter " + e.getKey() + ", which the encoder does not have");
-      }
-      State s = e.getValue();
-      if (parameter.getArray() != null
-          && (!parameter.getArray().getShape().equals(s.mean().getShape())
-              || !parameter.getArray().getShape().equals(s.variance().getShape()))) {
-        throw new IllegalArgumentException(
-            "the optimizer state of " + e.getKey() + " is " + s.mean().getShape() + " but the parameter is "
-                + parameter.getArray().getShape());
-      }
-      restored.put(parameter.getId(), s);
-    }
-    states.clear();
-    states.putAll(restored);
+    states.restore(byName, parameters);
   }
 
   private static final class Builder extends OptimizerBuilder<Builder> {

@@ -298,7 +298,7 @@ public final class TrainerBenchmark {
   }
 
   /** Seconds of the encoder forward's matmuls, each shape timed alone (median of repeats) and summed. */
-  private static double encoderMatmulSeconds(int n, int s, int e, int h, int heads, int layers) {
+  static double encoderMatmulSeconds(int n, int s, int e, int h, int heads, int layers) {
     int t = n * s;
     int dh = e / heads;
     double perLayer = matmulSeconds(1, t, e, 3 * e) + matmulSeconds(1, t, e, e) // fused Q/K/V, output projection
@@ -590,15 +590,9 @@ public final class TrainerBenchmark {
   }
 
   private static Map<String, String> options(String[] args) {
-    Map<String, String> options = new TreeMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      if (!args[i].startsWith("--")) {
-        throw new IllegalArgumentException("expected --name value, got " + args[i]);
-      }
-      options.put(args[i].substring(2), args[i + 1]);
-    }
-    return options;
+    return BenchMachine.options(args);
   }
+
 
   private static double median(double[] values) {
     double[] sorted = values.clone();

@@ -43,6 +43,17 @@ class TextEncoderTest {
   }
 
   @Test
+  void aTokenizerWhosePadIsOneGetsItsMasksFromTheRealLengths() {
+    // RoBERTa-style ids (<s> = 0, <pad> = 1, </s> = 2, <unk> = 3): <s> is a token, the trailing pads are not.
+    TextEncoder roberta = new TextEncoder(new EncoderSpec("transformer", 8, 1, 2, 4, 30, "t"), new TokenPacking(1, 3));
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDList inputs = roberta.inputs(manager, List.of(new int[] {0, 9, 2, 1}, new int[] {1, 1}));
+      assertThat(inputs.get(0).toIntArray()).containsExactly(0, 9, 2, 1, 3, 1, 1, 1);
+      assertThat(inputs.get(1).toBooleanArray()).containsExactly(true, true, true, false, true, false, false, false);
+    }
+  }
+
+  @Test
   void meanPoolsOverUnmaskedPositionsOnly() {
     try (NDManager manager = NDManager.newBaseManager()) {
       // Text 0 keeps positions 0 and 1: ((1, 2) + (3, 4)) / 2 = (2, 3); the masked (100, 100) is ignored.

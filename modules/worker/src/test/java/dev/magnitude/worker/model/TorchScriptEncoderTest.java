@@ -105,6 +105,28 @@ class TorchScriptEncoderTest {
   }
 
   @Test
+  void theAttentionMaskComesFromThePadIdAndTheRealLengthsNotFromIdZero() throws IOException {
+    // The module means tanh(W · embedding[id] + b) over the positions whose mask is 1, so its output for one
+    // token alone is that token's vector h(id). RoBERTa-style packing (pad 1, <unk> 3): in <s> a b </s> <pad> <pad>
+    // with <s> = 0 the <s> is a token and the two pads are not: the embedding is (h(0) + h(5) + h(7) + h(2)) / 4.
+    TokenPacking roberta = new TokenPacking(1, 3);
+    try (TorchScriptEncoder padOne = TorchScriptEncoder.load(spec(E, 40, "shared"), roberta, Device.cpu(),
+            new Configuration(), "pad-one");
+        TorchScriptEncoder builtin = TorchScriptEncoder.load(spec(E, 40, "shared"), Device.cpu(), new Configuration(),
+            "builtin");
+        ai.djl.ndarray.NDManager scope = ai.djl.ndarray.NDManager.newBaseManager()) {
+      ai.djl.training.ParameterStore ps = new ai.djl.training.ParameterStore(scope, false);
+      float[] text = padOne.embed(ps, scope, List.of(new int[] {0, 5, 7, 2, 1, 1}), false).toFloatArray();
+      float[] h0 = padOne.embed(ps, scope, List.of(new int[] {0}), false).toFloatArray();
+      float[] rest = builtin.embed(ps, scope, List.of(new int[] {5}, new int[] {7}, new int[] {2}), false).toFloatArray();
+      for (int k = 0; k < E; k++) {
+        float want = (h0[k] + rest[k] + rest[E + k] + rest[2 * E + k]) / 4;
+        assertThat(text[k]).as("dim %d", k).isCloseTo(want, within(1e-6f));
+      }
+    }
+  }
+
+  @Test
   void readsAModuleOnAnyHadoopFileSystemThroughALocalCopy() throws IOException {
     Configuration conf = new Configuration();
     conf.set("fs." + OtherSchemeFileSystem.SCHEME + ".impl", OtherSchemeFileSystem.class.getName());

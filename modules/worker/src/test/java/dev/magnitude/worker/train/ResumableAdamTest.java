@@ -2,12 +2,12 @@ package dev.magnitude.worker.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.magnitude.worker.train.TestParameters.names;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.util.PairList;
 import java.util.Map;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
@@ -86,14 +86,6 @@ class ResumableAdamTest {
   }
 
   private static Parameter parameter(NDManager manager, String name, float[] values) {
-    Parameter p = Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).build();
-    p.setArray(manager.create(values));
-    return p;
-  }
-
-  private static PairList<String, Parameter> names(Parameter p) {
-    PairList<String, Parameter> list = new PairList<>();
-    list.add(p.getName(), p);
-    return list;
+    return TestParameters.parameter(manager, name, Parameter.Type.WEIGHT, values);
   }
 }
