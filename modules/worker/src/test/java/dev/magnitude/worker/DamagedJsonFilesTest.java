@@ -30,15 +30,23 @@ import org.junit.jupiter.api.io.TempDir;
 class DamagedJsonFilesTest {
   @TempDir Path tmp;
 
+  /** Every test runs this 2-step dot run. */
+  private final RunSpec spec = TinyRuns.spec(Variant.DOT, 2, 2);
+
+  /** A work directory with the tiny dataset prepared. */
+  private String preparedWork() throws IOException {
+    String work = tmp.resolve("work").toString();
+    TinyRuns.prepare(work);
+    return work;
+  }
+
   /**
    * Before, a finished run returned whatever its normalization.json said (here step 3 of a 2-step run) as its
    * result; now the run fails, naming the file and what to do, and doing it repairs the file.
    */
   @Test
   void aDamagedNormalizationOfAFinishedRunFailsItAndRetrainingRewritesIt() throws IOException {
-    String work = tmp.resolve("work").toString();
-    TinyRuns.prepare(work);
-    RunSpec spec = TinyRuns.spec(Variant.DOT, 2, 2);
+    String work = preparedWork();
     RunResult first = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
     assertThat(first.succeeded()).isTrue();
     WorkDir dir = new WorkDir(work);
@@ -69,9 +77,7 @@ class DamagedJsonFilesTest {
    */
   @Test
   void aDamagedManifestFailsTheRunBeforeItTrains() throws IOException {
-    String work = tmp.resolve("work").toString();
-    TinyRuns.prepare(work);
-    RunSpec spec = TinyRuns.spec(Variant.DOT, 2, 2);
+    String work = preparedWork();
     WorkDir dir = new WorkDir(work);
     Path file = Path.of(dir.manifest(TinyRuns.DATASET));
     Manifest manifest = new Manifest(TinyRuns.DATASET, "beir", 1,
@@ -90,7 +96,6 @@ class DamagedJsonFilesTest {
   /** Before, this was reported as a spec of another run ("describes run ..., not ..."); now it is called damaged. */
   @Test
   void aDamagedSpecIsRefusedByTheWorkerProcess() throws IOException {
-    RunSpec spec = TinyRuns.spec(Variant.DOT, 2, 2);
     Path file = tmp.resolve("work/runs/" + spec.id() + "/spec.json");
     Files.createDirectories(file.getParent());
     Files.writeString(file, ChecksummedJson.seal(spec.canonicalJson()));
