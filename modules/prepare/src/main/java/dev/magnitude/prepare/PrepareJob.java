@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 
 import dev.magnitude.core.config.DatasetSpec;
+import dev.magnitude.core.json.ChecksummedJson;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.FileCounts;
 import dev.magnitude.core.manifest.Manifest;
@@ -265,7 +266,8 @@ public final class PrepareJob {
       return null;
     }
     try {
-      Manifest manifest = Manifest.fromJson(files.readString(work.manifest(name)));
+      String uri = work.manifest(name);
+      Manifest manifest = ChecksummedJson.read(files.readString(uri), Manifest.class, uri);
       LOG.info(
           "prepare {}: already prepared at {} with the same settings (content hash {}); skipping (force to redo)",
           name, dir, manifest.contentHash());
@@ -399,7 +401,7 @@ public final class PrepareJob {
                 accounting(input.rowsIn(), writtenPerFile),
                 tables,
                 contentHash(tokenizer, stats));
-        files.writeString(staged(work.manifest(name)), manifest.toJson());
+        files.writeString(staged(work.manifest(name)), ChecksummedJson.seal(manifest.toJson()));
         files.writeString(staged(work.dataset(name) + "/" + PrepareSettings.FILE), settings.toJson());
         return manifest;
       }

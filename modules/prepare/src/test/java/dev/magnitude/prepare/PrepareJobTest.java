@@ -172,6 +172,29 @@ class PrepareJobTest {
     assertThat(changed.tables()).isEqualTo(first.tables());
   }
 
+  /**
+   * A manifest changed in place without its .crc side file (a file system without checksums). Before, the
+   * second prepare skipped and returned the changed counts as the dataset's; its sha256 member now makes it the
+   * damaged case, which prepares again.
+   */
+  @Test
+  void aManifestDamagedInPlaceIsPreparedAgainNotTrusted(SparkSession spark) throws IOException {
+    WorkDir work = work("w");
+    Manifest first = PrepareJob.prepare(spark, work, synthetic(TOKENIZER), false);
+    Path manifestFile = local(work.manifest("synth"));
+    String written = Files.readString(manifestFile);
+    assertThat(written).contains("\"sha256\" : \"").contains("\"corpus/documents\" : 200,");
+    Files.writeString(manifestFile, written.replace("\"corpus/documents\" : 200,", "\"corpus/documents\" : 201,"));
+    Files.delete(manifestFile.resolveSibling(".manifest.json.crc"));
+    Files.setLastModifiedTime(manifestFile, LONG_AGO);
+
+    Manifest again = PrepareJob.prepare(spark, work, synthetic(TOKENIZER), false);
+    assertThat(again).isEqualTo(first);
+    assertThat(again.tables().get("corpus/documents")).isEqualTo(200L);
+    assertThat(Files.getLastModifiedTime(manifestFile)).isNotEqualTo(LONG_AGO);
+    assertThat(Files.readString(manifestFile)).isEqualTo(written);
+  }
+
   @Test
   void brokenBeirInputIsQuarantinedAndAccountedPerFile(SparkSession spark) throws IOException {
     Path folder = BrokenBeir.write(tmp.resolve("raw"));

@@ -11,6 +11,7 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
 import ai.djl.training.initializer.XavierInitializer;
+import dev.magnitude.core.json.ChecksummedJson;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.run.EvalSet;
@@ -474,7 +475,10 @@ public final class Worker {
     }
     Manifest manifest;
     try (InputStream in = fs.open(path)) {
-      manifest = Manifest.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      manifest = ChecksummedJson.read(new String(in.readAllBytes(), StandardCharsets.UTF_8), Manifest.class,
+          path.toString());
+    } catch (ChecksummedJson.DamagedFileException e) {
+      throw new RunFailure(e.getMessage() + "; prepare dataset " + dataset + " again (jobs/magnitude prepare --force)");
     } catch (RuntimeException e) {
       LOG.warn("cannot parse {} ({}); cannot check the dataset's tokenizer", path, e.getMessage());
       return;
@@ -523,7 +527,7 @@ public final class Worker {
     Path tmp = new Path(target.getParent(), "_tmp-" + target.getName());
     FileSystem fs = target.getFileSystem(conf);
     try (var out = fs.create(tmp, true)) {
-      out.write(normalization.toJson().getBytes(StandardCharsets.UTF_8));
+      out.write(ChecksummedJson.seal(normalization.toJson()).getBytes(StandardCharsets.UTF_8));
     }
     fs.delete(target, false);
     if (!fs.rename(tmp, target)) {
@@ -531,7 +535,11 @@ public final class Worker {
     }
   }
 
-  /** The {@code normalization.json} of a finished run; null if it has none (finished by older code). */
+  /**
+   * The {@code normalization.json} of a finished run; null if it has none (finished by older code).
+   *
+   * @throws RunFailure when the file is damaged (its content does not match its checksum)
+   */
   private TrainedNormalization readNormalization() throws IOException {
     Path path = new Path(work.normalization(runId));
     FileSystem fs = path.getFileSystem(conf);
@@ -539,7 +547,11 @@ public final class Worker {
       return null;
     }
     try (InputStream in = fs.open(path)) {
-      return TrainedNormalization.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return ChecksummedJson.read(new String(in.readAllBytes(), StandardCharsets.UTF_8), TrainedNormalization.class,
+          path.toString());
+    } catch (ChecksummedJson.DamagedFileException e) {
+      throw new RunFailure(e.getMessage() + "; delete " + work.runSuccess(runId) + " and train the run again: it"
+          + " exports again from its last checkpoint and rewrites the file");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.magnitude.worker;
 
+import dev.magnitude.core.json.ChecksummedJson;
 import dev.magnitude.core.run.RunSpec;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -82,7 +83,11 @@ public final class WorkerMain {
     Configuration conf = new Configuration();
     RunSpec spec;
     try (InputStream in = specPath.getFileSystem(conf).open(specPath)) {
-      spec = RunSpec.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      spec = ChecksummedJson.read(new String(in.readAllBytes(), StandardCharsets.UTF_8), RunSpec.class, specUri);
+    } catch (ChecksummedJson.DamagedFileException e) {
+      events.println(Events.failed(folderRunId, "cannot read the run spec " + specUri + ": " + e.getMessage()
+          + "; delete it and run train again, which writes it anew"));
+      return EXIT_USAGE;
     } catch (IOException | RuntimeException e) {
       events.println(Events.failed(folderRunId, "cannot read the run spec " + specUri + ": " + e.getMessage()));
       return EXIT_USAGE;

@@ -111,26 +111,110 @@ class ReproducibilityTest {
     }
   }
 
-  @Test
-  void aDamagedNewestCheckpointFallsBackToTheOneBefore() throws IOException {
+  /** A finished 6-step run with checkpoints at steps 3 and 6: its work directory and document embeddings. */
+  private record Finished(String work, WorkDir dir, RunSpec spec, List<String> documents, Path newest) {}
+
+  private Finished finishedSixStepRun() throws IOException {
     String work = tmp.resolve("work").toString();
     TinyRuns.prepare(work);
     RunSpec spec = TinyRuns.spec(Variant.QUERY_NORM, 6, 3);
     assertThat(Worker.run(spec, work, PreparedFixture.conf(), line -> {}).succeeded()).isTrue();
-    List<String> documents = vectors(work, spec, "corpus", "documents");
     WorkDir dir = new WorkDir(work);
+    return new Finished(work, dir, spec, vectors(work, spec, "corpus", "documents"),
+        Path.of(dir.checkpoints(spec.id()), "step-6.ckpt"));
+  }
 
+  @Test
+  void aDamagedNewestCheckpointFallsBackToTheOneBefore() throws IOException {
+    Finished run = finishedSixStepRun();
     // Half of the newest checkpoint, as a file system without atomic rename might leave it.
-    Path newest = Path.of(dir.checkpoints(spec.id()), "step-6.ckpt");
-    byte[] bytes = Files.readAllBytes(newest);
-    Files.write(newest, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    Files.deleteIfExists(newest.resolveSibling(".step-6.ckpt.crc"));
-    forgetOutputs(dir, spec);
-    RunResult resumed = Worker.run(spec, work, PreparedFixture.conf(), line -> {});
+    byte[] bytes = Files.readAllBytes(run.newest());
+    resumeFrom(run.newest(), java.util.Arrays.copyOf(bytes, bytes.length / 2), run.dir(), run.spec());
+    RunResult resumed = Worker.run(run.spec(), run.work(), PreparedFixture.conf(), line -> {});
 
     assertThat(resumed.succeeded()).isTrue();
     assertThat(resumed.firstStep()).isEqualTo(4);
-    assertThat(vectors(work, spec, "corpus", "documents")).containsExactlyElementsOf(documents);
+    assertThat(vectors(run.work(), run.spec(), "corpus", "documents")).containsExactlyElementsOf(run.documents());
+  }
+
+  /**
+   * A checkpoint changed in place on a file system that keeps no checksums of its own (no {@code .crc} side
+   * files, as on s3a or after a copy that drops hidden files). Before format version 3 such a file loaded
+   * silently and the run finished with other embeddings: the version-2 file below, damaged the same way,
+   * still shows that (version 2 is read unchecked). A version-3 file carries its CRC32C, so the damaged newest
+   * checkpoint is refused and the run resumes from the one before it, to the embeddings of the run itself.
+   */
+  @Test
+  void aCheckpointDamagedInPlaceWithoutCrcFilesIsRefusedAndAnOlderOneUsed() throws IOException {
+    Finished run = finishedSixStepRun();
+    byte[] v3 = Files.readAllBytes(run.newest());
+    byte[] damaged = withArrayDataOverwritten(v3);
+
+    // Version 2: the same bytes without the trailing checksum, version field 2 (after the 2 + 20 bytes of the
+    // magic string). Undamaged, it still loads: the run re-exports from step 6 without training.
+    resumeFrom(run.newest(), asVersion2(v3), run.dir(), run.spec());
+    RunResult old = Worker.run(run.spec(), run.work(), PreparedFixture.conf(), line -> {});
+    assertThat(old.firstStep()).isEqualTo(7);
+    assertThat(vectors(run.work(), run.spec(), "corpus", "documents")).containsExactlyElementsOf(run.documents());
+    // Damaged, it loads too, unnoticed: what every checkpoint did before version 3.
+    resumeFrom(run.newest(), asVersion2(damaged), run.dir(), run.spec());
+    RunResult silently = Worker.run(run.spec(), run.work(), PreparedFixture.conf(), line -> {});
+    assertThat(silently.succeeded()).isTrue();
+    assertThat(silently.firstStep()).isEqualTo(7);
+    assertThat(vectors(run.work(), run.spec(), "corpus", "documents")).isNotEqualTo(run.documents());
+
+    resumeFrom(run.newest(), damaged, run.dir(), run.spec());
+    TinyRuns.EventLog log = new TinyRuns.EventLog();
+    RunResult resumed = Worker.run(run.spec(), run.work(), PreparedFixture.conf(), log);
+    assertThat(resumed.succeeded()).isTrue();
+    assertThat(resumed.firstStep()).isEqualTo(4);
+    assertThat(log.of("progress")).extracting(n -> n.path("step").asInt()).containsExactly(4, 5, 6);
+    assertThat(vectors(run.work(), run.spec(), "corpus", "documents")).containsExactlyElementsOf(run.documents());
+  }
+
+  /** Puts {@code bytes} at {@code checkpoint} without a .crc side file and makes the run unfinished. */
+  private static void resumeFrom(Path checkpoint, byte[] bytes, WorkDir dir, RunSpec spec) throws IOException {
+    Files.write(checkpoint, bytes);
+    try (Stream<Path> files = Files.list(checkpoint.getParent())) {
+      for (Path crc : files.filter(f -> f.getFileName().toString().endsWith(".crc")).toList()) {
+        Files.delete(crc);
+      }
+    }
+    forgetOutputs(dir, spec);
+  }
+
+  /**
+   * The file with the middle half of the values of every array over 1 KB (a stretch between two of the "NDAR"
+   * headers that DJL writes before every array, of which the header takes well under a tenth) overwritten with
+   * bytes 0x3F: floats of about 0.75 where trained values were, every length and header as it was, so that only a
+   * checksum can tell.
+   */
+  private static byte[] withArrayDataOverwritten(byte[] file) {
+    byte[] magic = "NDAR".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    List<Integer> headers = new ArrayList<>();
+    for (int i = 0; i + magic.length <= file.length; i++) {
+      if (java.util.Arrays.equals(file, i, i + magic.length, magic, 0, magic.length)) {
+        headers.add(i);
+      }
+    }
+    byte[] damaged = file.clone();
+    int overwritten = 0;
+    for (int i = 1; i < headers.size(); i++) {
+      int start = headers.get(i - 1);
+      int gap = headers.get(i) - start;
+      if (gap > 1024) {
+        java.util.Arrays.fill(damaged, start + gap / 4, start + 3 * gap / 4, (byte) 0x3F);
+        overwritten += gap / 2;
+      }
+    }
+    assertThat(overwritten).as("bytes overwritten").isGreaterThan(file.length / 10);
+    return damaged;
+  }
+
+  private static byte[] asVersion2(byte[] version3) {
+    byte[] v2 = java.util.Arrays.copyOf(version3, version3.length - Long.BYTES);
+    java.nio.ByteBuffer.wrap(v2).putInt(22, 2);
+    return v2;
   }
 
   @Test

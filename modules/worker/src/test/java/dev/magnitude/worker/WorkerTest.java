@@ -180,8 +180,10 @@ class WorkerTest {
       assertThat(row.get("logit_scale")).isEqualTo(1.0);
     });
     assertThat(result.normalization()).isEqualTo(new TrainedNormalization(Variant.DOC_NORM, 6, null, null, 1.0));
+    // the sha256 member: printf '{"logitScale":1.0,"step":6,"variant":"doc-norm"}' | sha256sum
     assertThat(Files.readString(java.nio.file.Path.of(dir.normalization(spec.id()))))
-        .isEqualTo("{\"logitScale\":1.0,\"step\":6,\"variant\":\"doc-norm\"}");
+        .isEqualTo("{\"logitScale\":1.0,\"step\":6,\"variant\":\"doc-norm\","
+            + "\"sha256\":\"a00e9381e88dc34291994cf4db641003133a873e0d496f317e1c5fe39d363df7\"}");
   }
 
   @Test

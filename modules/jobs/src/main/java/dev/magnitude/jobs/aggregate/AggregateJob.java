@@ -4,6 +4,7 @@ import dev.magnitude.core.config.AggregateSettings;
 import dev.magnitude.core.config.DatasetSpec;
 import dev.magnitude.core.config.Settings;
 import dev.magnitude.core.config.SignificanceSettings;
+import dev.magnitude.core.json.ChecksummedJson;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.metrics.AnswerRecall;
@@ -542,7 +543,13 @@ public final class AggregateJob {
       if (!fs.exists(path)) {
         throw new JobError("learned run " + id + " has no " + path + " (the α it ended with); train it again");
       }
-      TrainedNormalization n = TrainedNormalization.fromJson(fs.readString(path));
+      TrainedNormalization n;
+      try {
+        n = ChecksummedJson.read(fs.readString(path), TrainedNormalization.class, path);
+      } catch (ChecksummedJson.DamagedFileException e) {
+        throw new JobError(e.getMessage() + "; delete " + work.runSuccess(id) + " and run train again: the run"
+            + " exports again from its last checkpoint and rewrites the file");
+      }
       return Scoring.learned(n.alphaQuery(), n.alphaDocument());
     });
   }

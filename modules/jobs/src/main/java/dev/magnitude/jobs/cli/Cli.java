@@ -3,6 +3,7 @@ package dev.magnitude.jobs.cli;
 import dev.magnitude.core.config.ConfigError;
 import dev.magnitude.core.config.ConfigLoader;
 import dev.magnitude.core.config.Settings;
+import dev.magnitude.core.config.SystemPropertyKeys;
 import dev.magnitude.jobs.support.JobError;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -34,7 +35,8 @@ public final class Cli {
                          (profiles: conf/local.conf; sweeps: conf/sweeps/demo.conf)
         --work-dir DIR   the work directory, any Hadoop URI or local path (= -Dmagnitude.work-dir=DIR)
         --force          prepare: redo datasets whose manifest matches
-        -Dkey=value      override one setting, e.g. -Dmagnitude.train.steps=100
+        -Dkey=value      override one setting, e.g. -Dmagnitude.train.steps=100; a key of the JVM, Spark
+                         or Hadoop (java., user., spark., hadoop., ...) is set as a system property
       """;
 
   /** Parsed command line. */
@@ -62,6 +64,12 @@ public final class Cli {
     try {
       Settings settings =
           new Settings(ConfigLoader.fromClasspath().load(args.confFiles(), args.overrides())).validate();
+      // -D options of the JVM, Spark and Hadoop: the session and file systems made from here on see them
+      args.overrides().forEach((key, value) -> {
+        if (SystemPropertyKeys.isSystemProperty(key)) {
+          System.setProperty(key, value);
+        }
+      });
       return Commands.run(args.command(), settings, args.force(), out, err);
     } catch (ConfigError | JobError e) {
       err.println("magnitude: error: " + e.getMessage());

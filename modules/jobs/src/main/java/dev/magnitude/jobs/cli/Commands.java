@@ -24,13 +24,7 @@ final class Commands {
   private Commands() {}
 
   static int run(String command, Settings settings, boolean force, PrintStream out, PrintStream err) {
-    HadoopFiles precheck = new HadoopFiles(new Configuration());
-    String root = settings.workDir();
-    if (!precheck.isDirectory(root)) {
-      throw new JobError(
-          "work directory " + root + " does not exist (magnitude.work-dir); create it or pass --work-dir");
-    }
-    WorkDir work = new WorkDir(precheck.qualify(root));
+    WorkDir work = WorkDirCheck.require(settings.workDir(), settings.sweep().id(), command, new Configuration());
     if (command.equals("status")) {
       return status(settings, work, out);
     }

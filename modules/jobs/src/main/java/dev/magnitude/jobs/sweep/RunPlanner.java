@@ -4,6 +4,7 @@ import dev.magnitude.core.config.DatasetSpec;
 import dev.magnitude.core.config.Settings;
 import dev.magnitude.core.config.SweepSpec;
 import dev.magnitude.core.config.TrainSettings;
+import dev.magnitude.core.json.ChecksummedJson;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.run.EncoderSpec;
@@ -140,6 +141,10 @@ public final class RunPlanner {
       throw new JobError(
           "dataset '" + dataset + "' is not prepared: " + done + " is missing; run `jobs/magnitude prepare` first");
     }
-    return Manifest.fromJson(fs.readString(work.manifest(dataset)));
+    try {
+      return ChecksummedJson.read(fs.readString(work.manifest(dataset)), Manifest.class, work.manifest(dataset));
+    } catch (ChecksummedJson.DamagedFileException e) {
+      throw new JobError(e.getMessage() + "; prepare dataset '" + dataset + "' again: jobs/magnitude prepare --force");
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.magnitude.jobs.train;
 
 import dev.magnitude.core.config.Settings;
 import dev.magnitude.core.config.TrainSettings;
+import dev.magnitude.core.json.ChecksummedJson;
 import dev.magnitude.core.json.Json;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.run.RunSpec;
@@ -72,9 +73,9 @@ public final class TrainJob {
         continue;
       }
       // The id is the spec's hash, so an existing spec.json is this spec: it is kept as it is (a
-      // damaged one makes the worker fail with the reason; deleting the run folder starts over).
+      // damaged one makes the worker fail with the reason; deleting it has it written again).
       if (!fs.exists(work.spec(id))) {
-        fs.writeAtomically(work.spec(id), spec.canonicalJson());
+        fs.writeAtomically(work.spec(id), ChecksummedJson.seal(spec.canonicalJson()));
       }
       pending.add(new PlannedRun(id, work.spec(id), work.runSuccess(id)));
     }

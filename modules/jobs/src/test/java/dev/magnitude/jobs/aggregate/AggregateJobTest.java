@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.magnitude.core.config.ConfigLoader;
 import dev.magnitude.core.config.Settings;
+import dev.magnitude.core.json.ChecksummedJson;
 import dev.magnitude.core.layout.WorkDir;
 import dev.magnitude.core.manifest.Manifest;
 import dev.magnitude.core.manifest.TokenizerInfo;
 import dev.magnitude.core.metrics.QueryMetrics;
 import dev.magnitude.core.run.RunSpec;
+import dev.magnitude.core.run.TrainedNormalization;
 import dev.magnitude.core.run.Variant;
 import dev.magnitude.core.schema.Tables;
 import dev.magnitude.core.stats.DocNormEffect;
@@ -384,6 +386,37 @@ class AggregateJobTest {
         .hasMessageContaining(work.table("toy", "test", Tables.QRELS));
     // a failed job leaves nothing that looks finished
     assertThat(fs().exists(work.results("toy"))).isFalse();
+  }
+
+  /**
+   * A learned run is scored with the α of its normalization.json. Before, a file changed in place (no .crc side
+   * file: a file system without checksums) was used as it was: the run was scored with α it never learned. Its
+   * sha256 member now makes that a one-line error that names the file and what to do.
+   */
+  @Test
+  void aDamagedNormalizationOfALearnedRunIsAJobErrorSayingWhatToDo() throws IOException {
+    WorkDir work = new WorkDir(dir.resolve("work").toUri().toString());
+    prepareToyDataset(work, TOY_QRELS);
+    Path conf = Files.writeString(dir.resolve("learned.conf"), String.join("\n",
+        "magnitude.datasets.toy { format = synthetic, splits = [train, test], synthetic { documents = 10, topics = 2,"
+            + " train-queries = 1, dev-queries = 1, test-queries = 1, seed = 5 } }",
+        "magnitude.sweep { id = toy, datasets = [toy], variants = [learned], seeds = [1], eval-split = test }",
+        ""));
+    Settings settings = new Settings(
+        ConfigLoader.fromClasspath().load(List.of(conf), Map.of("magnitude.work-dir", work.root()))).validate();
+    RunSpec learned = RunPlanner.plan(settings, work, fs()).get(0);
+    writeEmbeddings(work, learned, TOY_QUERIES, TOY_DOCUMENTS);
+    String normalization = work.normalization(learned.id());
+    fs().writeString(normalization, ChecksummedJson.seal(
+        new TrainedNormalization(Variant.LEARNED, 3, 0.5, 0.25, 1.0).toJson()).replace("0.25", "0.75"));
+    fs().delete(normalization.substring(0, normalization.lastIndexOf('/')) + "/.normalization.json.crc");
+    touch(work.runSuccess(learned.id()));
+
+    assertThatThrownBy(() -> new AggregateJob(new JobContext(spark(), settings, work, fs(), System.err)).run())
+        .isInstanceOf(JobError.class)
+        .hasMessageStartingWith(normalization + " is damaged: its content has SHA-256 ")
+        .hasMessageEndingWith("; delete " + work.runSuccess(learned.id()) + " and run train again: the run exports"
+            + " again from its last checkpoint and rewrites the file");
   }
 
   /**

@@ -186,11 +186,11 @@ class AggregateReportTest {
   }
 
   /**
-   * With {@code -Dmagnitude.test.keep-report=DIR} the test copies a report it built into DIR (to look at it in
+   * With {@code -Dmagnitude-test.keep-report=DIR} the test copies a report it built into DIR (to look at it in
    * a browser); nothing otherwise.
    */
   static void keep(String html, String name) throws IOException {
-    String keep = System.getProperty("magnitude.test.keep-report");
+    String keep = System.getProperty("magnitude-test.keep-report");
     if (keep != null && !keep.isBlank()) {
       Files.createDirectories(Path.of(keep));
       Files.writeString(Path.of(keep, name), html);

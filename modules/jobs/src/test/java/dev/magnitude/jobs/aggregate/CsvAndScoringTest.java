@@ -34,6 +34,56 @@ class CsvAndScoringTest {
         .hasMessageContaining("row of 1 values for 4 columns");
   }
 
+  /**
+   * Before this change every one of these cells went out raw: a spreadsheet ran {@code =HYPERLINK(...)} and
+   * {@code @SUM(...)}, and NUL and U+202E (right-to-left override) passed unseen. Expected cells worked out by
+   * hand from the rules in {@link Csv}'s javadoc.
+   */
+  @Test
+  void textCellsAreNeutralisedForSpreadsheetsButNumbersStayNumbers() {
+    StructType schema = new StructType().add("=cmd", DataTypes.StringType).add("d", DataTypes.DoubleType);
+    String csv = Csv.of(schema, List.of(
+        RowFactory.create("=HYPERLINK(\"http://x\")", -0.25),
+        RowFactory.create("+1+2", Double.NEGATIVE_INFINITY),
+        RowFactory.create("-2+3", null),
+        RowFactory.create("@SUM(A1)", null),
+        RowFactory.create("\tx", null),
+        RowFactory.create("\r=1", null),
+        RowFactory.create("-0.25", null),
+        RowFactory.create("+3", null),
+        RowFactory.create("-1.5e-3", null),
+        RowFactory.create("-", null),
+        RowFactory.create("a=b", null),
+        RowFactory.create("nul\u0000here\u001b", null),
+        RowFactory.create("\u202Eexe.txt", null),
+        RowFactory.create("\u2066iso\u2069 del\u007f c1\u0085", null),
+        RowFactory.create("\u0000=1", null)));
+    assertThat(csv.split("\r\n", -1)).containsExactly(
+        "'=cmd,d",
+        // a formula start gets a quote; the quoted field keeps its doubled quotes
+        "\"'=HYPERLINK(\"\"http://x\"\")\",-0.25",
+        // a computed number is written as Java prints it, even -Infinity
+        "'+1+2,-Infinity",
+        "'-2+3,",
+        "'@SUM(A1),",
+        "'\tx,",
+        // CR forces quoting, and the cell starts with it
+        "\"'\r=1\",",
+        // plain decimal numbers in text cells stay numbers
+        "-0.25,",
+        "+3,",
+        "-1.5e-3,",
+        // a lone sign is not a number
+        "'-,",
+        "a=b,",
+        // controls and bidi characters become visible escapes; an escaped start is no formula start
+        "nul\\u0000here\\u001B,",
+        "\\u202Eexe.txt,",
+        "\\u2066iso\\u2069 del\\u007F c1\\u0085,",
+        "\\u0000=1,",
+        "");
+  }
+
   @Test
   void scoringsAreTheFourFixedOnesWithPerSideExponents() {
     assertThat(Scoring.FIXED).extracting(Scoring::id).containsExactly("cosine", "query-norm", "doc-norm", "dot");

@@ -67,8 +67,8 @@ class StandaloneClusterIT {
   void theDemoSweepRunsOnAStandaloneClusterAndAKilledWorkerResumesOnRetry() throws Exception {
     Path repo = Path.of(System.getenv("MAGNITUDE_HOME"));
     // Set by the integration-test execution only; under -Dtest=... Maven's unit-test phase runs it too, early
-    assumeTrue(System.getProperty("magnitude.jobs.target") != null, "runs in mvn verify, after package");
-    Path target = Path.of(System.getProperty("magnitude.jobs.target"));
+    assumeTrue(System.getProperty("magnitude-test.jobs-target") != null, "runs in mvn verify, after package");
+    Path target = Path.of(System.getProperty("magnitude-test.jobs-target"));
     assertThat(target.resolve("magnitude-app.jar")).as("built by mvn package").exists();
     Path sparkHome = sparkHome(target, tmp.resolve("spark-home"));
     // the daemons' and the driver's logs stay for a look after a failure; the work goes with the test

@@ -141,6 +141,23 @@ class RunPlannerTest {
         .hasMessageStartingWith("magnitude.train.encoder.path = " + missing + ": cannot read the TorchScript module: ");
   }
 
+  /**
+   * Before, a manifest changed in place (here its content hash, without the .crc side file) was planned from:
+   * the runs got ids of data that was never prepared. Now the plan stops, naming the file and what to do.
+   */
+  @Test
+  void aDamagedManifestStopsThePlanNamingTheFile() throws IOException {
+    WorkDir work = prepare();
+    Path manifest = Path.of(java.net.URI.create(work.manifest("toy")));
+    String sealed = dev.magnitude.core.json.ChecksummedJson.seal(Files.readString(manifest));
+    Files.writeString(manifest, sealed.replace("\"contentHash\" : \"h\"", "\"contentHash\" : \"x\""));
+    Files.deleteIfExists(manifest.resolveSibling(".manifest.json.crc"));
+    assertThatThrownBy(() -> RunPlanner.plan(settings(work, ""), work, fs))
+        .isInstanceOf(JobError.class)
+        .hasMessageStartingWith(work.manifest("toy") + " is damaged: its content has SHA-256 ")
+        .hasMessageEndingWith("; prepare dataset 'toy' again: jobs/magnitude prepare --force");
+  }
+
   private WorkDir prepare() throws IOException {
     Files.createDirectories(dir.resolve("same"));
     Files.createDirectories(dir.resolve("other"));

@@ -138,7 +138,7 @@ class SweepEndToEndTest {
     String html;
     try {
       html = java.nio.file.Files.readString(work.resolve("results/e2e/report/index.html"));
-      String keep = System.getProperty("magnitude.test.keep-report");
+      String keep = System.getProperty("magnitude-test.keep-report");
       if (keep != null && !keep.isBlank()) {
         java.nio.file.Files.createDirectories(java.nio.file.Path.of(keep));
         java.nio.file.Files.writeString(java.nio.file.Path.of(keep, "sweep-end-to-end.html"), html);

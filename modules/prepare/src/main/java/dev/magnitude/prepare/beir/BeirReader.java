@@ -16,6 +16,7 @@ import static org.apache.spark.sql.types.DataTypes.createStructType;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.magnitude.prepare.io.DatasetFiles;
 import dev.magnitude.prepare.io.RawInput;
 import dev.magnitude.prepare.io.RowCounts;
 import dev.magnitude.prepare.io.StrictJson;
@@ -233,21 +234,15 @@ public final class BeirReader {
   }
 
   /**
-   * Fails when a file is missing.
+   * Fails when a file is missing, or is not a regular file inside the dataset folder once links are resolved
+   * ({@link DatasetFiles#requireFiles}).
    *
    * @param layout what the folder holds, for the message, e.g. "a BEIR folder holds corpus.jsonl, ..."
    */
   public static void requireFiles(SparkSession spark, String folder, List<String> files, List<String> splits, String layout) {
     try {
       FileSystem fs = new Path(folder).getFileSystem(spark.sparkContext().hadoopConfiguration());
-      for (String file : files) {
-        Path path = new Path(folder + "/" + file);
-        if (!fs.isFile(path)) {
-          throw new IllegalArgumentException(
-              file + " not found at " + path + "; " + layout + " for each split prepared (" + String.join(", ", splits)
-                  + "): add the file or drop the split from the dataset's splits");
-        }
-      }
+      DatasetFiles.requireFiles(fs, folder, files, splits, layout);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list folder " + folder + ": " + e.getMessage(), e);
     }

@@ -63,7 +63,8 @@ import org.apache.spark.sql.expressions.WindowSpec;
  *   <li>Images: among the images still valid, every image of an id but the first by line is a {@link
  *       ImageReasons#DUPLICATE_IMAGE_ID}, per file. Then the remaining files are read and decoded in Spark
  *       tasks ({@link ImageFiles}, {@link ImageDecoder}): {@link ImageReasons#IMAGE_NOT_FOUND}, {@link
- *       ImageReasons#IMAGE_TOO_LARGE}, {@link ImageReasons#UNDECODABLE_IMAGE}.
+ *       ImageReasons#PATH_OUTSIDE_FOLDER} (a link out of the folder), {@link ImageReasons#NOT_A_REGULAR_FILE},
+ *       {@link ImageReasons#IMAGE_TOO_LARGE}, {@link ImageReasons#UNDECODABLE_IMAGE}.
  *   <li>Captions still valid: {@link ImageReasons#UNKNOWN_IMAGE} (coco: no image entry of the file has the
  *       image_id), {@link ImageReasons#IMAGE_QUARANTINED} (no such entry is valid; captions-jsonl: the line's
  *       image was quarantined), then {@link ImageReasons#DUPLICATE_CAPTION_ID} per file, the first by line

@@ -5,8 +5,10 @@ import java.util.Deque;
 import java.util.regex.Pattern;
 
 /**
- * Image paths inside a dataset folder, checked on the path string alone: nothing is resolved on a file system
- * and symlinks are not followed, so the check is the same on file:, hdfs: and s3a:. The separator is '/'.
+ * Image paths inside a dataset folder, checked on the path string alone, before any file is read: nothing is
+ * resolved on a file system, so the check is the same on file:, hdfs: and s3a:. The separator is '/'. Symbolic
+ * links are resolved when the file is read ({@link dev.magnitude.prepare.io.DatasetFiles}, in {@link
+ * ImageFiles}), which quarantines a link out of the folder with the same reason.
  */
 final class ImagePaths {
   private ImagePaths() {}

@@ -29,8 +29,10 @@ public final class ImageReasons {
   public static final String MISSING_IMAGE_PATH = "missing image path";
   /**
    * The image path is absolute (a leading '/' or '\', a URI scheme such as {@code file:/} or {@code
-   * s3a://}, a drive letter) or, once '.' and '..' segments are resolved on the path string (symlinks are
-   * not followed), leaves the dataset folder (coco: the path is {@code coco-images/file_name}).
+   * s3a://}, a drive letter) or, once '.' and '..' segments are resolved on the path string, leaves the dataset
+   * folder (coco: the path is {@code coco-images/file_name}); checked before the files are read. Or, when the
+   * file is read, its real path (symbolic links resolved, {@link dev.magnitude.prepare.io.DatasetFiles}) is
+   * outside the real path of the dataset folder: a link inside the folder to a file elsewhere.
    */
   public static final String PATH_OUTSIDE_FOLDER = "image path leaves the dataset folder";
   /**
@@ -38,8 +40,10 @@ public final class ImageReasons {
    * is kept. Checked before the image files are read.
    */
   public static final String DUPLICATE_IMAGE_ID = "duplicate image id";
-  /** No file (or a folder) at the image path. */
+  /** Nothing at the image path, or a link to nothing. */
   public static final String IMAGE_NOT_FOUND = "image file not found";
+  /** A folder, a FIFO, a device or a socket at the image path (links resolved), inside the dataset folder. */
+  public static final String NOT_A_REGULAR_FILE = "not a regular file";
   /** The image file is larger than {@link ImageDecoder#MAX_BYTES} or {@link ImageDecoder#MAX_PIXELS}. */
   public static final String IMAGE_TOO_LARGE = "image too large";
   /** javax.imageio cannot decode the file (not PNG, JPEG, GIF or BMP, truncated, CMYK JPEG, ...). */
@@ -58,6 +62,6 @@ public final class ImageReasons {
   public static final List<String> ALL =
       List.of(
           INVALID_UTF8, INVALID_JSON, CAPTIONS_NOT_A_LIST, MISSING_ID, MISSING_IMAGE_PATH, PATH_OUTSIDE_FOLDER,
-          DUPLICATE_IMAGE_ID, IMAGE_NOT_FOUND, IMAGE_TOO_LARGE, UNDECODABLE_IMAGE, EMPTY_TEXT, NO_WORDS,
+          DUPLICATE_IMAGE_ID, IMAGE_NOT_FOUND, NOT_A_REGULAR_FILE, IMAGE_TOO_LARGE, UNDECODABLE_IMAGE, EMPTY_TEXT, NO_WORDS,
           UNKNOWN_IMAGE, IMAGE_QUARANTINED, DUPLICATE_CAPTION_ID);
 }

@@ -71,7 +71,7 @@ final class BrokenImages {
           "7 duplicate image id", // line 1 kept
           "8 image file not found",
           "9 undecodable image", // text bytes
-          "11 image file not found", // a folder
+          "11 not a regular file", // a folder
           // annotations
           "5 empty text",
           "6 text has no words",

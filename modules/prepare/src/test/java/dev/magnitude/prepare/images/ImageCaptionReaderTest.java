@@ -84,6 +84,48 @@ class ImageCaptionReaderTest {
     }
   }
 
+  /**
+   * Image paths that pass the path-string check but whose real path is not a regular file inside the folder
+   * ({@link dev.magnitude.prepare.io.LinkedFolder}). Before, the files were opened through their links: the PNG
+   * elsewhere and /etc/hostname were read (the PNG was stored as an image of the set), the link to /dev/zero
+   * passed the size check (it reports 0 bytes) and readAllBytes() ran the task out of memory, and the FIFO blocked
+   * the read for ever; the folder was "image file not found". Now each is quarantined with its reason, the links
+   * that stay inside are read, and rows in = written + quarantined.
+   */
+  @Test
+  void linksOutOfTheFolderFifosAndFoldersAreQuarantinedAndLinksInsideAreRead(SparkSession spark) throws Exception {
+    Path folder = dev.magnitude.prepare.io.LinkedFolder.write(tmp, BrokenImages.blocksPng());
+    List<String> paths = new ArrayList<>();
+    paths.addAll(dev.magnitude.prepare.io.LinkedFolder.INSIDE);
+    paths.addAll(dev.magnitude.prepare.io.LinkedFolder.OUTSIDE);
+    paths.addAll(dev.magnitude.prepare.io.LinkedFolder.NOT_REGULAR);
+    paths.addAll(dev.magnitude.prepare.io.LinkedFolder.MISSING);
+    StringBuilder manifest = new StringBuilder();
+    paths.forEach(p -> manifest.append("{\"image\": \"").append(p).append("\", \"captions\": [\"a shape\"]}\n"));
+    Files.writeString(folder.resolve("train.jsonl"), manifest);
+
+    try (ImageCaptionInput input =
+        new ImageCaptionReader(spark).read("captions-jsonl", folder.toString(), List.of("train"), SPEC)) {
+      assertThat(imageRows(input.images("train"))).containsExactly(
+          "linked/ok.png|linked/ok.png|8|8", "pics/inside.png|pics/inside.png|8|8", "pics/ok.png|pics/ok.png|8|8");
+      Map<String, String> reasons = input.quarantine().collectAsList().stream()
+          .filter(r -> !r.getString(3).startsWith("captions["))
+          .collect(Collectors.toMap(r -> r.getString(3).replaceAll(".*\"image\": \"([^\"]*)\".*", "$1"),
+              r -> r.getString(2)));
+      Map<String, String> expected = new HashMap<>();
+      dev.magnitude.prepare.io.LinkedFolder.OUTSIDE.forEach(p -> expected.put(p, ImageReasons.PATH_OUTSIDE_FOLDER));
+      dev.magnitude.prepare.io.LinkedFolder.NOT_REGULAR.forEach(p -> expected.put(p, ImageReasons.NOT_A_REGULAR_FILE));
+      dev.magnitude.prepare.io.LinkedFolder.MISSING.forEach(p -> expected.put(p, ImageReasons.IMAGE_NOT_FOUND));
+      assertThat(reasons).isEqualTo(expected);
+      // each quarantined image's caption goes with it
+      assertThat(input.quarantine().filter("reason = 'caption of a quarantined image'").count())
+          .isEqualTo(expected.size());
+      // 12 lines (3 + 4 + 2 + 3), an image and a caption each
+      assertThat(input.rowsIn()).isEqualTo(Map.of("train.jsonl", 24L));
+      assertWrittenPlusQuarantinedIsRead(input, List.of("train"));
+    }
+  }
+
   @Test
   void theBrokenFixturesHoldEveryReason() {
     Set<String> reasons = new TreeSet<>();

@@ -10,6 +10,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -19,6 +20,9 @@ import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -31,23 +35,29 @@ import org.apache.hadoop.fs.Path;
  * <p>A checkpoint holds, in this order: a header (format, version, step); the block's parameters in
  * DJL's parameter format; the Adam state of every trained
  * parameter by name (update count, first and second moments, see {@link ResumableAdam}); the curve
- * points of steps 1..n; an end marker. The loss's trainable scalars (learned α, learned logit scale) are
+ * points of steps 1..n; an end marker; then (version 3) the CRC32C of every byte before it, as 8 bytes
+ * (the checksum's value as a big-endian long). The loss's trainable scalars (learned α, learned logit scale) are
  * parameters of the block ({@code LossScalars}), so they and their Adam state are saved like the encoders'.
- * Version 2 adds the α and logit scale columns to the curve points; version 1 files still load (those
- * points have null α and logit scale). The batches need no state (they are a pure function of (seed,
- * step), see {@link BatchSampler}), nor does dropout (reseeded from (seed, step) at every step).
+ * Version 2 adds the α and logit scale columns to the curve points, version 3 the checksum; versions 1 and 2
+ * still load, unchecked (version 1 points have null α and logit scale). The batches need no state (they are a
+ * pure function of (seed, step), see {@link BatchSampler}), nor does dropout (reseeded from (seed, step) at
+ * every step).
  *
  * <p>Each checkpoint is written under a temporary name starting with {@code _} and renamed into place,
  * so a file with the final name is complete even if the writer is killed; the end marker catches a
- * file system whose rename is not atomic. After a save only the newest {@value #KEEP} are kept, so a
- * checkpoint that cannot be read still leaves the one before it.
+ * file system whose rename is not atomic, and the checksum a file changed in place: a file system without
+ * checksums of its own (s3a, a copy that drops Hadoop's {@code .crc} side files) hands back what it holds,
+ * and {@link #load} checks the whole file against its checksum before it reads anything from it. After a save
+ * only the newest {@value #KEEP} are kept, so a checkpoint that cannot be read still leaves the one before it.
  */
 public final class Checkpoints {
   /** Checkpoints kept after each save. */
   public static final int KEEP = 2;
   private static final Pattern NAME = Pattern.compile("step-(\\d+)\\.ckpt");
   private static final String MAGIC = "magnitude-checkpoint";
-  private static final int VERSION = 2;
+  private static final int VERSION = 3;
+  /** The first version whose files end with their CRC32C. */
+  private static final int CHECKSUMMED_VERSION = 3;
   /** The oldest version {@link #load} reads. */
   private static final int OLDEST_VERSION = 1;
   private static final String END = "end-of-checkpoint";
@@ -87,8 +97,12 @@ public final class Checkpoints {
     Path target = new Path(path(step));
     Path tmp = new Path(folder, "_tmp-" + UUID.randomUUID() + "-step-" + step + ".ckpt");
     try {
-      try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fs.create(tmp, true)))) {
+      CRC32C crc = new CRC32C();
+      try (DataOutputStream file = new DataOutputStream(new BufferedOutputStream(fs.create(tmp, true)));
+          DataOutputStream out = new DataOutputStream(new CheckedOutputStream(file, crc))) {
         write(out, step, block, optimizer, curve);
+        out.flush();
+        file.writeLong(crc.getValue());
       }
       fs.delete(target, false);
       if (!fs.rename(tmp, target)) {
@@ -184,20 +198,17 @@ public final class Checkpoints {
    * structure (the parameter arrays are replaced, attached to {@code manager}; call
    * {@code TextEncoder.prepareParameters()} afterwards to train on), the rest into the result.
    *
-   * @throws IOException if the file cannot be read, is not a complete checkpoint of {@code step}, or
-   *     does not fit the block; the block may then hold some of its parameters
+   * @throws IOException if the file cannot be read, is not a complete checkpoint of {@code step}, does not
+   *     match its checksum (version 3; the block is then untouched), or does not fit the block; the block may
+   *     then hold some of its parameters
    */
   public Restored load(Block block, NDManager manager, int step) throws IOException {
     Path source = new Path(path(step));
     FileSystem fs = source.getFileSystem(conf);
+    int version = requireIntact(fs, source);
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(fs.open(source)))) {
-      String magic = in.readUTF();
-      int version = in.readInt();
-      if (!MAGIC.equals(magic) || version < OLDEST_VERSION || version > VERSION) {
-        throw new IOException(
-            source + " is not a version " + OLDEST_VERSION + " to " + VERSION + " checkpoint (" + magic + " " + version
-                + ")");
-      }
+      in.readUTF();
+      in.readInt();
       int saved = in.readInt();
       if (saved != step) {
         throw new IOException(source + " holds step " + saved + ", not " + step);
@@ -231,6 +242,53 @@ public final class Checkpoints {
       throw new IOException("checkpoint " + source + " does not fit the encoder: " + e.getMessage(), e);
     } catch (java.io.EOFException | java.io.UTFDataFormatException e) {
       throw new IOException("checkpoint " + source + " is truncated or damaged: " + e, e);
+    }
+  }
+
+  /**
+   * The file's format version, after checking (version 3 on) that its CRC32C matches: read in one pass that
+   * holds nothing of the file, so a damaged length field cannot make the load allocate what it claims.
+   */
+  private static int requireIntact(FileSystem fs, Path source) throws IOException {
+    long length = fs.getFileStatus(source).getLen();
+    CRC32C crc = new CRC32C();
+    try (DataInputStream in = new DataInputStream(new CheckedInputStream(new BufferedInputStream(fs.open(source)), crc))) {
+      String magic = in.readUTF();
+      int version = in.readInt();
+      if (!MAGIC.equals(magic) || version < OLDEST_VERSION || version > VERSION) {
+        throw new IOException(
+            source + " is not a version " + OLDEST_VERSION + " to " + VERSION + " checkpoint (" + magic + " " + version
+                + ")");
+      }
+      if (version < CHECKSUMMED_VERSION) {
+        return version;
+      }
+      long header = 2 + MAGIC.length() + 4;
+      if (length < header + Long.BYTES) {
+        throw new IOException("checkpoint " + source + " is truncated: " + length + " bytes");
+      }
+      skipFully(in, length - header - Long.BYTES);
+      long computed = crc.getValue();
+      long stored = in.readLong();
+      if (stored != computed) {
+        throw new IOException(String.format(
+            "checkpoint %s is damaged: its content has CRC32C %08x but the file says %08x", source, computed, stored));
+      }
+      return version;
+    } catch (java.io.EOFException | java.io.UTFDataFormatException e) {
+      throw new IOException("checkpoint " + source + " is truncated or damaged: " + e, e);
+    }
+  }
+
+  private static void skipFully(InputStream in, long bytes) throws IOException {
+    byte[] buffer = new byte[64 * 1024];
+    long left = bytes;
+    while (left > 0) {
+      int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+      if (n < 0) {
+        throw new java.io.EOFException(left + " bytes short");
+      }
+      left -= n;
     }
   }
 
